@@ -1,0 +1,40 @@
+# Thin wrapper around meson: `make` builds, `make check` tests everything, `make demo` shows it.
+BUILD   ?= build
+SAN     ?= build-san
+PYTHON  ?= /usr/bin/python3
+
+.PHONY: all deps check unit fuzz-replay e2e demo bench format format-check clean lint
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized
+
+$(SAN)/build.ninja:
+	meson setup $(SAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+# Everything CI runs: the sanitizer build, unit tests, fuzz-corpus replay, end-to-end tests.
+check: deps
+	scripts/check.sh
+
+demo: deps all
+	scripts/demo.sh
+
+bench: deps all
+	bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c' 'bench/*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c' 'bench/*.h')
+
+lint:
+	scripts/lint.sh
+
+clean:
+	rm -rf $(BUILD) $(SAN) build-fuzz

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make check`: lint, the AddressSanitizer + UndefinedBehaviorSanitizer build, unit tests and
+# fuzz-corpus replay (meson test), then the end-to-end tests against the sanitizer binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SAN=${SAN:-build-san}
+PYTHON=${PYTHON:-/usr/bin/python3}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+echo "== lint"
+scripts/lint.sh
+
+echo "== build ($SAN: ASan + UBSan)"
+[ -f "$SAN/build.ninja" ] || meson setup "$SAN" --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+ninja -C "$SAN"
+
+echo "== unit tests and fuzz-corpus replay"
+meson test -C "$SAN" --print-errorlogs
+
+echo "== end-to-end tests"
+export SLIPWAY_BUILD="$PWD/$SAN"
+"$PYTHON" -m pytest -q -p no:cacheprovider tests/e2e "$@"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency from Debian's archive — only what is missing.
+# Called by `make check` and `make demo`; safe to run again.
+set -euo pipefail
+
+pkgs=(
+  build-essential pkg-config meson ninja-build clang llvm clang-format
+  libmicrohttpd-dev libjansson-dev libfyaml-dev libsqlite3-dev libpq-dev libarchive-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libcmocka-dev
+  python3 python3-pytest python3-boto3 awscli
+  haproxy postgresql zip unzip curl procps util-linux iproute2 sudo
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# The image may already provide an `aws` CLI; Debian's is only needed when none is on PATH.
+if command -v aws >/dev/null 2>&1; then
+  missing=("${missing[@]/awscli}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts services on install; tests start their own PostgreSQL and HAProxy.
+for svc in postgresql haproxy; do
+  if command -v systemctl >/dev/null 2>&1; then "${sudo_cmd[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
+  "${sudo_cmd[@]}" service "$svc" stop >/dev/null 2>&1 || true
+done

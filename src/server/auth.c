@@ -1,0 +1,285 @@
+/* auth: SigV4 verification with a per-key cache (secret, identity, and the day's signing key). */
+#include "auth.h"
+#include "slipwayd.h"
+#include "base/crypto.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define AUTH_SLOTS 1024
+
+struct auth_entry {
+	char access_key[129];
+	char secret[129];
+	struct principal who;
+	uint64_t generation;
+	bool used;
+	char scope[128]; /* date/region/service of the cached signing key */
+	uint8_t key[SHA256_LEN];
+};
+
+struct auth_cache {
+	pthread_mutex_t lock;
+	struct auth_entry slots[AUTH_SLOTS];
+};
+
+int auth_cache_new(struct auth_cache **out)
+{
+	struct auth_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -SW_E_NOMEM;
+	pthread_mutex_init(&c->lock, NULL);
+	*out = c;
+	return 0;
+}
+
+void auth_cache_free(struct auth_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	explicit_bzero(c->slots, sizeof(c->slots));
+	free(c);
+}
+
+static unsigned auth__hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % AUTH_SLOTS;
+}
+
+struct auth__load {
+	const char *access_key;
+	struct auth_entry *out;
+};
+
+static int auth__load(struct store_conn *c, void *arg, struct err *e)
+{
+	struct auth__load *l = arg;
+	struct store_stmt *st;
+	int r;
+
+	r = store_exec(c, &st,
+		       "SELECT k.secret, k.status, u.name, u.arn FROM access_keys k JOIN users u ON "
+		       "u.name = k.user_name WHERE k.id = ?",
+		       "t", e, l->access_key);
+	if (r < 0)
+		return r;
+	if (r == 0 || strcmp(store_col_text(st, 1), "Active") != 0)
+		return err_set(e, SW_E_InvalidClientTokenId,
+			       "The security token included in the request is invalid.");
+	str_copy(l->out->secret, sizeof(l->out->secret), store_col_text(st, 0));
+	str_copy(l->out->who.user, sizeof(l->out->who.user), store_col_text(st, 2));
+	str_copy(l->out->who.user_arn, sizeof(l->out->who.user_arn), store_col_text(st, 3));
+	str_copy(l->out->who.access_key, sizeof(l->out->who.access_key), l->access_key);
+	r = store_exec(c, &st,
+		       "SELECT name, arn FROM instances WHERE iam_user_arn = ? AND status = "
+		       "'Registered'",
+		       "t", e, l->out->who.user_arn);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		str_copy(l->out->who.instance, sizeof(l->out->who.instance), store_col_text(st, 0));
+		str_copy(l->out->who.instance_arn, sizeof(l->out->who.instance_arn),
+			 store_col_text(st, 1));
+	}
+	l->out->who.admin = r == 0;
+	return 0;
+}
+
+/* Finds (loading on a miss or a stale generation) the entry for key; copies it out. */
+static int auth__entry(struct slipwayd *d, const char *key, struct auth_entry *copy,
+		       struct err *e)
+{
+	struct auth_cache *c = d->auth;
+	uint64_t gen = __atomic_load_n(&d->auth_generation, __ATOMIC_SEQ_CST);
+	struct auth_entry *slot = &c->slots[auth__hash(key)];
+	struct auth__load l;
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	if (slot->used && slot->generation == gen && strcmp(slot->access_key, key) == 0) {
+		*copy = *slot;
+		pthread_mutex_unlock(&c->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	memset(copy, 0, sizeof(*copy));
+	l.access_key = key;
+	l.out = copy;
+	r = store_read(d->store, auth__load, &l, e);
+	if (r)
+		return r;
+	str_copy(copy->access_key, sizeof(copy->access_key), key);
+	copy->generation = gen;
+	copy->used = true;
+	pthread_mutex_lock(&c->lock);
+	*slot = *copy;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+int auth_lookup(struct slipwayd *d, const char *access_key, struct principal *who, char *secret,
+		size_t secret_size, struct err *e)
+{
+	struct auth_entry ent;
+	int r = auth__entry(d, access_key, &ent, e);
+
+	if (r)
+		return r;
+	*who = ent.who;
+	if (secret)
+		str_copy(secret, secret_size, ent.secret);
+	explicit_bzero(&ent, sizeof(ent));
+	return 0;
+}
+
+/* The day's signing key for this scope, from the cache when it is there. */
+static void auth__signing_key(struct slipwayd *d, struct auth_entry *ent,
+			      const struct sigv4_auth *a, uint8_t key[SHA256_LEN])
+{
+	char scope[128];
+	struct auth_entry *slot = &d->auth->slots[auth__hash(ent->access_key)];
+
+	str_fmt(scope, sizeof(scope), "%s/%s/%s", a->date, a->region, a->service);
+	if (strcmp(ent->scope, scope) == 0) {
+		memcpy(key, ent->key, SHA256_LEN);
+		return;
+	}
+	sigv4_signing_key(ent->secret, a->date, a->region, a->service, key);
+	pthread_mutex_lock(&d->auth->lock);
+	if (slot->used && strcmp(slot->access_key, ent->access_key) == 0) {
+		str_copy(slot->scope, sizeof(slot->scope), scope);
+		memcpy(slot->key, key, SHA256_LEN);
+	}
+	pthread_mutex_unlock(&d->auth->lock);
+}
+
+static int auth__verify(struct slipwayd *d, struct http_req *req, const char *payload_hash)
+{
+	struct sigv4_request sr = {
+		.method = req->method,
+		.path = req->path,
+		.query = req->query,
+		.nquery = req->nquery,
+		.headers = req->headers,
+		.nheaders = req->nheaders,
+		.payload_hash = payload_hash,
+		.s3 = strcmp(req->auth.service, "s3") == 0,
+	};
+	struct auth_entry ent;
+	char sig[65], now_s[17];
+	time_t t, now = time(NULL);
+	int r;
+
+	if (sigv4_parse_amz_date(req->auth.amz_date, &t))
+		return err_set(&req->err, SW_E_IncompleteSignature,
+			       "X-Amz-Date must be in the ISO8601 basic format YYYYMMDD'T'HHMMSS'Z'");
+	if (strncmp(req->auth.amz_date, req->auth.date, 8) != 0)
+		return err_set(&req->err, SW_E_SignatureDoesNotMatch,
+			       "Date in Credential scope does not match YYYYMMDD from ISO-8601 "
+			       "version of date from HTTP: '%s' != '%.8s'",
+			       req->auth.date, req->auth.amz_date);
+	sigv4_format_amz_date(now, now_s);
+	if (req->auth.presigned) {
+		if (t > now + SIGV4_MAX_SKEW)
+			return err_set(&req->err, SW_E_AccessDenied,
+				       "Request is not valid yet (X-Amz-Date %s is in the future)",
+				       req->auth.amz_date);
+		if (now > t + req->auth.expires)
+			return err_set(&req->err, SW_E_AccessDenied, "Request has expired");
+	} else if (t < now - SIGV4_MAX_SKEW) {
+		return err_set(&req->err, SW_E_RequestExpired,
+			       "Signature expired: %s is now earlier than %s (%s - 15 min.)",
+			       req->auth.amz_date, now_s, now_s);
+	} else if (t > now + SIGV4_MAX_SKEW) {
+		return err_set(&req->err, SW_E_RequestExpired,
+			       "Signature not yet current: %s is still later than %s (%s + 15 min.)",
+			       req->auth.amz_date, now_s, now_s);
+	}
+	r = auth__entry(d, req->auth.access_key, &ent, &req->err);
+	if (r)
+		return r;
+	auth__signing_key(d, &ent, &req->auth, req->signing_key);
+	r = sigv4_signature(&sr, &req->auth, req->signing_key, sig, NULL, &req->err);
+	if (r)
+		goto out;
+	if (!mem_equal_ct(sig, req->auth.signature, 64)) {
+		r = err_set(&req->err, SW_E_SignatureDoesNotMatch,
+			    "The request signature we calculated does not match the signature you "
+			    "provided. Check your AWS Secret Access Key and signing method. Consult "
+			    "the service documentation for details.");
+		log_debug("auth", "signature mismatch for key '%s' [%s]", req->auth.access_key,
+			  req->request_id);
+		goto out;
+	}
+	req->who = ent.who;
+	req->authenticated = true;
+out:
+	explicit_bzero(&ent, sizeof(ent));
+	return r;
+}
+
+int auth_early(struct slipwayd *d, struct http_req *req)
+{
+	const char *authz = http_header(req, "Authorization");
+	const char *declared;
+	int r;
+
+	if (!authz) {
+		r = sigv4_parse_query(req->query, req->nquery, &req->auth, &req->err);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			return err_set(&req->err, SW_E_MissingAuthenticationToken,
+				       "Request is missing Authentication Token");
+		req->signed_request = true;
+		return auth__verify(d, req, SIGV4_UNSIGNED);
+	}
+	r = sigv4_parse_header(authz, &req->auth, &req->err);
+	if (r)
+		return r;
+	declared = http_header(req, "X-Amz-Date");
+	if (!declared)
+		return err_set(&req->err, SW_E_IncompleteSignature,
+			       "Authorization header requires existence of either a 'X-Amz-Date' or "
+			       "a 'Date' header.");
+	str_copy(req->auth.amz_date, sizeof(req->auth.amz_date), declared);
+	req->signed_request = true;
+	declared = http_header(req, "X-Amz-Content-SHA256");
+	if (!declared)
+		return 0;
+	return auth__verify(d, req, declared);
+}
+
+int auth_late(struct slipwayd *d, struct http_req *req)
+{
+	const char *declared = http_header(req, "X-Amz-Content-SHA256");
+	uint8_t h[SHA256_LEN];
+	char hex[65];
+
+	sha256(buf_str(&req->body), req->body.len, h);
+	hex_encode(h, SHA256_LEN, hex);
+	if (req->authenticated) {
+		/* Verified against the declared hash: the body must match it. */
+		if (declared && !req->sink && strlen(declared) == 64 &&
+		    strcasecmp(declared, hex) != 0)
+			return err_set(&req->err, SW_E_XAmzContentSHA256Mismatch,
+				       "The provided 'x-amz-content-sha256' header does not match "
+				       "what was computed.");
+		return 0;
+	}
+	if (!req->signed_request)
+		return err_set(&req->err, SW_E_MissingAuthenticationToken,
+			       "Request is missing Authentication Token");
+	return auth__verify(d, req, hex);
+}

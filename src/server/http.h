@@ -1,0 +1,89 @@
+/* http: the request and response every service handler sees, independent of libmicrohttpd. */
+#ifndef SW_HTTP_H
+#define SW_HTTP_H
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/sigv4.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HTTP_MAX_BODY (8u << 20)   /* buffered request bodies (JSON, XML, forms) */
+#define HTTP_MAX_HEADERS 96
+#define HTTP_MAX_QUERY 96
+#define HTTP_MAX_RESP_HEADERS 24
+
+struct slipwayd;
+struct service;
+
+/* Who signed the request. */
+struct principal {
+	char access_key[129];
+	char user[129];
+	char user_arn[300];
+	char instance[129]; /* on-premises instance bound to this user ("" for administrators) */
+	char instance_arn[300];
+	bool admin;
+};
+
+/* A streaming consumer of the request body (large S3 uploads go straight to disk). */
+struct body_sink {
+	int (*write)(struct body_sink *s, const void *data, size_t n, struct err *e);
+	/* called once the whole body has arrived; may fail (bad checksum, short body) */
+	int (*finish)(struct body_sink *s, struct err *e);
+	void (*free)(struct body_sink *s);
+};
+
+struct http_req {
+	struct slipwayd *d;
+	void *conn; /* the libmicrohttpd connection */
+	const char *method;
+	const char *path; /* raw, percent-encoded as sent */
+	struct sigv4_kv query[HTTP_MAX_QUERY];
+	size_t nquery;
+	struct sigv4_kv headers[HTTP_MAX_HEADERS];
+	size_t nheaders;
+	uint64_t content_length; /* UINT64_MAX when not given */
+	struct buf body;
+	struct body_sink *sink;
+	const struct service *service;
+	char target[160]; /* X-Amz-Target */
+	struct sigv4_auth auth;
+	uint8_t signing_key[32];
+	bool signed_request;
+	bool authenticated;
+	struct principal who;
+	char request_id[37];
+	struct err err;
+	bool failed; /* err holds why; the body is discarded */
+	int64_t started_ms;
+	void *svc_state; /* a service's per-request state (freed by its own code) */
+	void (*svc_state_free)(void *);
+};
+
+struct http_resp {
+	int status;
+	struct buf body;
+	struct {
+		char *name;
+		char *value;
+	} headers[HTTP_MAX_RESP_HEADERS];
+	int nheaders;
+	int fd; /* >= 0: send [off, off+len) of this file instead of body (taken over) */
+	uint64_t off, len;
+};
+
+/* Case-insensitive header lookup; NULL when absent. */
+const char *http_header(const struct http_req *r, const char *name);
+/* Query parameter (raw name match; the value is still percent-encoded). */
+const char *http_query_raw(const struct http_req *r, const char *name);
+bool http_has_query(const struct http_req *r, const char *name);
+/* Decoded query parameter into out (caller's buf); 1 when absent. */
+int http_query(const struct http_req *r, const char *name, struct buf *out);
+
+int http_resp_header(struct http_resp *resp, const char *name, const char *value);
+void http_resp_release(struct http_resp *resp);
+
+#endif

@@ -1,0 +1,15 @@
+/* init: the data directory — lock, store, account id, signing key and certificate, and the
+ * first administrator's access key. */
+#ifndef SW_INIT_H
+#define SW_INIT_H
+
+#include "slipwayd.h"
+
+/* Locks and opens (initialising on first start) d->cfg.data_dir. */
+int init_data_dir(struct slipwayd *d, struct err *e);
+void init_release(struct slipwayd *d);
+
+/* Creates an IAM user's access key pair (AKIA… / 40-char secret). */
+int init_new_access_key(char id[21], char secret[41]);
+
+#endif

@@ -1,0 +1,152 @@
+/* slipwayd: the control plane — parses options, opens the data directory, serves until told to
+ * stop. */
+#include "init.h"
+#include "router.h"
+#include "service.h"
+#include "slipwayd.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "blob/blob.h"
+#include "store/store.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SLIPWAY_VERSION "0.1.0"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: slipwayd --data DIR [--listen ADDR:PORT] [--region REGION]\n"
+		    "                [--threads N] [--log-level debug|info|warn|error]\n"
+		    "       slipwayd --list-operations\n"
+		    "       slipwayd --version\n"
+		    "\n"
+		    "Serves the Slipway control plane (CodeDeploy, S3 and IAM subsets, the agent\n"
+		    "channel) on one port. The default address is 127.0.0.1:8790.\n");
+}
+
+static void print_op(const char *service, const char *op, bool implemented, void *arg)
+{
+	(void)arg;
+	printf("%s\t%s\t%s\n", service, op, implemented ? "yes" : "not yet");
+}
+
+static int parse_listen(struct slipwayd_config *cfg, const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	int64_t port;
+
+	if (!colon || colon == s || str_to_i64(colon + 1, 0, 65535, &port))
+		return -1;
+	if (str_copyn(cfg->listen_host, sizeof(cfg->listen_host), s, (size_t)(colon - s)))
+		return -1;
+	if (strcmp(cfg->listen_host, "localhost") == 0)
+		str_copy(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+	cfg->listen_port = (int)port;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "log-level", required_argument, NULL, 'v' },
+		{ "list-operations", no_argument, NULL, 'L' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct slipwayd d = { .lock_fd = -1 };
+	struct err e = { 0 };
+	sigset_t set;
+	int c, sig, lvl;
+	int64_t n;
+
+	str_copy(d.cfg.listen_host, sizeof(d.cfg.listen_host), "127.0.0.1");
+	d.cfg.listen_port = 8790;
+	str_copy(d.cfg.region, sizeof(d.cfg.region), "us-east-1");
+	d.cfg.threads = 8;
+	while ((c = getopt_long(argc, argv, "d:l:r:t:v:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			d.cfg.data_dir = optarg;
+			break;
+		case 'l':
+			if (parse_listen(&d.cfg, optarg)) {
+				fprintf(stderr, "slipwayd: --listen wants ADDR:PORT, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			if (str_copy(d.cfg.region, sizeof(d.cfg.region), optarg) || !optarg[0]) {
+				fprintf(stderr, "slipwayd: invalid --region '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			if (str_to_i64(optarg, 1, 256, &n)) {
+				fprintf(stderr, "slipwayd: --threads wants 1..256\n");
+				return 2;
+			}
+			d.cfg.threads = (int)n;
+			break;
+		case 'v':
+			lvl = log_level_parse(optarg);
+			if (lvl < 0) {
+				fprintf(stderr, "slipwayd: unknown log level '%s'\n", optarg);
+				return 2;
+			}
+			log_set_level((enum log_level)lvl);
+			break;
+		case 'L':
+			router_list_ops(print_op, NULL);
+			return 0;
+		case 'V':
+			printf("slipwayd %s\n", SLIPWAY_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!d.cfg.data_dir || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	/* Signals are taken synchronously by the main thread; workers never see them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (init_data_dir(&d, &e) || blob_open(&d.blob, d.data_dir, &e) || http_start(&d, &e)) {
+		fprintf(stderr, "slipwayd: %s\n", err_message(&e));
+		http_stop(&d);
+		blob_free(d.blob);
+		init_release(&d);
+		return 1;
+	}
+	log_info("slipwayd", "listening on http://%s:%d (account %s, region %s, data %s)",
+		 d.cfg.listen_host, d.port, d.account_id, d.cfg.region, d.data_dir);
+	printf("slipwayd: ready on http://%s:%d\n", d.cfg.listen_host, d.port);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	log_info("slipwayd", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_stop(&d);
+	blob_free(d.blob);
+	init_release(&d);
+	log_info("slipwayd", "stopped");
+	return 0;
+}

@@ -1,0 +1,94 @@
+/* proto_json: the AWS JSON 1.1 protocol — X-Amz-Target dispatch, `__type` errors. */
+#include "service.h"
+#include "slipwayd.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct json_op *json__find(const struct json_service *svc, const char *name)
+{
+	for (const struct json_op *const *t = svc->tables; *t; t++)
+		for (const struct json_op *op = *t; op->name; op++)
+			if (strcmp(op->name, name) == 0)
+				return op;
+	return NULL;
+}
+
+void json_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e)
+{
+	const struct err_info *info = err_info(e->code);
+	json_t *j = json_object();
+	char *s;
+
+	resp->status = info->http_status;
+	json_object_set_new(j, "__type", json_string(info->aws_type));
+	json_object_set_new(j, "message", json_string(err_message(e)));
+	s = json_dump(j);
+	json_decref(j);
+	buf_reset(&resp->body);
+	if (s)
+		buf_adds(&resp->body, s);
+	free(s);
+	http_resp_header(resp, "Content-Type", "application/x-amz-json-1.1");
+	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
+	http_resp_header(resp, "x-amzn-ErrorType", info->aws_type);
+}
+
+void json_proto_handle(const struct json_service *svc, struct http_req *req,
+		       struct http_resp *resp)
+{
+	const char *opname = req->target + strlen(svc->target_prefix);
+	const struct json_op *op = json__find(svc, opname);
+	struct call c = { .d = req->d, .req = req, .who = &req->who, .err = &req->err };
+	char *s;
+	int r;
+
+	if (!op) {
+		err_set(&req->err, SW_E_UnknownOperation, "unknown operation '%s'", opname);
+		json_proto_error(req, resp, &req->err);
+		return;
+	}
+	if (!op->fn) {
+		err_set(&req->err, SW_E_NotImplemented,
+			"operation '%s' is not implemented by slipwayd yet", opname);
+		json_proto_error(req, resp, &req->err);
+		return;
+	}
+	if (!req->who.admin && !(op->flags & OP_INSTANCE_OK)) {
+		err_set(&req->err, SW_E_AccessDenied,
+			"User: %s is bound to on-premises instance '%s' and is not authorized to "
+			"perform: %s",
+			req->who.user_arn, req->who.instance, opname);
+		json_proto_error(req, resp, &req->err);
+		return;
+	}
+	r = json_parse_object(buf_str(&req->body), req->body.len, &c.in, &req->err);
+	if (!r)
+		r = op->fn(&c);
+	json_decref(c.in);
+	if (r < 0) {
+		if (!req->err.code)
+			err_set(&req->err, r, NULL);
+		json_decref(c.out);
+		json_proto_error(req, resp, &req->err);
+		return;
+	}
+	s = c.out ? json_dump(c.out) : NULL;
+	json_decref(c.out);
+	resp->status = 200;
+	buf_adds(&resp->body, s ? s : "{}");
+	free(s);
+	http_resp_header(resp, "Content-Type", "application/x-amz-json-1.1");
+	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
+}
+
+void json_proto_list(const struct json_service *svc, const char *name,
+		     void (*fn)(const char *, const char *, bool, void *), void *arg)
+{
+	for (const struct json_op *const *t = svc->tables; *t; t++)
+		for (const struct json_op *op = *t; op->name; op++)
+			fn(name, op->name, op->fn != NULL, arg);
+}

@@ -1,0 +1,172 @@
+/* proto_query: the AWS query protocol (form-encoded Action=…, XML replies) used by IAM. */
+#include "service.h"
+#include "slipwayd.h"
+#include "base/sigv4.h"
+#include "base/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define QUERY_MAX_PARAMS 256
+
+struct query__form {
+	struct sigv4_kv params[QUERY_MAX_PARAMS];
+	size_t n;
+	struct buf store; /* decoded names and values, NUL-separated */
+};
+
+static int query__parse(struct query__form *f, const char *s, size_t len, struct err *e)
+{
+	const char *p = s, *end = s + len;
+	size_t offsets[QUERY_MAX_PARAMS][2];
+
+	buf_init(&f->store, HTTP_MAX_BODY);
+	f->n = 0;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		struct buf tmp = BUF_INIT(HTTP_MAX_BODY);
+		int r = 0;
+
+		if (stop == p) {
+			p = stop + 1;
+			continue;
+		}
+		if (f->n >= QUERY_MAX_PARAMS)
+			return err_set(e, SW_E_ValidationError, "too many parameters");
+		/* form encoding: '+' is a space */
+		for (const char *q = p; q < stop && !r; q++)
+			r = buf_addc(&tmp, *q == '+' ? ' ' : *q);
+		if (r)
+			return err_set(e, SW_E_TOO_LARGE, NULL);
+		offsets[f->n][0] = f->store.len;
+		if (uri_decode(&f->store, tmp.p, eq ? (size_t)(eq - p) : tmp.len) ||
+		    buf_addc(&f->store, '\0')) {
+			buf_release(&tmp);
+			return err_set(e, SW_E_Serialization, "malformed form encoding");
+		}
+		offsets[f->n][1] = f->store.len;
+		if ((eq && uri_decode(&f->store, tmp.p + (eq - p) + 1, tmp.len - (size_t)(eq - p) - 1)) ||
+		    buf_addc(&f->store, '\0')) {
+			buf_release(&tmp);
+			return err_set(e, SW_E_Serialization, "malformed form encoding");
+		}
+		buf_release(&tmp);
+		f->n++;
+		p = stop + 1;
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		f->params[i].name = f->store.p + offsets[i][0];
+		f->params[i].value = f->store.p + offsets[i][1];
+	}
+	return 0;
+}
+
+const char *query_param(const struct query_call *c, const char *name)
+{
+	for (size_t i = 0; i < c->nparams; i++)
+		if (strcmp(c->params[i].name, name) == 0)
+			return c->params[i].value;
+	return NULL;
+}
+
+/* Maps the generic authentication codes to the names query services use. */
+static const char *query__code(const struct err *e)
+{
+	switch (e->code) {
+	case SW_E_SignatureDoesNotMatch:
+		return "SignatureDoesNotMatch";
+	case SW_E_InvalidClientTokenId:
+		return "InvalidClientTokenId";
+	case SW_E_RequestExpired:
+		return "RequestExpired";
+	case SW_E_MissingAuthenticationToken:
+		return "MissingAuthenticationToken";
+	case SW_E_IncompleteSignature:
+		return "IncompleteSignature";
+	case SW_E_AccessDenied:
+		return "AccessDenied";
+	case SW_E_Serialization:
+	case SW_E_INVALID:
+		return "ValidationError";
+	default:
+		return err_info(e->code)->aws_type;
+	}
+}
+
+void query_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e)
+{
+	const struct err_info *info = err_info(e->code);
+
+	resp->status = info->http_status == 200 ? 400 : info->http_status;
+	if (e->code == SW_E_AccessDenied || e->code == SW_E_InvalidClientTokenId ||
+	    e->code == SW_E_SignatureDoesNotMatch)
+		resp->status = 403;
+	buf_reset(&resp->body);
+	buf_addf(&resp->body,
+		 "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\n"
+		 "  <Error>\n    <Type>%s</Type>\n    <Code>%s</Code>\n    <Message>",
+		 resp->status >= 500 ? "Receiver" : "Sender", query__code(e));
+	buf_add_xml(&resp->body, err_message(e));
+	buf_addf(&resp->body, "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n",
+		 req->request_id);
+	http_resp_header(resp, "Content-Type", "text/xml");
+	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
+}
+
+void query_proto_handle(const struct query_service *svc, struct http_req *req,
+			struct http_resp *resp)
+{
+	struct query__form *f = calloc(1, sizeof(*f));
+	struct buf result = BUF_INIT(32u << 20);
+	struct query_call c = { .d = req->d, .req = req, .who = &req->who, .err = &req->err };
+	const struct query_op *op = NULL;
+	const char *action;
+	int r;
+
+	if (!f) {
+		err_set(&req->err, SW_E_NOMEM, NULL);
+		query_proto_error(req, resp, &req->err);
+		return;
+	}
+	r = query__parse(f, buf_str(&req->body), req->body.len, &req->err);
+	c.params = f->params;
+	c.nparams = f->n;
+	c.result = &result;
+	action = r ? NULL : query_param(&c, "Action");
+	if (!r && !action)
+		r = err_set(&req->err, SW_E_InvalidAction, "Action is required");
+	for (const struct query_op *o = svc->ops; !r && o->name; o++)
+		if (strcmp(o->name, action) == 0)
+			op = o;
+	if (!r && !op)
+		r = err_set(&req->err, SW_E_InvalidAction, "Could not find operation %s", action);
+	if (!r && !req->who.admin)
+		r = err_set(&req->err, SW_E_AccessDenied,
+			    "User: %s is bound to an on-premises instance and is not authorized to "
+			    "perform: iam:%s",
+			    req->who.user_arn, action);
+	if (!r)
+		r = op->fn(&c);
+	if (r < 0) {
+		if (!req->err.code)
+			err_set(&req->err, r, NULL);
+		query_proto_error(req, resp, &req->err);
+	} else {
+		resp->status = 200;
+		buf_addf(&resp->body, "<%sResponse xmlns=\"%s\">\n", action, svc->xmlns);
+		if (result.len)
+			buf_addf(&resp->body, "  <%sResult>\n%s  </%sResult>\n", action,
+				 buf_str(&result), action);
+		buf_addf(&resp->body,
+			 "  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n"
+			 "</%sResponse>\n",
+			 req->request_id, action);
+		http_resp_header(resp, "Content-Type", "text/xml");
+		http_resp_header(resp, "x-amzn-RequestId", req->request_id);
+	}
+	buf_release(&result);
+	buf_release(&f->store);
+	free(f);
+}

@@ -1,0 +1,15 @@
+/* router: which service answers a request (DESIGN.md's "one port, many protocols" table). */
+#ifndef SW_ROUTER_H
+#define SW_ROUTER_H
+
+#include "http.h"
+
+const struct service *router_route(const struct http_req *req);
+/* Calls fn for every operation of every service, for `slipwayd --list-operations`. */
+void router_list_ops(void (*fn)(const char *service, const char *op, bool implemented, void *arg),
+		     void *arg);
+
+int http_start(struct slipwayd *d, struct err *e);
+void http_stop(struct slipwayd *d);
+
+#endif

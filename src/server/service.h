@@ -1,0 +1,93 @@
+/* service: what a protocol front (JSON 1.1, query, REST-XML, plain) plugs into the router. */
+#ifndef SW_SERVICE_H
+#define SW_SERVICE_H
+
+#include "http.h"
+
+#include <jansson.h>
+
+struct service {
+	const char *name;       /* "codedeploy", "s3", "iam", … */
+	bool anonymous;         /* no signature needed (health, metrics) */
+	/* Headers are in and the caller is authenticated (when the body is not signed yet,
+	 * authentication happens later): a service may install req->sink to stream the body.
+	 * Optional. */
+	int (*begin)(struct http_req *req, struct err *e);
+	/* The whole request is in and authenticated: fill resp. */
+	void (*handle)(struct http_req *req, struct http_resp *resp);
+	/* Writes e in the protocol's error shape. */
+	void (*error)(struct http_req *req, struct http_resp *resp, const struct err *e);
+	/* Lists the operations for documentation: calls fn for each (implemented or not). */
+	void (*list_ops)(void (*fn)(const char *service, const char *op, bool implemented,
+				    void *arg),
+			 void *arg);
+};
+
+/* ---- AWS JSON 1.1 ---- */
+
+/* One call of a JSON operation. */
+struct call {
+	struct slipwayd *d;
+	struct http_req *req;
+	const struct principal *who;
+	json_t *in;     /* the request body (an object) */
+	json_t *out;    /* the handler's reply (a new reference) or NULL for {} */
+	struct err *err;
+};
+
+#define OP_INSTANCE_OK 1u /* callable by a user bound to an on-premises instance */
+
+struct json_op {
+	const char *name;
+	int (*fn)(struct call *c); /* NULL: not implemented yet */
+	unsigned flags;
+};
+
+/* A JSON 1.1 service: the X-Amz-Target prefix and its operation tables (NULL-terminated list
+ * of tables, each ending in a { NULL } row). */
+struct json_service {
+	const char *target_prefix; /* "CodeDeploy_20141006." */
+	const struct json_op *const *tables;
+};
+
+void json_proto_handle(const struct json_service *svc, struct http_req *req,
+		       struct http_resp *resp);
+void json_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e);
+void json_proto_list(const struct json_service *svc, const char *name,
+		     void (*fn)(const char *, const char *, bool, void *), void *arg);
+
+/* ---- AWS query (IAM, CloudWatch) ---- */
+
+struct query_call {
+	struct slipwayd *d;
+	struct http_req *req;
+	const struct principal *who;
+	const struct sigv4_kv *params; /* decoded form fields */
+	size_t nparams;
+	struct buf *result; /* the handler appends the inner XML of <ActionResult> */
+	struct err *err;
+};
+
+struct query_op {
+	const char *name;
+	int (*fn)(struct query_call *c);
+};
+
+struct query_service {
+	const char *xmlns;
+	const struct query_op *ops; /* ends in { NULL } */
+};
+
+const char *query_param(const struct query_call *c, const char *name);
+void query_proto_handle(const struct query_service *svc, struct http_req *req,
+			struct http_resp *resp);
+void query_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e);
+
+/* The services the router knows. */
+extern const struct service codedeploy_service;
+extern const struct service commands_service;
+extern const struct service iam_service;
+extern const struct service s3_service;
+extern const struct service health_service;
+
+#endif

@@ -1,0 +1,183 @@
+/* codedeploy/common: helpers shared by the CodeDeploy resource files. */
+#include "common.h"
+#include "base/crypto.h"
+#include "base/str.h"
+
+#include <string.h>
+
+int cd_name(const json_t *in, const char *key, int required_code, int invalid_code,
+	    const char *what, const char **out, struct err *e)
+{
+	const char *s = NULL;
+	int r = json_opt_str(in, key, &s, e);
+
+	if (r)
+		return r;
+	if (!s || !*s)
+		return err_set(e, required_code, "%s name is required (%s)", what, key);
+	if (strlen(s) > CD_NAME_MAX)
+		return err_set(e, invalid_code, "%s name '%.40s…' is longer than %d characters",
+			       what, s, CD_NAME_MAX);
+	*out = s;
+	return 0;
+}
+
+int cd_token_encode(const char *last, char *out, size_t size)
+{
+	size_t n = strlen(last);
+	char tmp[1024];
+
+	if (n > 600 || 4 * ((n + 4 + 2) / 3) + 1 > size)
+		return -SW_E_TRUNCATED;
+	str_fmt(tmp, sizeof(tmp), "sw1:%s", last);
+	base64_encode((const uint8_t *)tmp, n + 4, out);
+	return 0;
+}
+
+int cd_token_decode(const char *token, char *out, size_t size, struct err *e)
+{
+	uint8_t tmp[1024];
+	int n = (int)strlen(token) < 1300 ? base64_decode(token, tmp, sizeof(tmp) - 1) : -1;
+
+	if (n < 4 || memcmp(tmp, "sw1:", 4) != 0 || memchr(tmp, 0, (size_t)n) ||
+	    str_copyn(out, size, (const char *)tmp + 4, (size_t)n - 4))
+		return err_set(e, SW_E_InvalidNextToken, "The next token is not valid");
+	return 0;
+}
+
+int cd_app_arn(const struct slipwayd *d, const char *app, char *out, size_t size)
+{
+	return slipwayd_arn(d, out, size, "codedeploy", "application:%s", app);
+}
+
+int cd_group_arn(const struct slipwayd *d, const char *app, const char *group, char *out,
+		 size_t size)
+{
+	return slipwayd_arn(d, out, size, "codedeploy", "deploymentgroup:%s/%s", app, group);
+}
+
+int cd_config_arn(const struct slipwayd *d, const char *config, char *out, size_t size)
+{
+	return slipwayd_arn(d, out, size, "codedeploy", "deploymentconfig:%s", config);
+}
+
+int cd_instance_arn(const struct slipwayd *d, const char *instance, char *out, size_t size)
+{
+	return slipwayd_arn(d, out, size, "codedeploy", "instance:%s", instance);
+}
+
+int cd_app_get(struct store_conn *c, const char *name, char *platform, size_t psize, char *id,
+	       size_t idsize, struct err *e)
+{
+	struct store_stmt *st;
+	int r = store_exec(c, &st, "SELECT platform, id FROM applications WHERE name = ?", "t", e,
+			   name);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_ApplicationDoesNotExist, "No application found for name: %s",
+			       name);
+	if (platform)
+		str_copy(platform, psize, store_col_text(st, 0));
+	if (id)
+		str_copy(id, idsize, store_col_text(st, 1));
+	return 0;
+}
+
+int cd_tags_validate(const json_t *tags, int invalid_code, struct err *e)
+{
+	size_t i;
+	json_t *t;
+
+	if (!tags || json_is_null(tags))
+		return 0;
+	if (!json_is_array(tags))
+		return err_set(e, SW_E_Serialization, "tags must be a list");
+	if (json_array_size(tags) > 50)
+		return err_set(e, SW_E_TagLimitExceeded, "at most 50 tags per resource");
+	json_array_foreach(tags, i, t)
+	{
+		const char *k = NULL, *v = "";
+
+		if (!json_is_object(t) || json_opt_str(t, "Key", &k, e) ||
+		    json_opt_str(t, "Value", &v, e))
+			return err_set(e, SW_E_Serialization, "each tag must be {Key, Value}");
+		if (!k || !*k || strlen(k) > 128)
+			return err_set(e, invalid_code, "a tag key must have 1 to 128 characters");
+		if (strlen(v) > 256)
+			return err_set(e, invalid_code,
+				       "the value of tag '%s' is longer than 256 characters", k);
+	}
+	return 0;
+}
+
+int cd_tags_put(struct store_conn *c, const char *arn, const json_t *tags, struct err *e)
+{
+	size_t i;
+	json_t *t;
+
+	if (!tags)
+		return 0;
+	json_array_foreach(tags, i, t)
+	{
+		const char *k = json_string_value(json_object_get(t, "Key"));
+		const char *v = json_string_value(json_object_get(t, "Value"));
+		int r = store_exec(c, NULL,
+				   "INSERT INTO resource_tags (arn, key, value) VALUES (?, ?, ?) ON "
+				   "CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
+				   "ttt", e, arn, k, v ? v : "");
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int cd_tags_drop(struct store_conn *c, const char *arn, struct err *e)
+{
+	int r = store_exec(c, NULL, "DELETE FROM resource_tags WHERE arn = ?", "t", e, arn);
+
+	return r < 0 ? r : 0;
+}
+
+int cd_tags_rename(struct store_conn *c, const char *from, const char *to, struct err *e)
+{
+	int r = store_exec(c, NULL, "UPDATE resource_tags SET arn = ? WHERE arn = ?", "tt", e, to,
+			   from);
+
+	return r < 0 ? r : 0;
+}
+
+json_t *cd_tags_list(struct store_conn *c, const char *arn, struct err *e)
+{
+	struct store_stmt *st;
+	json_t *list = json_array();
+	int r;
+
+	r = store_exec(c, &st, "SELECT key, value FROM resource_tags WHERE arn = ? ORDER BY key",
+		       "t", e, arn);
+	while (r == 1) {
+		json_t *t = json_object();
+
+		json_object_set_new(t, "Key", json_string(store_col_text(st, 0)));
+		json_object_set_new(t, "Value", json_string(store_col_text(st, 1)));
+		json_array_append_new(list, t);
+		r = store_step(st, e);
+	}
+	if (r < 0) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}
+
+int cd_write(struct call *c, int (*fn)(struct store_conn *, void *, struct err *))
+{
+	return store_write(c->d->store, fn, c, c->err);
+}
+
+int cd_read(struct call *c, int (*fn)(struct store_conn *, void *, struct err *))
+{
+	return store_read(c->d->store, fn, c, c->err);
+}

@@ -1,0 +1,57 @@
+/* codedeploy/common: helpers shared by the CodeDeploy resource files — validation, ARNs,
+ * pagination tokens, resource tags, and the lookups several resources need. */
+#ifndef SW_CODEDEPLOY_COMMON_H
+#define SW_CODEDEPLOY_COMMON_H
+
+#include "server/service.h"
+#include "server/slipwayd.h"
+#include "store/store.h"
+#include "base/json.h"
+
+#define CD_NAME_MAX 100
+#define CD_PAGE_SIZE 100
+
+/* Operation tables, one per resource file. */
+extern const struct json_op codedeploy_application_ops[];
+extern const struct json_op codedeploy_config_ops[];
+extern const struct json_op codedeploy_group_ops[];
+extern const struct json_op codedeploy_instance_ops[];
+extern const struct json_op codedeploy_revision_ops[];
+extern const struct json_op codedeploy_tag_ops[];
+extern const struct json_op codedeploy_deployment_ops[];
+extern const struct json_op codedeploy_misc_ops[];
+
+/* A required name of 1..100 characters: absent → required_code, too long → invalid_code. */
+int cd_name(const json_t *in, const char *key, int required_code, int invalid_code,
+	    const char *what, const char **out, struct err *e);
+
+/* Opaque nextToken: encodes the last key of a page; decode fails with InvalidNextToken. */
+int cd_token_encode(const char *last_key, char *out, size_t size);
+int cd_token_decode(const char *token, char *out, size_t size, struct err *e);
+
+/* ARNs of CodeDeploy resources. */
+int cd_app_arn(const struct slipwayd *d, const char *app, char *out, size_t size);
+int cd_group_arn(const struct slipwayd *d, const char *app, const char *group, char *out,
+		 size_t size);
+int cd_config_arn(const struct slipwayd *d, const char *config, char *out, size_t size);
+int cd_instance_arn(const struct slipwayd *d, const char *instance, char *out, size_t size);
+
+/* Looks up an application: ApplicationDoesNotExist when missing. platform/id may be NULL. */
+int cd_app_get(struct store_conn *c, const char *name, char *platform, size_t psize, char *id,
+	       size_t idsize, struct err *e);
+
+/* Validates a `tags` list [{Key, Value}] (InvalidTagsToAdd / Serialization). */
+int cd_tags_validate(const json_t *tags, int invalid_code, struct err *e);
+/* Adds or replaces tags on a resource ARN. */
+int cd_tags_put(struct store_conn *c, const char *arn, const json_t *tags, struct err *e);
+/* Removes every tag of a resource (on delete) or renames its ARN (on rename). */
+int cd_tags_drop(struct store_conn *c, const char *arn, struct err *e);
+int cd_tags_rename(struct store_conn *c, const char *from, const char *to, struct err *e);
+/* The resource's tags as [{Key, Value}] (new reference). */
+json_t *cd_tags_list(struct store_conn *c, const char *arn, struct err *e);
+
+/* Runs a handler body in a write or read transaction, the usual shape of an operation. */
+int cd_write(struct call *c, int (*fn)(struct store_conn *, void *, struct err *));
+int cd_read(struct call *c, int (*fn)(struct store_conn *, void *, struct err *));
+
+#endif
