@@ -178,7 +178,12 @@
 	  "The specified method is not allowed against this resource.")                            \
 	X(PreconditionFailed, 412, "PreconditionFailed",                                           \
 	  "At least one of the pre-conditions you specified did not hold")                         \
-	X(NotModified, 304, "NotModified", "Not Modified")
+	X(NotModified, 304, "NotModified", "Not Modified")                                         \
+	X(InvalidRequest, 400, "InvalidRequest", "Invalid Request")                                \
+	X(InvalidDigest, 400, "InvalidDigest", "The Content-MD5 you specified was invalid.")       \
+	X(MetadataTooLarge, 400, "MetadataTooLarge",                                               \
+	  "Your metadata headers exceed the maximum allowed metadata size.")                       \
+	X(KeyTooLongError, 400, "KeyTooLongError", "Your key is too long")
 
 /* IAM's error codes (query protocol `<Error><Code>`). */
 #define SW_ERRORS_IAM(X)                                                                           \
