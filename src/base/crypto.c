@@ -2,6 +2,7 @@
 #include "crypto.h"
 #include "err.h"
 
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -189,6 +190,10 @@ int base64_decode(const char *in, uint8_t *out, size_t outmax)
 		pad++;
 	if (len > 1 && in[len - 2] == '=')
 		pad++;
+	/* EVP_DecodeBlock accepts '=' anywhere ("====", "Zg==Zg=="): only the last two may be. */
+	for (size_t i = 0; i < len - pad; i++)
+		if (!isalnum((unsigned char)in[i]) && in[i] != '+' && in[i] != '/')
+			return -SW_E_INVALID;
 	if (len / 4 * 3 - pad > outmax)
 		return -SW_E_INVALID;
 	tmp = malloc(len / 4 * 3 + 1);

@@ -215,7 +215,10 @@ int sigv4_parse_query(const struct sigv4_kv *q, size_t n, struct sigv4_auth *a, 
 		r = sigv4__credential(tmp.p ? tmp.p : "", tmp.len, a, e);
 	if (r) {
 		buf_release(&tmp);
-		return r < 0 && e && e->code ? r : err_set(e, SW_E_IncompleteSignature, "bad credential");
+		/* sigv4__credential set e; a bad escape did not (and e may hold an older code) */
+		return r == -SW_E_IncompleteSignature
+			   ? r
+			   : err_set(e, SW_E_IncompleteSignature, "malformed X-Amz-Credential");
 	}
 	buf_reset(&tmp);
 	if (uri_decode(&tmp, sh, strlen(sh)) ||
