@@ -1,10 +1,669 @@
-/* codedeploy/deployment_configs: (stub — to be implemented). */
+/* codedeploy/deployment_configs: CreateDeploymentConfig, GetDeploymentConfig,
+ * ListDeploymentConfigs, DeleteDeploymentConfig, the compiled-in CodeDeployDefault.* table, and
+ * cd_config_get() for the deployment engine. */
 #include "common.h"
+#include "configs.h"
+#include "base/crypto.h"
+#include "base/str.h"
+#include "base/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_CUSTOM_MAX     200
+#define CONFIG_PERCENT_MAX    99
+#define CONFIG_SHIFT_SPAN_MAX 2880 /* minutes from the first traffic shift to the last */
+
+/* One predefined configuration: Server ones have min_type, Lambda/ECS ones have traffic. */
+struct config_predefined {
+	const char *name;
+	const char *id; /* stable across restarts and installations */
+	int64_t created_ms;
+	const char *platform;
+	const char *min_type;
+	int min_value;
+	const char *traffic;
+	int percent;
+	int interval;
+};
+
+#define SERVER_CREATED 1415750400000LL /* 2014-11-12: CodeDeploy's launch */
+#define LAMBDA_CREATED 1511740800000LL /* 2017-11-27: Lambda traffic shifting */
+#define ECS_CREATED    1543276800000LL /* 2018-11-27: ECS blue/green */
+
+#define SERVER(n, id, type, value)                                       \
+	{                                                                \
+		n, id, SERVER_CREATED, "Server", type, value, NULL, 0, 0 \
+	}
+#define SHIFT(n, id, when, platform, type, pct, mins)           \
+	{                                                       \
+		n, id, when, platform, NULL, 0, type, pct, mins \
+	}
+
+static const struct config_predefined config__predefined[] = {
+	SERVER("CodeDeployDefault.OneAtATime", "85a7ae01-cd5b-41b6-8146-7d8a408445eb",
+	       "MOST_CONCURRENCY", 1),
+	SERVER("CodeDeployDefault.HalfAtATime", "58b84a58-7941-44d1-b91f-afc4997f0fa3",
+	       "FLEET_PERCENT", 50),
+	SERVER("CodeDeployDefault.AllAtOnce", "c6135c54-a53f-4e6d-8510-b5841be7b8e9", "HOST_COUNT",
+	       0),
+	SHIFT("CodeDeployDefault.LambdaCanary10Percent5Minutes",
+	      "06dd106f-7ca0-4ef5-adb2-78a36f037874", LAMBDA_CREATED, "Lambda", "TimeBasedCanary",
+	      10, 5),
+	SHIFT("CodeDeployDefault.LambdaCanary10Percent10Minutes",
+	      "d72462b1-e7fa-4473-a1d1-4d9e6e23043d", LAMBDA_CREATED, "Lambda", "TimeBasedCanary",
+	      10, 10),
+	SHIFT("CodeDeployDefault.LambdaCanary10Percent15Minutes",
+	      "d2654e1a-c988-4003-bc92-6623322662a7", LAMBDA_CREATED, "Lambda", "TimeBasedCanary",
+	      10, 15),
+	SHIFT("CodeDeployDefault.LambdaCanary10Percent30Minutes",
+	      "4d91e00f-c708-483a-ae45-57f552e2a32f", LAMBDA_CREATED, "Lambda", "TimeBasedCanary",
+	      10, 30),
+	SHIFT("CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+	      "f9033823-f34d-4e4d-a8f9-57ba2f3615e0", LAMBDA_CREATED, "Lambda", "TimeBasedLinear",
+	      10, 1),
+	SHIFT("CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+	      "a98a8415-f76e-4ca6-a1ae-9397b5e7b9ba", LAMBDA_CREATED, "Lambda", "TimeBasedLinear",
+	      10, 2),
+	SHIFT("CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+	      "08f861ad-e1ca-44e4-a7bd-794e94db6a50", LAMBDA_CREATED, "Lambda", "TimeBasedLinear",
+	      10, 3),
+	SHIFT("CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+	      "6090d924-9fd2-43f5-a015-575bd42dbca0", LAMBDA_CREATED, "Lambda", "TimeBasedLinear",
+	      10, 10),
+	SHIFT("CodeDeployDefault.LambdaAllAtOnce", "174cabe8-da6f-4aec-b4e6-749197592847",
+	      LAMBDA_CREATED, "Lambda", "AllAtOnce", 0, 0),
+	SHIFT("CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+	      "32f25f2e-cf87-4718-99d9-5d3c99884b10", ECS_CREATED, "ECS", "TimeBasedLinear", 10, 1),
+	SHIFT("CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
+	      "39f0e251-da35-4c6f-88a5-b5df236243c2", ECS_CREATED, "ECS", "TimeBasedLinear", 10, 3),
+	SHIFT("CodeDeployDefault.ECSCanary10Percent5Minutes",
+	      "7b0acef5-cf97-46ed-a2bb-dd21c54e4d45", ECS_CREATED, "ECS", "TimeBasedCanary", 10, 5),
+	SHIFT("CodeDeployDefault.ECSCanary10Percent15Minutes",
+	      "e53389ea-abe6-4a1c-9ddf-7e4d892d3380", ECS_CREATED, "ECS", "TimeBasedCanary", 10,
+	      15),
+	SHIFT("CodeDeployDefault.ECSAllAtOnce", "1dc0ef0e-dbb1-44c9-8217-4c956c094a58", ECS_CREATED,
+	      "ECS", "AllAtOnce", 0, 0),
+};
+
+#define CONFIG_PREDEFINED_COUNT (sizeof(config__predefined) / sizeof(config__predefined[0]))
+
+static const struct config_predefined *config__find_predefined(const char *name)
+{
+	for (size_t i = 0; i < CONFIG_PREDEFINED_COUNT; i++)
+		if (strcmp(config__predefined[i].name, name) == 0)
+			return &config__predefined[i];
+	return NULL;
+}
+
+bool cd_config_is_predefined(const char *name)
+{
+	return config__find_predefined(name) != NULL;
+}
+
+static json_t *config__traffic(const char *type, int percent, int interval)
+{
+	json_t *t = json_pack("{s:s}", "type", type);
+
+	if (strcmp(type, "TimeBasedCanary") == 0)
+		json_object_set_new(t, "timeBasedCanary",
+				    json_pack("{s:i,s:i}", "canaryPercentage", percent,
+					      "canaryInterval", interval));
+	else if (strcmp(type, "TimeBasedLinear") == 0)
+		json_object_set_new(t, "timeBasedLinear",
+				    json_pack("{s:i,s:i}", "linearPercentage", percent,
+					      "linearInterval", interval));
+	return t;
+}
+
+static json_t *config__predefined_info(const struct config_predefined *p)
+{
+	json_t *j = json_object();
+
+	json_set_str(j, "deploymentConfigId", p->id);
+	json_set_str(j, "deploymentConfigName", p->name);
+	if (p->min_type)
+		json_object_set_new(
+		    j, "minimumHealthyHosts",
+		    json_pack("{s:s,s:i}", "type", p->min_type, "value", p->min_value));
+	json_set_time(j, "createTime", p->created_ms);
+	json_set_str(j, "computePlatform", p->platform);
+	if (p->traffic)
+		json_object_set_new(j, "trafficRoutingConfig",
+				    config__traffic(p->traffic, p->percent, p->interval));
+	return j;
+}
+
+int cd_config_get(struct store_conn *c, const char *name, json_t **info, struct err *e)
+{
+	const struct config_predefined *p = config__find_predefined(name);
+	struct store_stmt *st;
+	json_t *j;
+	int r;
+
+	if (p) {
+		*info = config__predefined_info(p);
+		return *info ? 0 : -SW_E_NOMEM;
+	}
+	r = store_exec(c, &st, "SELECT doc FROM deployment_configs WHERE name = ?", "t", e, name);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_DeploymentConfigDoesNotExist,
+			       "No deployment configuration found for name: %s", name);
+	j = json_loads(store_col_text(st, 0), 0, NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return err_set(e, SW_E_INTERNAL, "stored deployment configuration '%s' is corrupt",
+			       name);
+	}
+	*info = j;
+	return 0;
+}
+
+/* ---- validation ---- */
+
+int cd_config_check_name(const char *name, struct err *e)
+{
+	if (!name || !*name)
+		return err_set(e, SW_E_DeploymentConfigNameRequired,
+			       "Deployment configuration name is required");
+	if (strlen(name) > CD_NAME_MAX)
+		return err_set(e, SW_E_InvalidDeploymentConfigName,
+			       "deployment configuration name is longer than %d characters",
+			       CD_NAME_MAX);
+	for (const char *s = name; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._+=,@-", *s)))
+			return err_set(
+			    e, SW_E_InvalidDeploymentConfigName,
+			    "deployment configuration name '%s' may contain only letters, "
+			    "digits and ._+=,@-",
+			    name);
+	if (str_starts(name, CD_PREDEFINED_PREFIX))
+		return err_set(e, SW_E_InvalidDeploymentConfigName,
+			       "deployment configuration names starting with '%s' are reserved",
+			       CD_PREDEFINED_PREFIX);
+	return 0;
+}
+
+int cd_config_check_min_healthy(const json_t *mhh, int code, const char *what, struct err *e)
+{
+	const char *type = NULL;
+	int64_t value = -1;
+	const json_t *v = json_object_get(mhh, "value");
+	bool has_value = v && !json_is_null(v);
+
+	if (!json_is_object(mhh))
+		return err_set(e, code, "%s must be an object {type, value}", what);
+	if (json_opt_str(mhh, "type", &type, e))
+		return err_set(e, code, "%s.type must be a string", what);
+	if (json_opt_int(mhh, "value", &value, e))
+		return err_set(e, code, "%s.value must be an integer", what);
+	if (!type)
+		return err_set(e, code, "%s.type is required (HOST_COUNT or FLEET_PERCENT)", what);
+	if (!has_value)
+		return err_set(e, code, "%s.value is required", what);
+	if (strcmp(type, "FLEET_PERCENT") == 0) {
+		if (value < 0 || value > CONFIG_PERCENT_MAX)
+			return err_set(
+			    e, code, "%s: a FLEET_PERCENT value must be between 0 and %d, not %lld",
+			    what, CONFIG_PERCENT_MAX, (long long)value);
+	} else if (strcmp(type, "HOST_COUNT") == 0) {
+		if (value < 0 || value > INT32_MAX)
+			return err_set(e, code,
+				       "%s: a HOST_COUNT value must be 0 or more, not %lld", what,
+				       (long long)value);
+	} else {
+		return err_set(e, code, "%s.type must be HOST_COUNT or FLEET_PERCENT, not '%s'",
+			       what, type);
+	}
+	return 0;
+}
+
+/* Reads {<pct_key>, <int_key>} of a time-based traffic shift. */
+static int config__shift(const json_t *o, const char *what, const char *pct_key,
+			 const char *int_key, int64_t *pct, int64_t *interval, struct err *e)
+{
+	const int code = SW_E_InvalidTrafficRoutingConfiguration;
+
+	if (!json_is_object(o))
+		return err_set(e, code, "trafficRoutingConfig.%s is required for this type", what);
+	if (json_opt_int(o, pct_key, pct, e) || json_opt_int(o, int_key, interval, e))
+		return err_set(e, code, "%s.%s and %s.%s must be integers", what, pct_key, what,
+			       int_key);
+	if (*pct < 1 || *pct > CONFIG_PERCENT_MAX)
+		return err_set(e, code, "%s.%s must be between 1 and %d", what, pct_key,
+			       CONFIG_PERCENT_MAX);
+	if (*interval < 1)
+		return err_set(e, code, "%s.%s must be at least 1 minute", what, int_key);
+	return 0;
+}
+
+int cd_config_check_traffic(const json_t *trc, struct err *e)
+{
+	const int code = SW_E_InvalidTrafficRoutingConfiguration;
+	const json_t *canary, *linear;
+	const char *type = NULL;
+	int64_t pct = 0, interval = 0;
+	int r;
+
+	if (!json_is_object(trc))
+		return err_set(e, code, "trafficRoutingConfig must be an object");
+	if (json_opt_str(trc, "type", &type, e))
+		return err_set(e, code, "trafficRoutingConfig.type must be a string");
+	canary = json_object_get(trc, "timeBasedCanary");
+	linear = json_object_get(trc, "timeBasedLinear");
+	if (json_is_null(canary))
+		canary = NULL;
+	if (json_is_null(linear))
+		linear = NULL;
+	if (!type)
+		return err_set(e, code,
+			       "trafficRoutingConfig.type is required (TimeBasedCanary, "
+			       "TimeBasedLinear or AllAtOnce)");
+	if (strcmp(type, "AllAtOnce") == 0) {
+		if (canary || linear)
+			return err_set(e, code,
+				       "an AllAtOnce traffic routing config takes neither "
+				       "timeBasedCanary nor timeBasedLinear");
+		return 0;
+	}
+	if (strcmp(type, "TimeBasedCanary") == 0) {
+		if (linear)
+			return err_set(e, code,
+				       "a TimeBasedCanary config takes no timeBasedLinear");
+		r = config__shift(canary, "timeBasedCanary", "canaryPercentage", "canaryInterval",
+				  &pct, &interval, e);
+		if (r)
+			return r;
+		if (interval > CONFIG_SHIFT_SPAN_MAX)
+			return err_set(
+			    e, code, "canaryInterval must be at most %d minutes (2 days), not %lld",
+			    CONFIG_SHIFT_SPAN_MAX, (long long)interval);
+		return 0;
+	}
+	if (strcmp(type, "TimeBasedLinear") == 0) {
+		int64_t steps;
+
+		if (canary)
+			return err_set(e, code,
+				       "a TimeBasedLinear config takes no timeBasedCanary");
+		r = config__shift(linear, "timeBasedLinear", "linearPercentage", "linearInterval",
+				  &pct, &interval, e);
+		if (r)
+			return r;
+		steps = (100 + pct - 1) / pct; /* shifts, the first one at the start */
+		if ((steps - 1) * interval > CONFIG_SHIFT_SPAN_MAX)
+			return err_set(e, code,
+				       "shifting %lld%% every %lld minutes takes %lld minutes; the "
+				       "limit is %d minutes (2 days)",
+				       (long long)pct, (long long)interval,
+				       (long long)((steps - 1) * interval), CONFIG_SHIFT_SPAN_MAX);
+		return 0;
+	}
+	return err_set(e, code,
+		       "trafficRoutingConfig.type must be TimeBasedCanary, TimeBasedLinear or "
+		       "AllAtOnce, not '%s'",
+		       type);
+}
+
+int cd_config_check_zonal(const json_t *zc, struct err *e)
+{
+	const int code = SW_E_InvalidZonalDeploymentConfiguration;
+	static const char *const durations[] = { "firstZoneMonitorDurationInSeconds",
+						 "monitorDurationInSeconds" };
+	json_t *per_zone = NULL;
+
+	if (!json_is_object(zc))
+		return err_set(e, code, "zonalConfig must be an object");
+	for (size_t i = 0; i < 2; i++) {
+		int64_t v = 0;
+
+		if (json_opt_int(zc, durations[i], &v, e))
+			return err_set(e, code, "zonalConfig.%s must be an integer", durations[i]);
+		if (v < 0)
+			return err_set(e, code, "zonalConfig.%s must not be negative",
+				       durations[i]);
+	}
+	if (json_opt_obj(zc, "minimumHealthyHostsPerZone", &per_zone, e))
+		return err_set(e, code, "zonalConfig.minimumHealthyHostsPerZone must be an object");
+	if (per_zone)
+		return cd_config_check_min_healthy(per_zone, code,
+						   "zonalConfig.minimumHealthyHostsPerZone", e);
+	return 0;
+}
+
+/* ---- operations ---- */
+
+/* A copy of a validated minimumHealthyHosts-shaped object with only its known members. */
+static json_t *config__min_copy(const json_t *m)
+{
+	return json_pack("{s:O,s:O}", "type", json_object_get(m, "type"), "value",
+			 json_object_get(m, "value"));
+}
+
+static json_t *config__traffic_copy(const json_t *t)
+{
+	const char *type = json_string_value(json_object_get(t, "type"));
+	const json_t *sub;
+
+	if (strcmp(type, "TimeBasedCanary") == 0) {
+		sub = json_object_get(t, "timeBasedCanary");
+		return config__traffic(
+		    type, (int)json_integer_value(json_object_get(sub, "canaryPercentage")),
+		    (int)json_integer_value(json_object_get(sub, "canaryInterval")));
+	}
+	if (strcmp(type, "TimeBasedLinear") == 0) {
+		sub = json_object_get(t, "timeBasedLinear");
+		return config__traffic(
+		    type, (int)json_integer_value(json_object_get(sub, "linearPercentage")),
+		    (int)json_integer_value(json_object_get(sub, "linearInterval")));
+	}
+	return config__traffic(type, 0, 0);
+}
+
+static json_t *config__zonal_copy(const json_t *z)
+{
+	static const char *const keys[] = { "firstZoneMonitorDurationInSeconds",
+					    "monitorDurationInSeconds" };
+	json_t *out = json_object(), *v;
+
+	for (size_t i = 0; i < 2; i++) {
+		v = json_object_get(z, keys[i]);
+		if (v && !json_is_null(v))
+			json_object_set_new(out, keys[i], json_integer(json_number_value(v)));
+	}
+	v = json_object_get(z, "minimumHealthyHostsPerZone");
+	if (v && !json_is_null(v))
+		json_object_set_new(out, "minimumHealthyHostsPerZone", config__min_copy(v));
+	return out;
+}
+
+struct config_create {
+	const char *name;
+	json_t *doc;
+	int64_t created;
+};
+
+static int config__create(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct config_create *a = arg;
+	struct store_stmt *st;
+	char *text;
+	int r;
+
+	r = store_exec(sc, &st, "SELECT COUNT(*) FROM deployment_configs", "", e);
+	if (r < 0)
+		return r;
+	if (r == 1 && store_col_int(st, 0) >= CONFIG_CUSTOM_MAX)
+		return err_set(e, SW_E_DeploymentConfigLimitExceeded,
+			       "an account can have at most %d custom deployment configurations",
+			       CONFIG_CUSTOM_MAX);
+	text = json_dump(a->doc);
+	if (!text)
+		return -SW_E_NOMEM;
+	r = store_exec(
+	    sc, NULL,
+	    "INSERT INTO deployment_configs (name, id, created, doc) VALUES (?, ?, ?, ?) "
+	    "ON CONFLICT (name) DO NOTHING",
+	    "ttit", e, a->name, json_string_value(json_object_get(a->doc, "deploymentConfigId")),
+	    a->created, text);
+	free(text);
+	if (r < 0)
+		return r;
+	if (store_changes(sc) == 0)
+		return err_set(e, SW_E_DeploymentConfigAlreadyExists,
+			       "A deployment configuration named '%s' already exists", a->name);
+	return 0;
+}
+
+/* Checks the platform-specific members of a CreateDeploymentConfig request. */
+static int config__check_members(const char *platform, json_t *min, json_t *traffic, json_t *zonal,
+				 struct err *e)
+{
+	int r;
+
+	if (strcmp(platform, "Server") == 0) {
+		if (traffic)
+			return err_set(
+			    e, SW_E_InvalidTrafficRoutingConfiguration,
+			    "trafficRoutingConfig applies to Lambda configurations only; "
+			    "a Server configuration uses minimumHealthyHosts");
+		if (!min)
+			return err_set(e, SW_E_InvalidMinimumHealthyHostValue,
+				       "minimum healthy hosts argument is missing: a Server "
+				       "configuration needs minimumHealthyHosts {type, value}");
+		r = cd_config_check_min_healthy(min, SW_E_InvalidMinimumHealthyHostValue,
+						"minimumHealthyHosts", e);
+		if (!r && zonal)
+			r = cd_config_check_zonal(zonal, e);
+		return r;
+	}
+	if (min)
+		return err_set(e, SW_E_InvalidMinimumHealthyHostValue,
+			       "minimumHealthyHosts applies to Server configurations only; a %s "
+			       "configuration uses trafficRoutingConfig",
+			       platform);
+	if (zonal)
+		return err_set(e, SW_E_InvalidZonalDeploymentConfiguration,
+			       "zonalConfig applies to Server configurations only");
+	if (!traffic)
+		return err_set(e, SW_E_InvalidTrafficRoutingConfiguration,
+			       "a %s configuration needs trafficRoutingConfig", platform);
+	return cd_config_check_traffic(traffic, e);
+}
+
+static int CreateDeploymentConfig(struct call *c)
+{
+	struct config_create a = { 0 };
+	const char *platform = "Server";
+	json_t *min = NULL, *traffic = NULL, *zonal = NULL;
+	char id[37];
+	int r;
+
+	r = json_opt_str(c->in, "deploymentConfigName", &a.name, c->err);
+	if (!r)
+		r = cd_config_check_name(a.name, c->err);
+	if (!r)
+		r = json_opt_str(c->in, "computePlatform", &platform, c->err);
+	if (r)
+		return r;
+	if (strcmp(platform, "ECS") == 0)
+		return err_set(
+		    c->err, SW_E_InvalidComputePlatform,
+		    "compute platform 'ECS' is not supported by Slipway; use 'Server' or "
+		    "'Lambda'");
+	if (strcmp(platform, "Server") != 0 && strcmp(platform, "Lambda") != 0)
+		return err_set(c->err, SW_E_InvalidComputePlatform,
+			       "computePlatform must be 'Server' or 'Lambda', not '%s'", platform);
+	if (json_opt_obj(c->in, "minimumHealthyHosts", &min, c->err))
+		return err_set(c->err, SW_E_InvalidMinimumHealthyHostValue,
+			       "minimumHealthyHosts must be an object {type, value}");
+	if (json_opt_obj(c->in, "trafficRoutingConfig", &traffic, c->err))
+		return err_set(c->err, SW_E_InvalidTrafficRoutingConfiguration,
+			       "trafficRoutingConfig must be an object");
+	if (json_opt_obj(c->in, "zonalConfig", &zonal, c->err))
+		return err_set(c->err, SW_E_InvalidZonalDeploymentConfiguration,
+			       "zonalConfig must be an object");
+	r = config__check_members(platform, min, traffic, zonal, c->err);
+	if (r)
+		return r;
+
+	uuid_v4(id);
+	a.created = time_now_ms();
+	a.doc = json_object();
+	json_set_str(a.doc, "deploymentConfigId", id);
+	json_set_str(a.doc, "deploymentConfigName", a.name);
+	if (min)
+		json_object_set_new(a.doc, "minimumHealthyHosts", config__min_copy(min));
+	json_set_time(a.doc, "createTime", a.created);
+	json_set_str(a.doc, "computePlatform", platform);
+	if (traffic)
+		json_object_set_new(a.doc, "trafficRoutingConfig", config__traffic_copy(traffic));
+	if (zonal)
+		json_object_set_new(a.doc, "zonalConfig", config__zonal_copy(zonal));
+	r = store_write(c->d->store, config__create, &a, c->err);
+	if (!r)
+		c->out = json_pack("{s:s}", "deploymentConfigId", id);
+	json_decref(a.doc);
+	return r;
+}
+
+struct config_get {
+	const char *name;
+	json_t *info;
+};
+
+static int config__get(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct config_get *g = arg;
+
+	return cd_config_get(sc, g->name, &g->info, e);
+}
+
+static int GetDeploymentConfig(struct call *c)
+{
+	struct config_get g = { 0 };
+	int r;
+
+	r = cd_name(c->in, "deploymentConfigName", SW_E_DeploymentConfigNameRequired,
+		    SW_E_InvalidDeploymentConfigName, "deployment configuration", &g.name, c->err);
+	if (r)
+		return r;
+	r = store_read(c->d->store, config__get, &g, c->err);
+	if (r)
+		return r;
+	c->out = json_pack("{s:o}", "deploymentConfigInfo", g.info);
+	return 0;
+}
+
+static int config__cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct config_list {
+	char after[CD_NAME_MAX + 1];
+	json_t *names;
+	char next[512];
+};
+
+/* Predefined and custom names merged in byte order, one page after l->after. */
+static int config__list(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct config_list *l = arg;
+	const char *pre[CONFIG_PREDEFINED_COUNT];
+	size_t npre = 0, ip = 0;
+	struct store_stmt *st;
+	int r, n = 0;
+
+	for (size_t i = 0; i < CONFIG_PREDEFINED_COUNT; i++)
+		if (strcmp(config__predefined[i].name, l->after) > 0)
+			pre[npre++] = config__predefined[i].name;
+	qsort(pre, npre, sizeof(pre[0]), config__cmp);
+	r = store_exec(sc, &st,
+		       "SELECT name FROM deployment_configs WHERE name > ? ORDER BY name LIMIT ?",
+		       "ti", e, l->after, (int64_t)CD_PAGE_SIZE + 1);
+	for (;;) {
+		const char *custom = r == 1 ? store_col_text(st, 0) : NULL;
+
+		if (r < 0)
+			return r;
+		if (!custom && ip == npre)
+			break;
+		if (++n > CD_PAGE_SIZE) {
+			const char *last = json_string_value(
+			    json_array_get(l->names, json_array_size(l->names) - 1));
+
+			cd_token_encode(last, l->next, sizeof(l->next));
+			break;
+		}
+		if (custom && (ip == npre || strcmp(custom, pre[ip]) < 0)) {
+			json_array_append_new(l->names, json_string(custom));
+			r = store_step(st, e);
+		} else {
+			json_array_append_new(l->names, json_string(pre[ip++]));
+		}
+	}
+	return 0;
+}
+
+static int ListDeploymentConfigs(struct call *c)
+{
+	struct config_list l = { .after = "" };
+	const char *token = NULL;
+	int r;
+
+	r = json_opt_str(c->in, "nextToken", &token, c->err);
+	if (!r && token)
+		r = cd_token_decode(token, l.after, sizeof(l.after), c->err);
+	if (r)
+		return r;
+	l.names = json_array();
+	r = store_read(c->d->store, config__list, &l, c->err);
+	if (!r) {
+		c->out = json_pack("{s:O}", "deploymentConfigsList", l.names);
+		if (l.next[0])
+			json_set_str(c->out, "nextToken", l.next);
+	}
+	json_decref(l.names);
+	return r;
+}
+
+static int config__delete(struct store_conn *sc, void *arg, struct err *e)
+{
+	const char *name = arg;
+	struct store_stmt *st;
+	int r;
+
+	r = store_exec(sc, &st, "SELECT app, name FROM deployment_groups WHERE config = ? LIMIT 1",
+		       "t", e, name);
+	if (r < 0)
+		return r;
+	if (r == 1)
+		return err_set(
+		    e, SW_E_DeploymentConfigInUse,
+		    "deployment configuration '%s' is in use by deployment group '%s' of "
+		    "application '%s'",
+		    name, store_col_text(st, 1), store_col_text(st, 0));
+	/* A deployment that has not finished keeps its configuration too (0005_deployments). */
+	r = store_exec(
+	    sc, &st,
+	    "SELECT id FROM deployments WHERE config = ? AND status NOT IN ('Succeeded', "
+	    "'Failed', 'Stopped') LIMIT 1",
+	    "t", e, name);
+	if (r < 0)
+		return r;
+	if (r == 1)
+		return err_set(e, SW_E_DeploymentConfigInUse,
+			       "deployment configuration '%s' is in use by deployment %s", name,
+			       store_col_text(st, 0));
+	r = store_exec(sc, NULL, "DELETE FROM deployment_configs WHERE name = ?", "t", e, name);
+	return r < 0 ? r : 0;
+}
+
+static int DeleteDeploymentConfig(struct call *c)
+{
+	const char *name;
+	int r;
+
+	r = cd_name(c->in, "deploymentConfigName", SW_E_DeploymentConfigNameRequired,
+		    SW_E_InvalidDeploymentConfigName, "deployment configuration", &name, c->err);
+	if (r)
+		return r;
+	if (cd_config_is_predefined(name))
+		return err_set(
+		    c->err, SW_E_InvalidOperation,
+		    "'%s' is a predefined deployment configuration and cannot be deleted", name);
+	/* As in AWS, deleting a configuration that does not exist succeeds. */
+	return store_write(c->d->store, config__delete, (void *)name, c->err);
+}
 
 const struct json_op codedeploy_config_ops[] = {
-	{ "CreateDeploymentConfig", NULL, 0 },
-	{ "GetDeploymentConfig", NULL, 0 },
-	{ "DeleteDeploymentConfig", NULL, 0 },
-	{ "ListDeploymentConfigs", NULL, 0 },
+	{ "CreateDeploymentConfig", CreateDeploymentConfig, 0 },
+	{ "GetDeploymentConfig", GetDeploymentConfig, 0 },
+	{ "DeleteDeploymentConfig", DeleteDeploymentConfig, 0 },
+	{ "ListDeploymentConfigs", ListDeploymentConfigs, 0 },
 	{ NULL, NULL, 0 },
 };
