@@ -225,22 +225,54 @@ static int store__migrate(struct store *s, struct err *e)
 	return 0;
 }
 
-int store_open(struct store **out, const char *dir, struct err *e)
+/* store__migrate under the backend's migration lock, when it has one. */
+static int store__migrate_locked(struct store *s, struct err *e)
 {
-	struct store *s = calloc(1, sizeof(*s));
+	struct store_conn *c;
 	int r;
 
+	if (!s->ops->migrate_lock)
+		return store__migrate(s, e);
+	c = store_conn(s);
+	if (!c)
+		return err_set(e, SW_E_STORE, "no store connection");
+	r = s->ops->migrate_lock(c, true, e);
+	if (r)
+		return r;
+	r = store__migrate(s, e);
+	s->ops->migrate_lock(c, false, NULL);
+	return r;
+}
+
+int store_open(struct store **out, const char *dir, struct err *e)
+{
+	return store_open_url(out, dir, NULL, e);
+}
+
+int store_open_url(struct store **out, const char *dir, const char *url, struct err *e)
+{
+	const struct store_ops *ops = &store_sqlite_ops;
+	struct store *s;
+	int r;
+
+	if (url && url[0]) {
+		if (!str_starts(url, "postgres://") && !str_starts(url, "postgresql://"))
+			return err_set(e, SW_E_INVALID,
+				       "unsupported store URL: want postgres:// or postgresql://");
+		ops = &store_postgres_ops;
+	}
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return err_set(e, SW_E_NOMEM, NULL);
-	s->ops = &store_sqlite_ops;
+	s->ops = ops;
 	pthread_mutex_init(&s->lock, NULL);
 	if (pthread_key_create(&s->key, store__forget)) {
 		free(s);
 		return err_set(e, SW_E_INTERNAL, "pthread_key_create failed");
 	}
-	r = s->ops->open(s, dir, e);
+	r = s->ops->open(s, ops == &store_sqlite_ops ? dir : url, e);
 	if (!r)
-		r = store__migrate(s, e);
+		r = store__migrate_locked(s, e);
 	if (r) {
 		store_free(s);
 		return r;

@@ -1,7 +1,7 @@
 /* store: the one small SQL layer every piece of state goes through.
  *
  * Statements use `?` placeholders and portable SQL so that the same text runs on every backend
- * (SQLite now; PostgreSQL is the next backend behind struct store_ops).  A connection is bound
+ * (SQLite, and PostgreSQL for several replicas: struct store_ops).  A connection is bound
  * to the calling thread.  Writes go through store_write(), which owns the transaction, so the
  * commit policy (today: one transaction per call; later: group commit) lives in one place.
  */
@@ -19,6 +19,11 @@ struct store_stmt;
 
 /* Opens (creating if needed) the store in directory dir and runs pending migrations. */
 int store_open(struct store **out, const char *dir, struct err *e);
+/* Opens the store named by url and runs pending migrations: url NULL or "" is SQLite in dir
+ * (store_open); `postgres://…` or `postgresql://…` is that PostgreSQL database (any libpq
+ * connection URI; the database must exist).  Any other scheme is -SW_E_INVALID.  The URL is
+ * not logged (it may hold a password). */
+int store_open_url(struct store **out, const char *dir, const char *url, struct err *e);
 /* Closes every connection; the struct is freed. */
 void store_free(struct store *s);
 /* Number of migrations compiled in, and the schema version of the open store. */
@@ -80,8 +85,12 @@ struct store_ops {
 	bool (*col_null)(struct store_stmt *st, int col);
 	int64_t (*changes)(struct store_conn *c);
 	int (*exec_script)(struct store_conn *c, const char *sql, struct err *e);
+	/* Optional: held around the migration run (lock true, then false on the same
+	 * connection) so that processes sharing one database migrate it one at a time. */
+	int (*migrate_lock)(struct store_conn *c, bool lock, struct err *e);
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_postgres_ops; /* open() receives the URL, not dir */
 
 #endif
