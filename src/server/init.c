@@ -272,7 +272,7 @@ int init_data_dir(struct slipwayd *d, struct err *e)
 	r = init__lock(d, e);
 	if (r)
 		return r;
-	r = store_open(&d->store, d->data_dir, e);
+	r = store_open_url(&d->store, d->data_dir, d->cfg.store_url, e);
 	if (r)
 		return r;
 	r = auth_cache_new(&d->auth);

@@ -21,6 +21,7 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: slipwayd --data DIR [--listen ADDR:PORT] [--region REGION]\n"
+		    "                [--store postgresql://USER@HOST:PORT/DB]\n"
 		    "                [--threads N] [--log-level debug|info|warn|error]\n"
 		    "       slipwayd --list-operations\n"
 		    "       slipwayd --version\n"
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
+		{ "store", required_argument, NULL, 's' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "region", required_argument, NULL, 'r' },
 		{ "threads", required_argument, NULL, 't' },
@@ -77,6 +79,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			d.cfg.data_dir = optarg;
+			break;
+		case 's':
+			d.cfg.store_url = optarg;
 			break;
 		case 'l':
 			if (parse_listen(&d.cfg, optarg)) {

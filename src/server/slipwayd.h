@@ -14,6 +14,7 @@ struct auth_cache;
 
 struct slipwayd_config {
 	const char *data_dir;
+	const char *store_url; /* --store: NULL is SQLite in data_dir; postgres://… */
 	char listen_host[64];
 	int listen_port;
 	char region[33];
