@@ -412,30 +412,41 @@ def test_list_pagination(cd):
     assert contents == specs[::-1]
 
 
-def _db(server):
-    return sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
+def _store_sql(server, request, statements):
+    """Runs SQL statements on the store of a stopped slipwayd: its SQLite file, or its
+    PostgreSQL database when the test runs with SLIPWAY_TEST_STORE=postgres."""
+    args = server.extra_args
+    if "--store" in args:
+        url = args[args.index("--store") + 1]
+        db = url.rsplit("/", 1)[1].split("?", 1)[0]
+        request.getfixturevalue("postgres").psql("; ".join(statements), db)
+        return
+    conn = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
+    for sql in statements:
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
 
 
-def test_list_by_use_time_and_deployed_filter(server, many):
+def _rkey(bucket, key):
+    esc = lambda s: s.replace("%", "%25").replace("#", "%23")
+    return f"s3:{esc(bucket)}/{esc(key)}##"
+
+
+def test_list_by_use_time_and_deployed_filter(server, request, many):
     """The deployment engine records use in revisions.first_used/last_used and a group's target
     revision in its document; until it runs here, the test writes them while slipwayd is
     stopped, the way the engine will, and checks what the API reads back."""
     server.stop()
-    db = _db(server)
-    rows = dict(db.execute("SELECT rkey, rkey FROM revisions").fetchall())
-    key = {m: next(r for r in rows if r.startswith(f"s3:{m[0]}/{m[1].replace('%', '%25').replace('#', '%23')}#"))
-           for m in many}
     # web/2 used first and last; web/1 used in between; the other three never.
     used = {("alpha", "web/2.zip"): (1000, 9000), ("alpha", "web/1.zip"): (2000, 3000)}
-    for m, (first, last) in used.items():
-        db.execute("UPDATE revisions SET first_used = ?, last_used = ? WHERE rkey = ?",
-                   (first * 1000, last * 1000, key[m]))
-    db.execute("INSERT INTO deployment_groups (app, name, id, doc) VALUES ('web', 'prod', "
-               "'11111111-1111-4111-8111-111111111111', ?)",
-               ('{"targetRevision": {"revisionType": "S3", "s3Location": {"bucket": "alpha", '
-                '"key": "web/1.zip", "bundleType": "zip"}}}',))
-    db.commit()
-    db.close()
+    sql = ["UPDATE revisions SET first_used = %d, last_used = %d WHERE rkey = '%s'"
+           % (first * 1000, last * 1000, _rkey(*m)) for m, (first, last) in used.items()]
+    sql.append("INSERT INTO deployment_groups (app, name, id, doc) VALUES ('web', 'prod', "
+               "'11111111-1111-4111-8111-111111111111', '{\"targetRevision\": {\"revisionType\": "
+               "\"S3\", \"s3Location\": {\"bucket\": \"alpha\", \"key\": \"web/1.zip\", "
+               "\"bundleType\": \"zip\"}}}')")
+    _store_sql(server, request, sql)
     server.start(server.port)
     cd = server.client("codedeploy")
 

@@ -490,7 +490,7 @@ static int rev__register(struct store_conn *sc, void *arg, struct err *e)
 	return r < 0 ? r : 0;
 }
 
-/* Counts characters, not bytes, as AWS's length limits do. */
+/* Counts characters, not bytes, as AWS's length limits and SQL's substr() do. */
 static size_t rev__utf8_len(const char *s)
 {
 	size_t n = 0;
@@ -545,8 +545,9 @@ static int64_t rev__s3_siblings(struct store_conn *sc, const char *app, const ch
 	    str_copyn(prefix, sizeof(prefix), rkey, (size_t)(hash - rkey) + 1))
 		return 0;
 	if (store_exec(sc, &st,
-		       "SELECT COUNT(*) FROM revisions WHERE app = ? AND substr(rkey, 1, ?) = ?",
-		       "tit", &ignored, app, (int64_t)strlen(prefix), prefix) != 1)
+		       "SELECT COUNT(*) FROM revisions WHERE app = ? AND substr(rkey, 1, CAST(? AS "
+		       "INTEGER)) = ?",
+		       "tit", &ignored, app, (int64_t)rev__utf8_len(prefix), prefix) != 1)
 		return 0;
 	return store_col_int(st, 0);
 }
