@@ -1,4 +1,5 @@
 /* proto_query: the AWS query protocol (form-encoded Action=…, XML replies) used by IAM. */
+#include "query_form.h"
 #include "service.h"
 #include "slipwayd.h"
 #include "base/sigv4.h"
@@ -7,15 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUERY_MAX_PARAMS 256
-
-struct query__form {
-	struct sigv4_kv params[QUERY_MAX_PARAMS];
-	size_t n;
-	struct buf store; /* decoded names and values, NUL-separated */
-};
-
-static int query__parse(struct query__form *f, const char *s, size_t len, struct err *e)
+int query_form_parse(struct query_form *f, const char *s, size_t len, struct err *e)
 {
 	const char *p = s, *end = s + len;
 	size_t offsets[QUERY_MAX_PARAMS][2];
@@ -38,8 +31,10 @@ static int query__parse(struct query__form *f, const char *s, size_t len, struct
 		/* form encoding: '+' is a space */
 		for (const char *q = p; q < stop && !r; q++)
 			r = buf_addc(&tmp, *q == '+' ? ' ' : *q);
-		if (r)
+		if (r) {
+			buf_release(&tmp);
 			return err_set(e, SW_E_TOO_LARGE, NULL);
+		}
 		offsets[f->n][0] = f->store.len;
 		if (uri_decode(&f->store, tmp.p, eq ? (size_t)(eq - p) : tmp.len) ||
 		    buf_addc(&f->store, '\0')) {
@@ -61,6 +56,12 @@ static int query__parse(struct query__form *f, const char *s, size_t len, struct
 		f->params[i].value = f->store.p + offsets[i][1];
 	}
 	return 0;
+}
+
+void query_form_release(struct query_form *f)
+{
+	buf_release(&f->store);
+	f->n = 0;
 }
 
 const char *query_param(const struct query_call *c, const char *name)
@@ -118,7 +119,7 @@ void query_proto_error(struct http_req *req, struct http_resp *resp, const struc
 void query_proto_handle(const struct query_service *svc, struct http_req *req,
 			struct http_resp *resp)
 {
-	struct query__form *f = calloc(1, sizeof(*f));
+	struct query_form *f = calloc(1, sizeof(*f));
 	struct buf result = BUF_INIT(32u << 20);
 	struct query_call c = { .d = req->d, .req = req, .who = &req->who, .err = &req->err };
 	const struct query_op *op = NULL;
@@ -130,7 +131,7 @@ void query_proto_handle(const struct query_service *svc, struct http_req *req,
 		query_proto_error(req, resp, &req->err);
 		return;
 	}
-	r = query__parse(f, buf_str(&req->body), req->body.len, &req->err);
+	r = query_form_parse(f, buf_str(&req->body), req->body.len, &req->err);
 	c.params = f->params;
 	c.nparams = f->n;
 	c.result = &result;
@@ -167,6 +168,6 @@ void query_proto_handle(const struct query_service *svc, struct http_req *req,
 		http_resp_header(resp, "x-amzn-RequestId", req->request_id);
 	}
 	buf_release(&result);
-	buf_release(&f->store);
+	query_form_release(f);
 	free(f);
 }
