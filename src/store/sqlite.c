@@ -94,6 +94,17 @@ static void sqlite_conn_close(struct store_conn *base)
 	free(c);
 }
 
+/* Resets every cached statement.  A statement left on a row (a lookup that read the one row it
+ * wanted) keeps its connection in a read transaction after COMMIT/ROLLBACK; in WAL mode the
+ * next BEGIN IMMEDIATE on that connection then fails with SQLITE_BUSY_SNAPSHOT for good once
+ * another connection has committed.  Transactions end with no statement active. */
+static void sqlite__reset_all(struct sqlite_conn *c)
+{
+	for (int i = 0; i < SQLITE_CACHE; i++)
+		if (c->cache[i].st)
+			sqlite3_reset(c->cache[i].st);
+}
+
 static int sqlite_begin(struct store_conn *base, bool write, struct err *e)
 {
 	struct sqlite_conn *c = (struct sqlite_conn *)base;
@@ -105,7 +116,10 @@ static int sqlite_begin(struct store_conn *base, bool write, struct err *e)
 static int sqlite_commit(struct store_conn *base, struct err *e)
 {
 	struct sqlite_conn *c = (struct sqlite_conn *)base;
-	int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	int rc;
+
+	sqlite__reset_all(c);
+	rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
 
 	return rc == SQLITE_OK ? 0 : sqlite__err(c->db, rc, e, "cannot commit");
 }
@@ -114,6 +128,7 @@ static void sqlite_rollback(struct store_conn *base)
 {
 	struct sqlite_conn *c = (struct sqlite_conn *)base;
 
+	sqlite__reset_all(c);
 	if (!sqlite3_get_autocommit(c->db))
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
