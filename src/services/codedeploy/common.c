@@ -63,7 +63,7 @@ int cd_config_arn(const struct slipwayd *d, const char *config, char *out, size_
 
 int cd_instance_arn(const struct slipwayd *d, const char *instance, char *out, size_t size)
 {
-	return slipwayd_arn(d, out, size, "codedeploy", "instance:%s", instance);
+	return slipwayd_arn(d, out, size, "codedeploy", "instance/%s", instance);
 }
 
 int cd_app_get(struct store_conn *c, const char *name, char *platform, size_t psize, char *id,

@@ -1,13 +1,884 @@
-/* codedeploy/instances: (stub — to be implemented). */
+/* codedeploy/instances: RegisterOnPremisesInstance, DeregisterOnPremisesInstance,
+ * GetOnPremisesInstance, BatchGetOnPremisesInstances, ListOnPremisesInstances,
+ * AddTagsToOnPremisesInstances, RemoveTagsFromOnPremisesInstances, and the tag-filter matching
+ * the deployment engine reuses (instances.h).
+ *
+ * Registering an instance with an IAM user's ARN binds that user to it: from then on the user
+ * is no administrator any more (src/server/auth.c) and may only speak the agent channel.
+ * Slipway's choices where AWS documents nothing: instance names are 1..100 characters of
+ * letters, digits and `_.-+=,@`; a deregistered instance's name may be registered again; a
+ * deregistered instance loses its tags (as AWS's guide says today); an instance carries at most
+ * 50 tags and a call names at most 25 instances. */
 #include "common.h"
+#include "instances.h"
+#include "services/iam/iam.h"
+#include "base/str.h"
+#include "base/timeutil.h"
+
+#include <string.h>
+
+enum tag_filter_type { TF_INVALID, TF_KEY_ONLY, TF_VALUE_ONLY, TF_KEY_AND_VALUE };
+
+/* The filter's type, given or inferred; TF_INVALID when it cannot apply. */
+static enum tag_filter_type inst__filter_type(const json_t *f)
+{
+	const json_t *k = json_object_get(f, "Key"), *v = json_object_get(f, "Value");
+	const json_t *t = json_object_get(f, "Type");
+	bool has_k = json_is_string(k) && json_string_length(k) > 0;
+	bool has_v = json_is_string(v);
+	const char *type;
+
+	if (!t || json_is_null(t)) {
+		if (has_k && has_v)
+			return TF_KEY_AND_VALUE;
+		if (has_k)
+			return TF_KEY_ONLY;
+		return has_v && json_string_length(v) > 0 ? TF_VALUE_ONLY : TF_INVALID;
+	}
+	type = json_string_value(t);
+	if (!type)
+		return TF_INVALID;
+	if (strcmp(type, "KEY_ONLY") == 0)
+		return has_k ? TF_KEY_ONLY : TF_INVALID;
+	if (strcmp(type, "VALUE_ONLY") == 0)
+		return has_v ? TF_VALUE_ONLY : TF_INVALID;
+	if (strcmp(type, "KEY_AND_VALUE") == 0)
+		return has_k && has_v ? TF_KEY_AND_VALUE : TF_INVALID;
+	return TF_INVALID;
+}
+
+int cd_tag_filters_validate(const json_t *filters, int invalid_code, struct err *e)
+{
+	size_t i;
+	json_t *f;
+
+	if (!filters || json_is_null(filters))
+		return 0;
+	if (!json_is_array(filters))
+		return err_set(e, SW_E_Serialization, "tag filters must be a list");
+	json_array_foreach(filters, i, f)
+	{
+		const json_t *k, *v, *t;
+
+		if (!json_is_object(f))
+			return err_set(e, SW_E_Serialization, "each tag filter must be an object");
+		k = json_object_get(f, "Key");
+		v = json_object_get(f, "Value");
+		t = json_object_get(f, "Type");
+		if ((k && !json_is_null(k) && !json_is_string(k)) ||
+		    (v && !json_is_null(v) && !json_is_string(v)) ||
+		    (t && !json_is_null(t) && !json_is_string(t)))
+			return err_set(e, SW_E_Serialization,
+				       "tag filter members Key, Value and Type must be strings");
+		if ((json_is_string(k) && json_string_length(k) > 128) ||
+		    (json_is_string(v) && json_string_length(v) > 256))
+			return err_set(
+			    e, invalid_code,
+			    "tag filter %zu: keys have at most 128 characters, values at "
+			    "most 256",
+			    i);
+		if (inst__filter_type(f) == TF_INVALID)
+			return err_set(
+			    e, invalid_code,
+			    "tag filter %zu is invalid: Type must be KEY_ONLY (with a Key), "
+			    "VALUE_ONLY (with a Value) or KEY_AND_VALUE (with both)",
+			    i);
+	}
+	return 0;
+}
+
+/* Does the filter match one of tags (an object key → value)? */
+static bool inst__filter_match(const json_t *f, const json_t *tags)
+{
+	const char *k = json_string_value(json_object_get(f, "Key"));
+	const char *v = json_string_value(json_object_get(f, "Value"));
+	const char *tk;
+	json_t *tv;
+
+	switch (inst__filter_type(f)) {
+	case TF_KEY_ONLY:
+		return json_object_get(tags, k) != NULL;
+	case TF_KEY_AND_VALUE:
+		tv = json_object_get(tags, k);
+		return tv && strcmp(json_string_value(tv), v) == 0;
+	case TF_VALUE_ONLY:
+		json_object_foreach((json_t *)tags, tk, tv)
+		{
+			if (strcmp(json_string_value(tv), v) == 0)
+				return true;
+		}
+		return false;
+	case TF_INVALID:
+		break;
+	}
+	return false;
+}
+
+/* Any filter of the list matches (OR); an empty list matches nothing. */
+static bool inst__any_match(const json_t *filters, const json_t *tags)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(filters, i, f)
+	{
+		if (inst__filter_match(f, tags))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The instances (status "Registered", "Deregistered" or NULL for both), sorted by name, as a
+ * new array of {"name": …, "tags": {key: value…}}.
+ */
+static int inst__load(struct store_conn *c, const char *status, json_t **out, struct err *e)
+{
+	struct store_stmt *st;
+	json_t *list = json_array(), *cur = NULL;
+	int r;
+
+	if (status)
+		r = store_exec(c, &st,
+			       "SELECT i.name, t.key, t.value FROM instances i LEFT JOIN "
+			       "instance_tags t ON t.instance = i.name WHERE i.status = ? ORDER BY "
+			       "i.name, t.key",
+			       "t", e, status);
+	else
+		r = store_exec(c, &st,
+			       "SELECT i.name, t.key, t.value FROM instances i LEFT JOIN "
+			       "instance_tags t ON t.instance = i.name ORDER BY i.name, t.key",
+			       "", e);
+	while (r == 1) {
+		const char *name = store_col_text(st, 0);
+
+		if (!cur || strcmp(json_string_value(json_object_get(cur, "name")), name) != 0) {
+			cur = json_pack("{s:s, s:{}}", "name", name, "tags");
+			json_array_append_new(list, cur);
+		}
+		if (!store_col_null(st, 1))
+			json_object_set_new(json_object_get(cur, "tags"), store_col_text(st, 1),
+					    json_string(store_col_text(st, 2)));
+		r = store_step(st, e);
+	}
+	if (r < 0) {
+		json_decref(list);
+		return r;
+	}
+	*out = list;
+	return 0;
+}
+
+int cd_instances_matching(struct store_conn *c, const json_t *tag_filters, const json_t *tag_set,
+			  json_t **names_out, struct err *e)
+{
+	const json_t *lists = tag_set;
+	bool has_filters, has_set = false;
+	json_t *all, *names, *inst, *l;
+	size_t i, k;
+	int r;
+
+	if (json_is_object(lists))
+		lists = json_object_get(lists, "onPremisesTagSetList");
+	if (lists && !json_is_null(lists) && !json_is_array(lists))
+		return err_set(e, SW_E_Serialization, "onPremisesTagSetList must be a list");
+	r = cd_tag_filters_validate(tag_filters, SW_E_InvalidTagFilter, e);
+	if (r)
+		return r;
+	has_filters = json_is_array(tag_filters) && json_array_size(tag_filters) > 0;
+	json_array_foreach(lists, i, l)
+	{
+		r = cd_tag_filters_validate(l, SW_E_InvalidTagFilter, e);
+		if (r)
+			return r;
+		if (!json_is_array(l))
+			return err_set(e, SW_E_Serialization,
+				       "each element of onPremisesTagSetList must be a list");
+		has_set |= json_array_size(l) > 0;
+	}
+	if (has_filters && has_set)
+		return err_set(e, SW_E_InvalidOnPremisesTagCombination,
+			       "onPremisesInstanceTagFilters and onPremisesTagSet cannot both be "
+			       "given");
+	names = json_array();
+	if (!has_filters && !has_set) {
+		*names_out = names;
+		return 0;
+	}
+	r = inst__load(c, "Registered", &all, e);
+	if (r) {
+		json_decref(names);
+		return r;
+	}
+	json_array_foreach(all, i, inst)
+	{
+		const json_t *tags = json_object_get(inst, "tags");
+		bool match = true;
+
+		if (has_filters) {
+			match = inst__any_match(tag_filters, tags);
+		} else {
+			json_array_foreach(lists, k, l)
+			{
+				if (json_array_size(l) > 0 && !inst__any_match(l, tags)) {
+					match = false;
+					break;
+				}
+			}
+		}
+		if (match)
+			json_array_append(names, json_object_get(inst, "name"));
+	}
+	json_decref(all);
+	*names_out = names;
+	return 0;
+}
+
+/* ---- validation of requests ---- */
+
+static bool inst__name_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       strchr("_.-+=,@", ch) != NULL;
+}
+
+static int inst__check_name(const char *name, struct err *e)
+{
+	size_t n = strlen(name);
+
+	if (n == 0)
+		return err_set(e, SW_E_InstanceNameRequired, "An instance name is required");
+	if (n > CD_INSTANCE_NAME_MAX)
+		return err_set(e, SW_E_InvalidInstanceName,
+			       "instance name '%.40s…' is longer than %d characters", name,
+			       CD_INSTANCE_NAME_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (!inst__name_char(name[i]))
+			return err_set(e, SW_E_InvalidInstanceName,
+				       "instance name '%s' may contain only letters, digits and "
+				       "_ . - + = , @",
+				       name);
+	return 0;
+}
+
+/* The instanceName member. */
+static int inst__name(const json_t *in, const char **out, struct err *e)
+{
+	const char *s = NULL;
+	int r = json_opt_str(in, "instanceName", &s, e);
+
+	if (r)
+		return r;
+	if (!s)
+		return err_set(e, SW_E_InstanceNameRequired, "An instance name is required");
+	*out = s;
+	return inst__check_name(s, e);
+}
+
+/* The instanceNames member: 1..max valid names. */
+static int inst__names(const json_t *in, size_t max, int too_many_code, json_t **out, struct err *e)
+{
+	json_t *names = NULL, *n;
+	size_t i;
+	int r = json_opt_arr(in, "instanceNames", &names, e);
+
+	if (r)
+		return r;
+	if (!names || json_array_size(names) == 0)
+		return err_set(e, SW_E_InstanceNameRequired,
+			       "instanceNames must name at least one instance");
+	if (json_array_size(names) > max)
+		return err_set(e, too_many_code, "at most %zu instance names per call", max);
+	json_array_foreach(names, i, n)
+	{
+		if (!json_is_string(n))
+			return err_set(e, SW_E_Serialization, "instanceNames[%zu] must be a string",
+				       i);
+		r = inst__check_name(json_string_value(n), e);
+		if (r)
+			return r;
+	}
+	*out = names;
+	return 0;
+}
+
+/* ARN fields "arn:aws:<service>::<account>:<rest>" → account and rest; false if malformed. */
+static bool inst__arn_split(const char *arn, const char *service, char account[13],
+			    const char **rest)
+{
+	char prefix[32];
+	size_t n;
+	const char *p;
+
+	str_fmt(prefix, sizeof(prefix), "arn:aws:%s::", service);
+	if (!str_starts(arn, prefix))
+		return false;
+	p = arn + strlen(prefix);
+	for (n = 0; n < 12; n++)
+		if (p[n] < '0' || p[n] > '9')
+			return false;
+	if (p[12] != ':')
+		return false;
+	memcpy(account, p, 12);
+	account[12] = '\0';
+	*rest = p + 13;
+	return true;
+}
+
+/* A run of IAM name characters [\w+=,.@-] of min..max characters. */
+static bool inst__iam_name(const char *s, size_t len, size_t min, size_t max)
+{
+	if (len < min || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!inst__name_char(s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* arn:aws:iam::<account>:user/[path/]name */
+static int inst__check_user_arn(const struct slipwayd *d, const char *arn, struct err *e)
+{
+	char account[13];
+	const char *rest, *name;
+
+	if (strlen(arn) > 1011 || !inst__arn_split(arn, "iam", account, &rest) ||
+	    !str_starts(rest, "user/") || !(name = strrchr(rest, '/')) ||
+	    !inst__iam_name(name + 1, strlen(name + 1), 1, 64))
+		return err_set(e, SW_E_InvalidIamUserArn,
+			       "'%s' is not an IAM user ARN (arn:aws:iam::<account>:user/<name>)",
+			       arn);
+	if (strcmp(account, d->account_id) != 0)
+		return err_set(e, SW_E_InvalidIamUserArn,
+			       "IAM user ARN '%s' belongs to account %s; this server is account %s",
+			       arn, account, d->account_id);
+	return 0;
+}
+
+/* arn:aws:sts::<account>:assumed-role/<role>/<session> */
+static int inst__check_session_arn(const struct slipwayd *d, const char *arn, struct err *e)
+{
+	char account[13];
+	const char *rest, *role, *slash;
+
+	if (strlen(arn) > 1011 || !inst__arn_split(arn, "sts", account, &rest) ||
+	    !str_starts(rest, "assumed-role/") || !(slash = strchr(role = rest + 13, '/')) ||
+	    !inst__iam_name(role, (size_t)(slash - role), 1, 64) ||
+	    !inst__iam_name(slash + 1, strlen(slash + 1), 2, 64))
+		return err_set(e, SW_E_InvalidIamSessionArn,
+			       "'%s' is not an IAM session ARN "
+			       "(arn:aws:sts::<account>:assumed-role/<role>/<session>)",
+			       arn);
+	if (strcmp(account, d->account_id) != 0)
+		return err_set(e, SW_E_InvalidIamSessionArn,
+			       "IAM session ARN '%s' belongs to account %s; this server is account "
+			       "%s",
+			       arn, account, d->account_id);
+	return 0;
+}
+
+/* ---- InstanceInfo ---- */
+
+#define INST_COLS "name, arn, iam_user_arn, iam_session_arn, status, registered, deregistered"
+
+/* InstanceInfo for one row of `SELECT INST_COLS`, with its tags. */
+static json_t *inst__info(struct store_conn *c, struct store_stmt *st, struct err *e)
+{
+	json_t *j = json_object(), *tags;
+	struct store_stmt *ts;
+	char name[CD_INSTANCE_NAME_MAX + 1];
+	int r;
+
+	str_copy(name, sizeof(name), store_col_text(st, 0));
+	json_set_str(j, "instanceName", name);
+	json_set_str(j, "iamUserArn", store_col_text(st, 2));
+	json_set_str(j, "iamSessionArn", store_col_text(st, 3));
+	json_set_str(j, "instanceArn", store_col_text(st, 1));
+	json_set_time(j, "registerTime", store_col_int(st, 5));
+	if (!store_col_null(st, 6))
+		json_set_time(j, "deregisterTime", store_col_int(st, 6));
+	tags = json_array();
+	json_object_set_new(j, "tags", tags);
+	r = store_exec(c, &ts,
+		       "SELECT key, value FROM instance_tags WHERE instance = ? ORDER BY key", "t",
+		       e, name);
+	while (r == 1) {
+		json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", store_col_text(ts, 0),
+						      "Value", store_col_text(ts, 1)));
+		r = store_step(ts, e);
+	}
+	if (r < 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* ---- RegisterOnPremisesInstance ---- */
+
+struct inst_register {
+	struct call *c;
+	const char *name;
+	const char *user_arn;
+	const char *session_arn;
+	char arn[512];
+};
+
+static int inst__register(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct inst_register *a = arg;
+	struct store_stmt *st;
+	int r;
+
+	r = store_exec(sc, &st, "SELECT status FROM instances WHERE name = ?", "t", e, a->name);
+	if (r < 0)
+		return r;
+	if (r == 1 && strcmp(store_col_text(st, 0), "Registered") == 0)
+		return err_set(e, SW_E_InstanceNameAlreadyRegistered,
+			       "The on-premises instance name %s is already registered", a->name);
+	if (a->user_arn) {
+		char user[IAM_USER_NAME_MAX + 1];
+		int64_t left, own;
+
+		r = store_exec(sc, &st, "SELECT name FROM users WHERE arn = ?", "t", e,
+			       a->user_arn);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return err_set(e, SW_E_InvalidIamUserArn,
+				       "No IAM user with ARN %s exists; create it with `aws iam "
+				       "create-user` first",
+				       a->user_arn);
+		str_copy(user, sizeof(user), store_col_text(st, 0));
+		r = store_exec(sc, &st,
+			       "SELECT name FROM instances WHERE iam_user_arn = ? AND status = "
+			       "'Registered'",
+			       "t", e, a->user_arn);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			return err_set(e, SW_E_IamUserArnAlreadyRegistered,
+				       "The IAM user ARN %s is already registered with the "
+				       "on-premises instance %s",
+				       a->user_arn, store_col_text(st, 0));
+		/* The lock-out rule (iam.h): a bound user is no administrator any more. */
+		r = store_exec(sc, &st,
+			       "SELECT COUNT(*) FROM access_keys WHERE user_name = ? AND status = "
+			       "'Active'",
+			       "t", e, user);
+		if (r < 0)
+			return r;
+		own = store_col_int(st, 0);
+		r = iam_admin_keys_left(sc, user, NULL, &left, e);
+		if (r)
+			return r;
+		if (own > 0 && left == 0)
+			return err_set(
+			    e, SW_E_InvalidIamUserArn,
+			    "Refusing to bind IAM user %s to an instance: it holds the "
+			    "only active administrator access key, and a bound user is no "
+			    "administrator. Create an access key for another administrator "
+			    "first.",
+			    user);
+	} else {
+		r = store_exec(sc, &st,
+			       "SELECT name FROM instances WHERE iam_session_arn = ? AND status = "
+			       "'Registered'",
+			       "t", e, a->session_arn);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			return err_set(e, SW_E_IamSessionArnAlreadyRegistered,
+				       "The IAM session ARN %s is already registered with the "
+				       "on-premises instance %s",
+				       a->session_arn, store_col_text(st, 0));
+	}
+	/* A deregistered instance of the same name is registered anew. */
+	r = store_exec(sc, NULL, "DELETE FROM instance_tags WHERE instance = ?", "t", e, a->name);
+	if (r >= 0)
+		r = store_exec(sc, NULL, "DELETE FROM instances WHERE name = ?", "t", e, a->name);
+	if (r >= 0)
+		r = store_exec(
+		    sc, NULL,
+		    "INSERT INTO instances (name, arn, iam_user_arn, iam_session_arn, "
+		    "status, registered, deregistered) VALUES (?, ?, ?, ?, 'Registered', "
+		    "?, NULL)",
+		    "tttti", e, a->name, a->arn, a->user_arn, a->session_arn, time_now_ms());
+	return r < 0 ? r : 0;
+}
+
+static int RegisterOnPremisesInstance(struct call *c)
+{
+	struct inst_register a = { .c = c };
+	int r;
+
+	r = inst__name(c->in, &a.name, c->err);
+	if (!r)
+		r = json_opt_str(c->in, "iamUserArn", &a.user_arn, c->err);
+	if (!r)
+		r = json_opt_str(c->in, "iamSessionArn", &a.session_arn, c->err);
+	if (r)
+		return r;
+	if (a.user_arn && a.session_arn)
+		return err_set(c->err, SW_E_MultipleIamArnsProvided,
+			       "Give either iamUserArn or iamSessionArn, not both");
+	if (!a.user_arn && !a.session_arn)
+		return err_set(c->err, SW_E_IamArnRequired,
+			       "An IAM ARN is required: give iamUserArn or iamSessionArn");
+	r = a.user_arn ? inst__check_user_arn(c->d, a.user_arn, c->err)
+		       : inst__check_session_arn(c->d, a.session_arn, c->err);
+	if (r)
+		return r;
+	if (cd_instance_arn(c->d, a.name, a.arn, sizeof(a.arn)))
+		return err_set(c->err, SW_E_InvalidInstanceName, "instance name too long");
+	r = store_write(c->d->store, inst__register, &a, c->err);
+	if (!r)
+		slipwayd_auth_changed(c->d);
+	return r;
+}
+
+/* ---- DeregisterOnPremisesInstance ---- */
+
+struct inst_one {
+	struct call *c;
+	const char *name;
+	json_t *info;
+};
+
+static int inst__deregister(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct inst_one *a = arg;
+	struct store_stmt *st;
+	int r;
+
+	r = store_exec(sc, &st, "SELECT status FROM instances WHERE name = ?", "t", e, a->name);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_InstanceNotRegistered,
+			       "The on-premises instance %s is not registered", a->name);
+	if (strcmp(store_col_text(st, 0), "Registered") != 0)
+		return 0; /* already deregistered: nothing to do */
+	r = store_exec(sc, NULL,
+		       "UPDATE instances SET status = 'Deregistered', deregistered = ? WHERE name "
+		       "= ?",
+		       "it", e, time_now_ms(), a->name);
+	if (r >= 0)
+		r = store_exec(sc, NULL, "DELETE FROM instance_tags WHERE instance = ?", "t", e,
+			       a->name);
+	return r < 0 ? r : 0;
+}
+
+static int DeregisterOnPremisesInstance(struct call *c)
+{
+	struct inst_one a = { .c = c };
+	int r = inst__name(c->in, &a.name, c->err);
+
+	if (!r)
+		r = store_write(c->d->store, inst__deregister, &a, c->err);
+	if (!r)
+		slipwayd_auth_changed(c->d);
+	return r;
+}
+
+/* ---- GetOnPremisesInstance, BatchGetOnPremisesInstances ---- */
+
+static int inst__get(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct inst_one *a = arg;
+	struct store_stmt *st;
+	int r;
+
+	r = store_exec(sc, &st, "SELECT " INST_COLS " FROM instances WHERE name = ?", "t", e,
+		       a->name);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_InstanceNotRegistered,
+			       "The on-premises instance %s is not registered", a->name);
+	a->info = inst__info(sc, st, e);
+	return a->info ? 0 : -SW_E_STORE;
+}
+
+static int GetOnPremisesInstance(struct call *c)
+{
+	struct inst_one a = { .c = c };
+	int r = inst__name(c->in, &a.name, c->err);
+
+	if (!r)
+		r = store_read(c->d->store, inst__get, &a, c->err);
+	if (!r)
+		c->out = json_pack("{s:o}", "instanceInfo", a.info);
+	return r;
+}
+
+struct inst_batch {
+	const json_t *names;
+	json_t *infos;
+};
+
+static int inst__batch_get(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct inst_batch *b = arg;
+	struct store_stmt *st;
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(b->names, i, n)
+	{
+		json_t *info;
+		int r = store_exec(sc, &st, "SELECT " INST_COLS " FROM instances WHERE name = ?",
+				   "t", e, json_string_value(n));
+
+		if (r < 0)
+			return r;
+		if (r == 0) /* unknown names are left out, as AWS's batch calls do */
+			continue;
+		info = inst__info(sc, st, e);
+		if (!info)
+			return -SW_E_STORE;
+		json_array_append_new(b->infos, info);
+	}
+	return 0;
+}
+
+static int BatchGetOnPremisesInstances(struct call *c)
+{
+	struct inst_batch b = { 0 };
+	json_t *names = NULL;
+	int r;
+
+	r = inst__names(c->in, CD_INSTANCES_PER_CALL, SW_E_BatchLimitExceeded, &names, c->err);
+	if (r)
+		return r;
+	b.names = names;
+	b.infos = json_array();
+	r = store_read(c->d->store, inst__batch_get, &b, c->err);
+	if (!r)
+		c->out = json_pack("{s:O}", "instanceInfos", b.infos);
+	json_decref(b.infos);
+	return r;
+}
+
+/* ---- ListOnPremisesInstances ---- */
+
+struct inst_list {
+	const char *status;
+	const json_t *filters;
+	char after[CD_INSTANCE_NAME_MAX + 1];
+	json_t *names;
+	char next[512];
+};
+
+static int inst__list(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct inst_list *l = arg;
+	json_t *all, *inst;
+	size_t i;
+	int r = inst__load(sc, l->status, &all, e), n = 0;
+
+	if (r)
+		return r;
+	json_array_foreach(all, i, inst)
+	{
+		const char *name = json_string_value(json_object_get(inst, "name"));
+
+		if (strcmp(name, l->after) <= 0)
+			continue;
+		if (json_array_size(l->filters) > 0 &&
+		    !inst__any_match(l->filters, json_object_get(inst, "tags")))
+			continue;
+		if (++n > CD_PAGE_SIZE) {
+			const char *last = json_string_value(
+			    json_array_get(l->names, json_array_size(l->names) - 1));
+
+			cd_token_encode(last, l->next, sizeof(l->next));
+			break;
+		}
+		json_array_append_new(l->names, json_string(name));
+	}
+	json_decref(all);
+	return 0;
+}
+
+static int ListOnPremisesInstances(struct call *c)
+{
+	struct inst_list l = { .after = "" };
+	const char *token = NULL;
+	json_t *filters = NULL;
+	int r;
+
+	r = json_opt_str(c->in, "registrationStatus", &l.status, c->err);
+	if (!r && l.status && strcmp(l.status, "Registered") != 0 &&
+	    strcmp(l.status, "Deregistered") != 0)
+		r = err_set(c->err, SW_E_InvalidRegistrationStatus,
+			    "registrationStatus must be Registered or Deregistered, not '%s'",
+			    l.status);
+	if (!r)
+		r = json_opt_arr(c->in, "tagFilters", &filters, c->err);
+	if (!r)
+		r = cd_tag_filters_validate(filters, SW_E_InvalidTagFilter, c->err);
+	if (!r)
+		r = json_opt_str(c->in, "nextToken", &token, c->err);
+	if (!r && token)
+		r = cd_token_decode(token, l.after, sizeof(l.after), c->err);
+	if (r)
+		return r;
+	l.filters = filters;
+	l.names = json_array();
+	r = store_read(c->d->store, inst__list, &l, c->err);
+	if (!r) {
+		c->out = json_pack("{s:O}", "instanceNames", l.names);
+		if (l.next[0])
+			json_set_str(c->out, "nextToken", l.next);
+	}
+	json_decref(l.names);
+	return r;
+}
+
+/* ---- AddTagsToOnPremisesInstances, RemoveTagsFromOnPremisesInstances ---- */
+
+struct inst_tagging {
+	json_t *names;
+	json_t *tags;
+	bool add;
+};
+
+/* The tags member: 1..50 of {Key, Value}; Value is required when adding. */
+static int inst__tags(const json_t *in, bool add, json_t **out, struct err *e)
+{
+	json_t *tags = NULL, *t;
+	size_t i, k;
+	int r = json_opt_arr(in, "tags", &tags, e);
+
+	if (r)
+		return r;
+	if (!tags || json_array_size(tags) == 0)
+		return err_set(e, SW_E_TagRequired, "at least one tag is required");
+	if (json_array_size(tags) > CD_INSTANCE_TAGS_MAX)
+		return err_set(e, SW_E_TagLimitExceeded, "at most %d tags per instance",
+			       CD_INSTANCE_TAGS_MAX);
+	json_array_foreach(tags, i, t)
+	{
+		const char *key = NULL, *value = NULL;
+
+		if (!json_is_object(t) || json_opt_str(t, "Key", &key, e) ||
+		    json_opt_str(t, "Value", &value, e))
+			return err_set(e, SW_E_Serialization, "each tag must be {Key, Value}");
+		if (!key || !*key || strlen(key) > 128)
+			return err_set(e, SW_E_InvalidTag,
+				       "tag %zu: a key of 1 to 128 characters is "
+				       "required",
+				       i);
+		if (add && !value)
+			return err_set(e, SW_E_InvalidTag,
+				       "tag '%s' has no Value; keys and values "
+				       "are both required",
+				       key);
+		if (value && strlen(value) > 256)
+			return err_set(e, SW_E_InvalidTag,
+				       "the value of tag '%s' is longer than 256 characters", key);
+		for (k = 0; k < i; k++)
+			if (strcmp(
+				json_string_value(json_object_get(json_array_get(tags, k), "Key")),
+				key) == 0)
+				return err_set(e, SW_E_InvalidTag, "tag key '%s' is given twice",
+					       key);
+	}
+	*out = tags;
+	return 0;
+}
+
+static int inst__tagging(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct inst_tagging *a = arg;
+	struct store_stmt *st;
+	size_t i, k;
+	json_t *n, *t;
+	int r;
+
+	json_array_foreach(a->names, i, n)
+	{
+		const char *name = json_string_value(n);
+
+		r = store_exec(sc, &st, "SELECT status FROM instances WHERE name = ?", "t", e,
+			       name);
+		if (r < 0)
+			return r;
+		if (r == 0 || strcmp(store_col_text(st, 0), "Registered") != 0)
+			return err_set(e, SW_E_InstanceNotRegistered,
+				       "The on-premises instance %s is not registered", name);
+		json_array_foreach(a->tags, k, t)
+		{
+			const char *key = json_string_value(json_object_get(t, "Key"));
+			const char *value = json_string_value(json_object_get(t, "Value"));
+
+			if (a->add)
+				r = store_exec(
+				    sc, NULL,
+				    "INSERT INTO instance_tags (instance, key, value) "
+				    "VALUES (?, ?, ?) ON CONFLICT (instance, key) DO UPDATE "
+				    "SET value = excluded.value",
+				    "ttt", e, name, key, value);
+			else if (value)
+				r = store_exec(
+				    sc, NULL,
+				    "DELETE FROM instance_tags WHERE instance = ? AND key = "
+				    "? AND value = ?",
+				    "ttt", e, name, key, value);
+			else
+				r = store_exec(
+				    sc, NULL,
+				    "DELETE FROM instance_tags WHERE instance = ? AND key = "
+				    "?",
+				    "tt", e, name, key);
+			if (r < 0)
+				return r;
+		}
+		if (!a->add)
+			continue;
+		r = store_exec(sc, &st, "SELECT COUNT(*) FROM instance_tags WHERE instance = ?",
+			       "t", e, name);
+		if (r < 0)
+			return r;
+		if (store_col_int(st, 0) > CD_INSTANCE_TAGS_MAX)
+			return err_set(e, SW_E_TagLimitExceeded,
+				       "instance %s would have %lld tags; at most %d are allowed",
+				       name, (long long)store_col_int(st, 0), CD_INSTANCE_TAGS_MAX);
+	}
+	return 0;
+}
+
+static int inst__tag_op(struct call *c, bool add)
+{
+	struct inst_tagging a = { .add = add };
+	int r;
+
+	r = inst__names(c->in, CD_INSTANCES_PER_CALL, SW_E_InstanceLimitExceeded, &a.names, c->err);
+	if (!r)
+		r = inst__tags(c->in, add, &a.tags, c->err);
+	if (!r)
+		r = store_write(c->d->store, inst__tagging, &a, c->err);
+	return r;
+}
+
+static int AddTagsToOnPremisesInstances(struct call *c)
+{
+	return inst__tag_op(c, true);
+}
+
+static int RemoveTagsFromOnPremisesInstances(struct call *c)
+{
+	return inst__tag_op(c, false);
+}
 
 const struct json_op codedeploy_instance_ops[] = {
-	{ "RegisterOnPremisesInstance", NULL, 0 },
-	{ "DeregisterOnPremisesInstance", NULL, 0 },
-	{ "GetOnPremisesInstance", NULL, 0 },
-	{ "ListOnPremisesInstances", NULL, 0 },
-	{ "BatchGetOnPremisesInstances", NULL, 0 },
-	{ "AddTagsToOnPremisesInstances", NULL, 0 },
-	{ "RemoveTagsFromOnPremisesInstances", NULL, 0 },
+	{ "RegisterOnPremisesInstance", RegisterOnPremisesInstance, 0 },
+	{ "DeregisterOnPremisesInstance", DeregisterOnPremisesInstance, 0 },
+	{ "GetOnPremisesInstance", GetOnPremisesInstance, 0 },
+	{ "ListOnPremisesInstances", ListOnPremisesInstances, 0 },
+	{ "BatchGetOnPremisesInstances", BatchGetOnPremisesInstances, 0 },
+	{ "AddTagsToOnPremisesInstances", AddTagsToOnPremisesInstances, 0 },
+	{ "RemoveTagsFromOnPremisesInstances", RemoveTagsFromOnPremisesInstances, 0 },
 	{ NULL, NULL, 0 },
 };
