@@ -490,7 +490,7 @@ static int pg__stmt_prepare(struct pg_stmt *st, struct err *e)
 	}
 	for (int attempt = 0; attempt < 3; attempt++) {
 		PGresult *res;
-		const char *state;
+		char state[6] = "";
 
 		if (in_tx && (r = pg__run(c->pg, "SAVEPOINT sw_prepare", e, "cannot prepare")))
 			break;
@@ -503,8 +503,8 @@ static int pg__stmt_prepare(struct pg_stmt *st, struct err *e)
 			break;
 		}
 		r = pg__err(c->pg, res, e, "cannot prepare statement");
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		state = state ? state : "";
+		if (PQresultErrorField(res, PG_DIAG_SQLSTATE))
+			str_copy(state, sizeof(state), PQresultErrorField(res, PG_DIAG_SQLSTATE));
 		PQclear(res);
 		if (in_tx && pg__run(c->pg, "ROLLBACK TO SAVEPOINT sw_prepare", NULL, "rollback"))
 			break;
