@@ -765,7 +765,7 @@ static int ap__yaml_error(struct ap *a, struct fy_diag *diag)
 
 	if (de && de->msg)
 		return err_set(a->e, SW_E_INVALID, "%s line %d: invalid YAML: %s", a->name,
-			       de->line + 1, de->msg);
+			       de->line, de->msg); /* libfyaml's diagnostics count from 1 */
 	return err_set(a->e, SW_E_INVALID, "%s: invalid YAML", a->name);
 }
 
@@ -776,7 +776,8 @@ int appspec_parse(const char *text, size_t len, const char *name, const char *co
 	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;
 	struct fy_parse_cfg cfg = { 0 };
-	struct fy_document *doc;
+	struct fy_parser *fyp = NULL;
+	struct fy_document *doc = NULL;
 	struct fy_node *root, *n, *key = NULL;
 	int rc = 0;
 
@@ -793,12 +794,30 @@ int appspec_parse(const char *text, size_t len, const char *name, const char *co
 	fy_diag_set_collect_errors(diag, true);
 	cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG;
 	cfg.diag = diag;
-	doc = fy_document_build_from_string(&cfg, text, len);
-	if (!doc) {
-		rc = ap__yaml_error(&a, diag);
-		fy_diag_destroy(diag);
-		return rc;
+	/* Parse the whole stream: it must hold exactly one document (building "from string"
+	 * would silently ignore what follows a first document). */
+	fyp = fy_parser_create(&cfg);
+	if (!fyp || fy_parser_set_string(fyp, text, len) != 0) {
+		rc = err_set(e, SW_E_NOMEM, NULL);
+		goto out_parser;
 	}
+	doc = fy_parse_load_document(fyp);
+	if (doc) {
+		struct fy_document *extra = fy_parse_load_document(fyp);
+
+		if (extra) {
+			rc = ap__fail(&a, NULL, ap__line(fy_document_root(extra)),
+				      "more than one YAML document (check the indentation)");
+			fy_parse_document_destroy(fyp, extra);
+		}
+	}
+	if (!rc && (fy_parser_get_stream_error(fyp) || (!doc && fy_diag_got_error(diag))))
+		rc = ap__yaml_error(&a, diag);
+	else if (!rc && !doc)
+		rc = err_set(e, SW_E_INVALID, "%s: the application specification file was empty",
+			     a.name);
+	if (rc)
+		goto out;
 	root = fy_document_root(doc);
 	if (ap__is_null(root) ||
 	    (fy_node_get_type(root) == FYNT_MAPPING && !fy_node_mapping_item_count(root))) {
@@ -836,7 +855,11 @@ int appspec_parse(const char *text, size_t len, const char *name, const char *co
 	if (!rc)
 		rc = ap__hooks(&a, ap__get(root, "hooks", NULL), allowed_events, spec);
 out:
-	fy_document_destroy(doc);
+	if (doc)
+		fy_parse_document_destroy(fyp, doc);
+out_parser:
+	if (fyp)
+		fy_parser_destroy(fyp);
 	fy_diag_destroy(diag);
 	return rc;
 }

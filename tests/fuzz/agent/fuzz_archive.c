@@ -1,0 +1,25 @@
+/* fuzz_archive: any bytes as a bundle, extracted into a fresh temporary directory that is
+ * removed afterwards; nothing may be written outside it. */
+#include "agent/bundle.h"
+#include "agent/layout.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char dir[] = "/tmp/sw-fuzz-archive-XXXXXX", dest[64];
+	struct err e;
+
+	if (!mkdtemp(dir))
+		return 0;
+	snprintf(dest, sizeof(dest), "%s/deployment-archive", dir);
+	bundle_extract_mem(data, size, dest, &e);
+	layout_rm_rf(dir, NULL);
+	return 0;
+}
