@@ -2,7 +2,10 @@
 (minimum healthy hosts, traffic routing, zonal), their validation with AWS's exception names,
 deletion rules, pagination and persistence — through boto3 and the aws CLI."""
 import datetime
+import json
+import os
 import re
+import sqlite3
 import time
 
 import botocore.exceptions
@@ -212,7 +215,6 @@ def test_platform_and_settings_must_match(cd):
     {"minimumHealthyHostsPerZone": {"type": "EVERYTHING", "value": 1}},
 ])
 def test_invalid_zonal_config(server, zonal):
-    import json
     p = server.aws("deploy", "create-deployment-config", "--deployment-config-name", "z",
                    "--minimum-healthy-hosts", "type=HOST_COUNT,value=1", "--zonal-config",
                    json.dumps(zonal), check=False)
@@ -341,3 +343,25 @@ def test_restart_keeps_custom_configs(server, cd):
     after = [cd2.get_deployment_config(deploymentConfigName=n)["deploymentConfigInfo"]
              for n in ("keep", "keep-lambda")]
     assert before == after
+
+
+def test_config_of_an_unfinished_deployment_is_in_use(server, cd):
+    cd.create_deployment_config(deploymentConfigName="rolling",
+                                minimumHealthyHosts={"type": "HOST_COUNT", "value": 1})
+    server.stop()
+    # A deployment the engine is still running names the configuration (0005_deployments).
+    db = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
+    db.execute("INSERT INTO deployments (id, app, grp, group_id, status, creator, config, "
+               "created, revision, rkey, doc) VALUES ('d-ABCDEFGH1', 'web', 'g', 'gid', "
+               "'InProgress', 'user', 'rolling', 0, '{}', 'k', '{}')")
+    db.commit()
+    server.start(server.port)
+    cd = server.client("codedeploy")
+    assert error_code(cd.delete_deployment_config, deploymentConfigName="rolling") == \
+        "DeploymentConfigInUseException"
+    server.stop()
+    db.execute("UPDATE deployments SET status = 'Succeeded' WHERE id = 'd-ABCDEFGH1'")
+    db.commit()
+    db.close()
+    server.start(server.port)
+    server.client("codedeploy").delete_deployment_config(deploymentConfigName="rolling")
