@@ -1140,6 +1140,7 @@ static int group__get(struct store_conn *sc, void *arg, struct err *e)
 
 		r = group__load(sc, g->app, json_string_value(n), &info, e);
 		if (r == -SW_E_DeploymentGroupDoesNotExist && g->missing) {
+			err_clear(e); /* reported in errorMessage, not as an error */
 			json_array_append(g->missing, n);
 			continue;
 		}
