@@ -3,6 +3,7 @@
 #include "base/crypto.h"
 #include "base/str.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,7 +25,8 @@ struct blob_writer {
 	char path[PATH_MAX];
 	struct digest *sha;
 	uint64_t size;
-	bool committed;
+	char hex[65];  /* set once finished */
+	bool finished; /* hashed, synced and closed */
 };
 
 static int blob__mkdir(const char *path, struct err *e)
@@ -32,6 +34,22 @@ static int blob__mkdir(const char *path, struct err *e)
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return err_set(e, SW_E_IO, "cannot create '%s': %s", path, strerror(errno));
 	return 0;
+}
+
+/* Temporary files left by a process that stopped mid-upload: nobody else uses the data
+ * directory (slipwayd holds its lock), so every one is garbage. */
+static void blob__clean_tmp(struct blob *b)
+{
+	DIR *dir = opendir(b->tmp);
+	struct dirent *de;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] != '.')
+			unlinkat(dirfd(dir), de->d_name, 0);
+	}
+	closedir(dir);
 }
 
 int blob_open(struct blob **out, const char *data_dir, struct err *e)
@@ -53,6 +71,7 @@ int blob_open(struct blob **out, const char *data_dir, struct err *e)
 		free(b);
 		return r;
 	}
+	blob__clean_tmp(b);
 	*out = b;
 	return 0;
 }
@@ -98,6 +117,8 @@ int blob_writer_write(struct blob_writer *w, const void *data, size_t n, struct 
 {
 	const char *p = data;
 
+	if (w->finished)
+		return err_set(e, SW_E_INTERNAL, "blob writer already finished");
 	digest_update(w->sha, data, n);
 	w->size += n;
 	while (n) {
@@ -113,27 +134,53 @@ int blob_writer_write(struct blob_writer *w, const void *data, size_t n, struct 
 	return 0;
 }
 
-int blob_writer_commit(struct blob_writer *w, char hex[65], uint64_t *size, struct err *e)
+int blob_writer_finish(struct blob_writer *w, char hex[65], uint64_t *size, struct err *e)
 {
 	uint8_t h[SHA256_LEN];
-	char dir[PATH_MAX], path[PATH_MAX];
-	int r;
 
-	digest_final(w->sha, h);
-	hex_encode(h, SHA256_LEN, hex);
-	if (fsync(w->fd) < 0)
-		return err_set(e, SW_E_IO, "cannot sync blob: %s", strerror(errno));
-	close(w->fd);
-	w->fd = -1;
-	blob__path(w->b, hex, dir, sizeof(dir), true);
-	blob__path(w->b, hex, path, sizeof(path), false);
+	if (!w->finished) {
+		if (fsync(w->fd) < 0)
+			return err_set(e, SW_E_IO, "cannot sync blob: %s", strerror(errno));
+		digest_final(w->sha, h);
+		hex_encode(h, SHA256_LEN, w->hex);
+		close(w->fd);
+		w->fd = -1;
+		w->finished = true;
+	}
+	if (hex)
+		memcpy(hex, w->hex, sizeof(w->hex));
+	if (size)
+		*size = w->size;
+	return 0;
+}
+
+static void blob__sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int blob_writer_commit(struct blob_writer *w, char hex[65], uint64_t *size, struct err *e)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	int r = blob_writer_finish(w, hex, size, e);
+
+	if (r)
+		return r;
+	blob__path(w->b, w->hex, dir, sizeof(dir), true);
+	blob__path(w->b, w->hex, path, sizeof(path), false);
 	r = blob__mkdir(dir, e);
 	if (r)
 		return r;
-	if (rename(w->path, path) < 0)
+	/* A link, not a rename: the same content may already be there (deduplication), and the
+	 * temporary file stays until the writer is freed so that commit can be repeated. */
+	if (link(w->path, path) < 0 && errno != EEXIST)
 		return err_set(e, SW_E_IO, "cannot store blob: %s", strerror(errno));
-	w->committed = true;
-	*size = w->size;
+	blob__sync_dir(dir);
 	return 0;
 }
 
@@ -143,7 +190,7 @@ void blob_writer_free(struct blob_writer *w)
 		return;
 	if (w->fd >= 0)
 		close(w->fd);
-	if (!w->committed && w->path[0])
+	if (w->path[0])
 		unlink(w->path);
 	digest_free(w->sha);
 	free(w);
@@ -158,8 +205,8 @@ int blob_open_read(struct blob *b, const char *hex, int *fd, uint64_t *size, str
 		return err_set(e, SW_E_INVALID, "bad blob name");
 	*fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (*fd < 0)
-		return err_set(e, errno == ENOENT ? SW_E_NOT_FOUND : SW_E_IO, "cannot open blob %s: %s",
-			       hex, strerror(errno));
+		return err_set(e, errno == ENOENT ? SW_E_NOT_FOUND : SW_E_IO,
+			       "cannot open blob %s: %s", hex, strerror(errno));
 	if (fstat(*fd, &st) < 0) {
 		close(*fd);
 		*fd = -1;

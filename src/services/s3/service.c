@@ -1,19 +1,507 @@
-/* s3/service: (stub — to be implemented). */
-#include "server/service.h"
+/* s3/service: the S3 subset's front — path-style addressing, the table that maps a method,
+ * path and sub-resource to an operation, who may call what, and S3's XML error shape. */
+#include "s3_int.h"
+#include "base/crypto.h"
+#include "base/str.h"
+#include "base/timeutil.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	OP_LIST_BUCKETS,
+	OP_CREATE_BUCKET,
+	OP_HEAD_BUCKET,
+	OP_DELETE_BUCKET,
+	OP_GET_BUCKET_LOCATION,
+	OP_LIST_OBJECTS,
+	OP_LIST_OBJECTS_V2,
+	OP_LIST_MULTIPART_UPLOADS,
+	OP_DELETE_OBJECTS,
+	OP_PUT_OBJECT,
+	OP_COPY_OBJECT,
+	OP_GET_OBJECT,
+	OP_HEAD_OBJECT,
+	OP_DELETE_OBJECT,
+	OP_CREATE_MULTIPART,
+	OP_UPLOAD_PART,
+	OP_COMPLETE_MULTIPART,
+	OP_ABORT_MULTIPART,
+	OP_LIST_PARTS,
+};
+
+#define B S3_OP_BUCKET
+#define K (S3_OP_BUCKET | S3_OP_KEY)
+
+static const struct s3_op s3__ops[] = {
+	[OP_LIST_BUCKETS] = { "ListBuckets", NULL, s3_list_buckets, 0 },
+	[OP_CREATE_BUCKET] = { "CreateBucket", NULL, s3_create_bucket, B },
+	[OP_HEAD_BUCKET] = { "HeadBucket", NULL, s3_head_bucket, B | S3_OP_READ },
+	[OP_DELETE_BUCKET] = { "DeleteBucket", NULL, s3_delete_bucket, B },
+	[OP_GET_BUCKET_LOCATION] = { "GetBucketLocation", NULL, s3_get_bucket_location, B },
+	[OP_LIST_OBJECTS] = { "ListObjects", NULL, s3_list_objects, B | S3_OP_READ },
+	[OP_LIST_OBJECTS_V2] = { "ListObjectsV2", NULL, s3_list_objects_v2, B | S3_OP_READ },
+	[OP_LIST_MULTIPART_UPLOADS] = { "ListMultipartUploads", NULL, s3_list_multipart_uploads,
+					B },
+	[OP_DELETE_OBJECTS] = { "DeleteObjects", NULL, s3_delete_objects, B },
+	[OP_PUT_OBJECT] = { "PutObject", s3_put_object_begin, s3_put_object, K },
+	[OP_COPY_OBJECT] = { "CopyObject", NULL, s3_copy_object, K },
+	[OP_GET_OBJECT] = { "GetObject", NULL, s3_get_object, K | S3_OP_READ },
+	[OP_HEAD_OBJECT] = { "HeadObject", NULL, s3_head_object, K | S3_OP_READ },
+	[OP_DELETE_OBJECT] = { "DeleteObject", NULL, s3_delete_object, K },
+	[OP_CREATE_MULTIPART] = { "CreateMultipartUpload", NULL, s3_create_multipart, K },
+	[OP_UPLOAD_PART] = { "UploadPart", s3_upload_part_begin, s3_upload_part, K },
+	[OP_COMPLETE_MULTIPART] = { "CompleteMultipartUpload", NULL, s3_complete_multipart, K },
+	[OP_ABORT_MULTIPART] = { "AbortMultipartUpload", NULL, s3_abort_multipart, K },
+	[OP_LIST_PARTS] = { "ListParts", NULL, s3_list_parts, K },
+};
+
+#undef B
+#undef K
+
+/* Sub-resources of real S3 that Slipway does not serve: answered NotImplemented rather than
+ * mistaken for a plain GET or PUT of the bucket or object. */
+static const char *const s3__unsupported[] = {
+	"accelerate",
+	"acl",
+	"analytics",
+	"attributes",
+	"cors",
+	"encryption",
+	"intelligent-tiering",
+	"inventory",
+	"legal-hold",
+	"lifecycle",
+	"logging",
+	"metadataTable",
+	"metrics",
+	"notification",
+	"object-lock",
+	"ownershipControls",
+	"policy",
+	"policyStatus",
+	"publicAccessBlock",
+	"replication",
+	"requestPayment",
+	"restore",
+	"retention",
+	"select",
+	"tagging",
+	"torrent",
+	"versioning",
+	"versions",
+	"website",
+	"renameObject",
+	"session",
+};
+
+/* ---- helpers shared by the operation files ---- */
+
+int s3_xml_open(struct buf *b, const char *root)
+{
+	return buf_addf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"%s\">", root,
+			S3_XMLNS);
+}
+
+int s3_xml_elem(struct buf *b, const char *name, const char *text)
+{
+	int r = buf_addf(b, "<%s>", name);
+
+	if (!r)
+		r = buf_add_xml(b, text ? text : "");
+	if (!r)
+		r = buf_addf(b, "</%s>", name);
+	return r;
+}
+
+int s3_xml_elemf(struct buf *b, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	int r = buf_addf(b, "<%s>", name);
+
+	va_start(ap, fmt);
+	if (!r)
+		r = buf_vaddf(b, fmt, ap);
+	va_end(ap);
+	if (!r)
+		r = buf_addf(b, "</%s>", name);
+	return r;
+}
+
+void s3_reply_xml(struct http_resp *resp, int status)
+{
+	resp->status = status;
+	http_resp_header(resp, "Content-Type", "application/xml");
+}
+
+void s3_etag_quote(const char *etag, char *out, size_t size)
+{
+	str_fmt(out, size, "\"%s\"", etag);
+}
+
+void s3_time_iso(int64_t ms, char out[32])
+{
+	time_iso8601(ms, out);
+}
+
+int s3_query(const struct s3_ctx *c, const char *name, char *out, size_t size)
+{
+	struct buf b = BUF_INIT(4096);
+	int r = http_query(c->req, name, &b);
+
+	if (r == 1) {
+		buf_release(&b);
+		return 1;
+	}
+	if (r || memchr(buf_str(&b), '\0', b.len) || str_copy(out, size, buf_str(&b))) {
+		buf_release(&b);
+		return err_set(&c->req->err, SW_E_InvalidArgument, "Invalid value for %s", name);
+	}
+	buf_release(&b);
+	return 0;
+}
+
+int s3_bucket_check(struct store_conn *sc, const char *bucket, struct err *e)
+{
+	int r = store_exec(sc, NULL, "SELECT 1 FROM buckets WHERE name = ?", "t", e, bucket);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_NoSuchBucket, "The specified bucket does not exist");
+	return 0;
+}
+
+int s3_bucket_check_tx(struct store_conn *sc, void *bucket, struct err *e)
+{
+	return s3_bucket_check(sc, bucket, e);
+}
+
+/* ---- request parsing and routing ---- */
+
+/* Well-formed UTF-8 without NUL or other C0 controls but tab (keys end up in XML). */
+static bool s3__key_ok(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len = c < 0x80		  ? 1
+			     : (c & 0xE0) == 0xC0 ? 2
+			     : (c & 0xF0) == 0xE0 ? 3
+			     : (c & 0xF8) == 0xF0 ? 4
+						  : 0;
+
+		if (!len || i + len > n || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+		    c == 0xC0 || c == 0xC1)
+			return false;
+		for (size_t k = 1; k < len; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+		i += len;
+	}
+	return true;
+}
+
+/* `/bucket[/key]` from the raw path. */
+static int s3__parse_path(struct s3_ctx *c, struct err *e)
+{
+	const char *path = c->req->path, *slash;
+	struct buf b = BUF_INIT(4 * S3_KEY_MAX);
+	int r;
+
+	if (path[0] != '/')
+		return err_set(e, SW_E_InvalidRequest, "the path must start with '/'");
+	path++;
+	slash = strchr(path, '/');
+	if (!*path)
+		return 0;
+	r = uri_decode(&b, path, slash ? (size_t)(slash - path) : strlen(path));
+	if (r || str_copy(c->bucket, sizeof(c->bucket), buf_str(&b)) || !b.len) {
+		buf_release(&b);
+		return err_set(e, SW_E_InvalidBucketName, "The specified bucket is not valid.");
+	}
+	c->has_bucket = true;
+	if (!slash || !slash[1]) {
+		buf_release(&b);
+		return 0;
+	}
+	buf_reset(&b);
+	r = uri_decode(&b, slash + 1, strlen(slash + 1));
+	if (r == -SW_E_TOO_LARGE || (!r && b.len > S3_KEY_MAX)) {
+		buf_release(&b);
+		return err_set(e, SW_E_KeyTooLongError, "Your key is too long (at most %d bytes)",
+			       S3_KEY_MAX);
+	}
+	if (r || !s3__key_ok((const unsigned char *)b.p, b.len)) {
+		buf_release(&b);
+		return err_set(e, SW_E_InvalidArgument,
+			       "Object keys must be UTF-8 without control characters");
+	}
+	str_copy(c->key, sizeof(c->key), buf_str(&b));
+	c->has_key = true;
+	buf_release(&b);
+	return 0;
+}
+
+static const struct s3_op *s3__pick(struct s3_ctx *c, struct err *e)
+{
+	const struct http_req *req = c->req;
+	const char *m = req->method;
+	bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0;
+	bool head = strcmp(m, "HEAD") == 0, del = strcmp(m, "DELETE") == 0;
+	bool post = strcmp(m, "POST") == 0;
+	bool copy = http_header(req, "x-amz-copy-source") != NULL;
+
+	for (size_t i = 0; i < sizeof(s3__unsupported) / sizeof(s3__unsupported[0]); i++)
+		if (http_has_query(req, s3__unsupported[i]))
+			return err_set(e, SW_E_NotImplemented,
+				       "The ?%s sub-resource is not implemented by slipwayd",
+				       s3__unsupported[i]),
+			       NULL;
+	if (!c->has_bucket) {
+		if (get)
+			return &s3__ops[OP_LIST_BUCKETS];
+	} else if (!c->has_key) {
+		if (get && http_has_query(req, "location"))
+			return &s3__ops[OP_GET_BUCKET_LOCATION];
+		if (get && http_has_query(req, "uploads"))
+			return &s3__ops[OP_LIST_MULTIPART_UPLOADS];
+		if (get)
+			return str_eq(http_query_raw(req, "list-type"), "2")
+				   ? &s3__ops[OP_LIST_OBJECTS_V2]
+				   : &s3__ops[OP_LIST_OBJECTS];
+		if (put)
+			return &s3__ops[OP_CREATE_BUCKET];
+		if (head)
+			return &s3__ops[OP_HEAD_BUCKET];
+		if (del)
+			return &s3__ops[OP_DELETE_BUCKET];
+		if (post && http_has_query(req, "delete"))
+			return &s3__ops[OP_DELETE_OBJECTS];
+	} else {
+		bool upload_id = http_has_query(req, "uploadId");
+		const char *version = http_query_raw(req, "versionId");
+
+		if (version && strcmp(version, "null") != 0)
+			return err_set(e, SW_E_NotImplemented,
+				       "Object versions are not implemented by slipwayd"),
+			       NULL;
+		if (get && upload_id)
+			return &s3__ops[OP_LIST_PARTS];
+		if (get)
+			return &s3__ops[OP_GET_OBJECT];
+		if (head)
+			return &s3__ops[OP_HEAD_OBJECT];
+		if (put && upload_id && copy)
+			return err_set(e, SW_E_NotImplemented,
+				       "UploadPartCopy is not implemented by slipwayd"),
+			       NULL;
+		if (put && upload_id)
+			return &s3__ops[OP_UPLOAD_PART];
+		if (put && copy)
+			return &s3__ops[OP_COPY_OBJECT];
+		if (put)
+			return &s3__ops[OP_PUT_OBJECT];
+		if (del && upload_id)
+			return &s3__ops[OP_ABORT_MULTIPART];
+		if (del)
+			return &s3__ops[OP_DELETE_OBJECT];
+		if (post && http_has_query(req, "uploads"))
+			return &s3__ops[OP_CREATE_MULTIPART];
+		if (post && upload_id)
+			return &s3__ops[OP_COMPLETE_MULTIPART];
+	}
+	return err_set(e, SW_E_MethodNotAllowed,
+		       "The specified method is not allowed against this resource."),
+	       NULL;
+}
+
+static int s3__setup(struct http_req *req, struct err *e)
+{
+	struct s3_ctx *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return err_set(e, SW_E_NOMEM, NULL);
+	c->req = req;
+	c->d = req->d;
+	req->svc_state = c;
+	req->svc_state_free = free;
+	r = s3__parse_path(c, e);
+	if (r)
+		return r;
+	c->op = s3__pick(c, e);
+	return c->op ? 0 : -e->code;
+}
+
+/* ---- the service hooks ---- */
+
+/* The S3 name and status of an error from the shared table. */
+static const char *s3__code(int code, int *status)
+{
+	const struct err_info *info = err_info(code);
+
+	*status = info->http_status;
+	switch (code) {
+	case SW_E_SignatureDoesNotMatch:
+		*status = 403;
+		return "SignatureDoesNotMatch";
+	case SW_E_InvalidClientTokenId:
+		*status = 403;
+		return "InvalidAccessKeyId";
+	case SW_E_RequestExpired:
+		*status = 403;
+		return "RequestTimeTooSkewed";
+	case SW_E_AccessDenied:
+	case SW_E_MissingAuthenticationToken:
+		*status = 403;
+		return "AccessDenied";
+	case SW_E_IncompleteSignature:
+		*status = 400;
+		return "AuthorizationHeaderMalformed";
+	case SW_E_NotImplemented:
+		*status = 501;
+		return "NotImplemented";
+	case SW_E_TOO_LARGE:
+		*status = 400;
+		return "MaxMessageLengthExceeded";
+	case SW_E_INVALID:
+	case SW_E_Serialization:
+		*status = 400;
+		return "InvalidArgument";
+	case SW_E_AGAIN:
+	case SW_E_Throttling:
+		*status = 503;
+		return "SlowDown";
+	default:
+		break;
+	}
+	if (*status >= 500 || code <= 0 || code >= SW_E__COUNT) {
+		*status = 500;
+		return "InternalError";
+	}
+	return info->aws_type;
+}
+
+static void s3__ids(struct http_req *req, struct http_resp *resp)
+{
+	uint8_t raw[24];
+	char id2[40];
+
+	random_bytes(raw, sizeof(raw));
+	base64_encode(raw, sizeof(raw), id2);
+	http_resp_header(resp, "x-amz-request-id", req->request_id);
+	http_resp_header(resp, "x-amz-id-2", id2);
+}
 
 static void s3_error(struct http_req *req, struct http_resp *resp, const struct err *e)
 {
-	json_proto_error(req, resp, e);
+	const struct s3_ctx *c = req->service == &s3_service ? req->svc_state : NULL;
+	int status;
+	const char *code = s3__code(e->code, &status);
+
+	/* Whatever the operation had put in the reply is replaced. */
+	for (int i = 0; i < resp->nheaders; i++) {
+		free(resp->headers[i].name);
+		free(resp->headers[i].value);
+	}
+	resp->nheaders = 0;
+	buf_reset(&resp->body);
+	resp->status = status;
+	s3__ids(req, resp);
+	if (status == 304 || strcmp(req->method, "HEAD") == 0)
+		return; /* HEAD replies and 304 carry no body */
+	buf_addf(&resp->body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+	s3_xml_elem(&resp->body, "Code", code);
+	s3_xml_elem(&resp->body, "Message", err_message(e));
+	if (c && c->has_bucket && e->code == SW_E_NoSuchBucket)
+		s3_xml_elem(&resp->body, "BucketName", c->bucket);
+	if (c && c->has_key && e->code == SW_E_NoSuchKey)
+		s3_xml_elem(&resp->body, "Key", c->key);
+	if (c && c->range_unsatisfiable && e->code == SW_E_InvalidRange) {
+		char range[48];
+
+		str_fmt(range, sizeof(range), "bytes */%llu", (unsigned long long)c->object_size);
+		http_resp_header(resp, "Content-Range", range);
+	}
+	if (c && c->upload_id[0] && e->code == SW_E_NoSuchUpload)
+		s3_xml_elem(&resp->body, "UploadId", c->upload_id);
+	s3_xml_elem(&resp->body, "Resource", req->path);
+	s3_xml_elem(&resp->body, "RequestId", req->request_id);
+	buf_adds(&resp->body, "</Error>\n");
+	http_resp_header(resp, "Content-Type", "application/xml");
+}
+
+static int s3_begin(struct http_req *req, struct err *e)
+{
+	struct s3_ctx *c;
+	int r = s3__setup(req, e);
+
+	c = req->svc_state;
+	if (r) {
+		if (req->authenticated || !c)
+			return r;
+		/* Not authenticated yet: the caller hears about routing after its signature. */
+		c->deferred = *e;
+		err_clear(e);
+		return 0;
+	}
+	if (!c->op->begin)
+		return 0;
+	if (!req->authenticated)
+		return err_set(e, SW_E_InvalidRequest,
+			       "Missing required header for this request: x-amz-content-sha256");
+	if (!req->who.admin)
+		return err_set(e, SW_E_AccessDenied,
+			       "User: %s is bound to on-premises instance '%s' and is not "
+			       "authorized to perform: s3:%s",
+			       req->who.user_arn, req->who.instance, c->op->name);
+	return c->op->begin(c, e);
 }
 
 static void s3_handle(struct http_req *req, struct http_resp *resp)
 {
-	err_set(&req->err, SW_E_NotImplemented, "S3 is not implemented yet");
-	s3_error(req, resp, &req->err);
+	struct s3_ctx *c = req->svc_state;
+	int r = 0;
+
+	if (!c)
+		r = s3__setup(req, &req->err);
+	c = req->svc_state;
+	if (!r && c->deferred.code) {
+		req->err = c->deferred;
+		r = -c->deferred.code;
+	}
+	if (!r && !req->who.admin && !(c->op->flags & S3_OP_READ))
+		r = err_set(&req->err, SW_E_AccessDenied,
+			    "User: %s is bound to on-premises instance '%s' and is not authorized "
+			    "to perform: s3:%s",
+			    req->who.user_arn, req->who.instance, c->op->name);
+	if (!r)
+		r = c->op->run(c, resp);
+	if (r < 0) {
+		if (!req->err.code)
+			err_set(&req->err, -r, NULL);
+		if (resp->fd >= 0) {
+			close(resp->fd);
+			resp->fd = -1;
+		}
+		s3_error(req, resp, &req->err);
+		return;
+	}
+	s3__ids(req, resp);
+}
+
+static void s3_list(void (*fn)(const char *, const char *, bool, void *), void *arg)
+{
+	for (size_t i = 0; i < sizeof(s3__ops) / sizeof(s3__ops[0]); i++)
+		fn("S3", s3__ops[i].name, true, arg);
 }
 
 const struct service s3_service = {
 	.name = "s3",
+	.begin = s3_begin,
 	.handle = s3_handle,
 	.error = s3_error,
+	.list_ops = s3_list,
 };

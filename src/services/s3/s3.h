@@ -1,0 +1,36 @@
+/* s3: what other services may use of the S3 subset — looking up an object's blob. */
+#ifndef SW_S3_H
+#define SW_S3_H
+
+#include "base/err.h"
+
+#include <stdint.h>
+
+struct store_conn;
+struct slipwayd;
+
+struct s3_object_info {
+	char blob[65]; /* hex SHA-256 of the content: the blob store's name for it */
+	uint64_t size;
+	char etag[72];	  /* without quotes: hex MD5, or "<hex>-<parts>" for multipart uploads */
+	int64_t modified; /* epoch milliseconds */
+};
+
+/*
+ * Looks up bucket/key inside the caller's transaction (store_read or store_write).  Returns 0
+ * and fills out when the object exists, 1 when it does not (no bucket, or no key: which error
+ * to raise is the caller's choice), or a negative code with e set on a store failure.
+ */
+int s3_object_lookup(struct store_conn *c, const char *bucket, const char *key,
+		     struct s3_object_info *out, struct err *e);
+
+/*
+ * Removes, each in one write transaction, the given blobs that no row refers to any more.
+ * Tables that hold blob names: objects.blob and upload_parts.blob.  A service that starts
+ * keeping blob names in another table must add it to the check in objects.c (s3__blob_used),
+ * or its blobs may be removed when an S3 object with the same content is deleted.  Failures
+ * are logged, never returned: an unremoved blob only costs space.
+ */
+void s3_blob_gc(struct slipwayd *d, const char *const *blobs, size_t n);
+
+#endif
