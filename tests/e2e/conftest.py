@@ -11,6 +11,7 @@ import urllib.request
 import boto3
 import botocore.config
 import pytest
+from pg import postgres, store_args  # noqa: F401 (SLIPWAY_TEST_STORE=postgres)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("SLIPWAY_BUILD", os.path.join(ROOT, "build"))
@@ -143,7 +144,7 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def server(tmp_path, request):
-    s = Server(tmp_path / "data", tmp_path / "slipwayd.log").start()
+    s = Server(tmp_path / "data", tmp_path / "slipwayd.log", store_args(request)).start()
     yield s
     rc = s.stop()
     failed = getattr(request.node, "rep_call", None)
