@@ -7,6 +7,8 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "blob/blob.h"
+#include "engine/engine.h"
+#include "services/agentchannel/channel.h"
 #include "store/store.h"
 
 #include <getopt.h>
@@ -23,6 +25,7 @@ static void usage(FILE *fp)
 	fprintf(fp, "usage: slipwayd --data DIR [--listen ADDR:PORT] [--region REGION]\n"
 		    "                [--store postgresql://USER@HOST:PORT/DB]\n"
 		    "                [--threads N] [--log-level debug|info|warn|error]\n"
+		    "                [--poll-timeout S] [--agent-timeout S] [--event-timeout S]\n"
 		    "       slipwayd --list-operations\n"
 		    "       slipwayd --version\n"
 		    "\n"
@@ -51,6 +54,23 @@ static int parse_listen(struct slipwayd_config *cfg, const char *s)
 	return 0;
 }
 
+/* The agent channel and the deployment engine, wired so that a command the engine queues
+ * answers its host's long poll at once. */
+static int deployments_start(struct slipwayd *d, struct err *e)
+{
+	struct engine_options opt = {
+		.agent_timeout_ms = d->cfg.agent_timeout_s * 1000LL,
+		.event_timeout_ms = d->cfg.event_timeout_s * 1000LL,
+		.on_command = agentchannel_notify,
+	};
+	int r = agentchannel_new(d->cfg.poll_timeout_s * 1000LL, &d->channel, e);
+
+	if (r)
+		return r;
+	opt.on_command_arg = d->channel;
+	return engine_start(d, &opt, &d->engine, e);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -60,6 +80,9 @@ int main(int argc, char **argv)
 		{ "region", required_argument, NULL, 'r' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "log-level", required_argument, NULL, 'v' },
+		{ "poll-timeout", required_argument, NULL, 'P' },
+		{ "agent-timeout", required_argument, NULL, 'A' },
+		{ "event-timeout", required_argument, NULL, 'E' },
 		{ "list-operations", no_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -111,6 +134,20 @@ int main(int argc, char **argv)
 			}
 			log_set_level((enum log_level)lvl);
 			break;
+		case 'P':
+		case 'A':
+		case 'E':
+			if (str_to_i64(optarg, 1, 86400, &n)) {
+				fprintf(stderr, "slipwayd: --%s wants 1..86400 seconds\n",
+					c == 'P'   ? "poll-timeout"
+					: c == 'A' ? "agent-timeout"
+						   : "event-timeout");
+				return 2;
+			}
+			*(c == 'P'   ? &d.cfg.poll_timeout_s
+			  : c == 'A' ? &d.cfg.agent_timeout_s
+				     : &d.cfg.event_timeout_s) = (int)n;
+			break;
 		case 'L':
 			router_list_ops(print_op, NULL);
 			return 0;
@@ -136,9 +173,13 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (init_data_dir(&d, &e) || blob_open(&d.blob, d.data_dir, &e) || http_start(&d, &e)) {
+	if (init_data_dir(&d, &e) || blob_open(&d.blob, d.data_dir, &e) ||
+	    deployments_start(&d, &e) || http_start(&d, &e)) {
 		fprintf(stderr, "slipwayd: %s\n", err_message(&e));
+		agentchannel_shutdown(d.channel);
 		http_stop(&d);
+		engine_stop(d.engine);
+		agentchannel_free(d.channel);
 		blob_free(d.blob);
 		init_release(&d);
 		return 1;
@@ -149,7 +190,10 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	sigwait(&set, &sig);
 	log_info("slipwayd", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	agentchannel_shutdown(d.channel); /* answers the long polls before MHD_stop_daemon */
 	http_stop(&d);
+	engine_stop(d.engine); /* before the store closes */
+	agentchannel_free(d.channel);
 	blob_free(d.blob);
 	init_release(&d);
 	log_info("slipwayd", "stopped");

@@ -11,6 +11,8 @@
 struct store;
 struct blob;
 struct auth_cache;
+struct engine;
+struct agentchannel;
 
 struct slipwayd_config {
 	const char *data_dir;
@@ -19,6 +21,9 @@ struct slipwayd_config {
 	int listen_port;
 	char region[33];
 	int threads; /* HTTP worker threads */
+	int poll_timeout_s;  /* --poll-timeout: how long PollHostCommand holds an idle agent */
+	int agent_timeout_s; /* --agent-timeout: an event no agent takes fails after this */
+	int event_timeout_s; /* --event-timeout: an acknowledged event must complete in this */
 };
 
 struct slipwayd {
@@ -35,6 +40,8 @@ struct slipwayd {
 	char *cert_pem; /* its self-signed certificate (PEM) */
 	/* Bumped on every change that affects authentication (keys, users, instance bindings). */
 	uint64_t auth_generation;
+	struct engine *engine;	      /* the deployment engine (src/engine/engine.h) */
+	struct agentchannel *channel; /* agents' long polls (services/agentchannel/channel.h) */
 };
 
 /* ARN helpers: arn:aws:<service>:<region>:<account>:<resource>. */

@@ -1,25 +1,580 @@
 /* agentchannel/service: the CodeDeploy Commands API the host agents speak (JSON 1.1,
- * `CodeDeployCommandService_v20141006.*`). */
+ * `CodeDeployCommandService_v20141006.*`, PascalCase members; reference/codedeploy.md §6.2–6.4).
+ *
+ * The caller is the instance whose IAM user signed the request (req->who), never a body field:
+ * HostIdentifier must be that instance's IAM user ARN (or its instance ARN), and only the
+ * instance a host command belongs to may acknowledge, update or complete it.  Agents' reports
+ * are recorded on the host command and the engine is woken; the engine decides what follows.
+ *
+ * Choices:
+ * - PollHostCommand holds an idle agent for the poll timeout (--poll-timeout, default 60 s) on a
+ *   suspended connection and answers {"HostCommand": null} when nothing came.
+ * - HostCommandIdentifier is an opaque "hc-<uuid>"; Nonce is a random positive number.
+ * - The specification's Revision: S3 → {RevisionType "S3", S3Revision {Bucket, Key, BundleType,
+ *   ETag}} with the object's ETag pinned when the deployment was created; String →
+ *   {RevisionType "String", StringRevision {Content, Sha256}}; AppSpecContent →
+ *   {RevisionType "AppSpecContent", AppSpecContent {Content, Sha256}}.
+ * - Agent error codes map to LifecycleErrorCode as 0 Success, 1 ScriptMissing,
+ *   2 ScriptNotExecutable, 3 ScriptTimedOut, 4 ScriptFailed, 5 UnknownError,
+ *   6 (outputs left open) ScriptFailed, 7 (failed after an agent restart) UnknownError; the
+ *   agent's message says which it was.  The log tail keeps the last 4 KiB.
+ * - A report on a command the engine already closed (timed out, cancelled) is acknowledged and
+ *   ignored; an acknowledgement of such a command answers its final CommandStatus so the agent
+ *   does not run it.
+ */
+#include "channel.h"
+#include "engine/deploy.h"
+#include "engine/engine.h"
+#include "engine/inplace.h"
 #include "server/service.h"
+#include "server/slipwayd.h"
+#include "store/store.h"
+#include "base/crypto.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/pkcs7.h"
+#include "base/str.h"
+#include "base/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD_TARGET_PREFIX "CodeDeployCommandService_v20141006."
+#define CMD_LOG_TAIL_MAX  4096
+#define CMD_MESSAGE_MAX	  2048
+#define CMD_ID_MAX	  64
+
+/* The calling instance; HostIdentifier (when key is not NULL) must name it. */
+static int cmd__caller(const struct http_req *req, const json_t *in, const char *key,
+		       const char **host, struct err *e)
+{
+	const char *h = NULL;
+	int r;
+
+	if (!req->who.instance[0])
+		return err_set(e, SW_E_ClientException,
+			       "%s is not bound to a registered on-premises instance: the agent "
+			       "must sign with its instance's IAM user key",
+			       req->who.user_arn);
+	if (!key)
+		return 0;
+	r = json_opt_str(in, key, &h, e);
+	if (r)
+		return err_set(e, SW_E_ClientException, "%s must be a string", key);
+	if (!h || !*h)
+		return err_set(e, SW_E_ClientException, "%s is required", key);
+	if (strcmp(h, req->who.user_arn) != 0 && strcmp(h, req->who.instance_arn) != 0)
+		return err_set(e, SW_E_ClientException,
+			       "%s '%.200s' is not the calling instance '%s' (%s)", key, h,
+			       req->who.instance, req->who.user_arn);
+	if (host)
+		*host = h;
+	return 0;
+}
+
+static int cmd__id_arg(const json_t *in, const char **out, struct err *e)
+{
+	const char *id = NULL;
+
+	if (json_opt_str(in, "HostCommandIdentifier", &id, e) || !id || !*id ||
+	    strlen(id) > CMD_ID_MAX)
+		return err_set(e, SW_E_ClientException, "HostCommandIdentifier is required");
+	*out = id;
+	return 0;
+}
+
+static void cmd__reply(struct http_req *req, struct http_resp *resp, json_t *out)
+{
+	char *s = json_dump(out);
+
+	resp->status = 200;
+	buf_reset(&resp->body);
+	buf_adds(&resp->body, s ? s : "{}");
+	free(s);
+	http_resp_header(resp, "Content-Type", "application/x-amz-json-1.1");
+	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
+}
+
+/* ---- PollHostCommand ---- */
+
+struct cmd_claim {
+	struct slipwayd *d;
+	const char *instance;
+	const char *host;
+	json_t *command; /* out: the HostCommand, or NULL */
+};
+
+static int cmd__claim(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct cmd_claim *c = arg;
+	struct store_stmt *st;
+	char id[CMD_ID_MAX + 1], deployment[DEPLOY_ID_SIZE], name[64], exec[300];
+	uint32_t nonce = 0;
+	int r;
+
+	r = store_exec(sc, &st,
+		       "SELECT h.id, h.deployment, h.name FROM host_commands h JOIN deployments d "
+		       "ON d.id = h.deployment WHERE h.instance = ? AND h.status = 'Pending' AND "
+		       "h.queued IS NOT NULL AND h.delivered IS NULL AND d.status = 'InProgress' "
+		       "ORDER BY h.queued, h.id",
+		       "t", e, c->instance);
+	if (r <= 0)
+		return r;
+	str_copy(id, sizeof(id), store_col_text(st, 0));
+	str_copy(deployment, sizeof(deployment), store_col_text(st, 1));
+	str_copy(name, sizeof(name), store_col_text(st, 2));
+	r = store_exec(sc, NULL,
+		       "UPDATE host_commands SET delivered = ? WHERE id = ? AND delivered IS NULL",
+		       "it", e, time_now_ms(), id);
+	if (r < 0)
+		return r;
+	deploy_execution_id(c->d, deployment, exec, sizeof(exec));
+	random_bytes(&nonce, sizeof(nonce));
+	c->command = json_pack("{s:s,s:s,s:s,s:s,s:I}", "HostCommandIdentifier", id,
+			       "HostIdentifier", c->host, "DeploymentExecutionId", exec,
+			       "CommandName", name, "Nonce", (json_int_t)(nonce & 0x7fffffff));
+	log_debug("agentchannel", "instance '%s' takes %s of %s (%s)", c->instance, name,
+		  deployment, id);
+	return 0;
+}
+
+static void cmd__poll(struct http_req *req, struct http_resp *resp)
+{
+	struct slipwayd *d = req->d;
+	struct cmd_claim c = { .d = d, .instance = req->who.instance };
+	json_t *in = NULL, *out;
+	int r;
+
+	r = json_parse_object(buf_str(&req->body), req->body.len, &in, &req->err);
+	if (!r)
+		r = cmd__caller(req, in, "HostIdentifier", &c.host, &req->err);
+	while (!r) {
+		uint64_t gen = agentchannel_generation(d->channel);
+		enum agentchannel_wait_result w;
+
+		r = store_write(d->store, cmd__claim, &c, &req->err);
+		if (r || c.command)
+			break;
+		w = agentchannel_wait(d->channel, req, req->who.instance, gen);
+		if (w == AGENTCHANNEL_SUSPENDED) {
+			json_decref(in);
+			resp->status = 0; /* answered when resumed */
+			return;
+		}
+		if (w == AGENTCHANNEL_ANSWER)
+			break;
+	}
+	json_decref(in);
+	if (r) {
+		json_proto_error(req, resp, &req->err);
+		return;
+	}
+	out = json_object();
+	json_object_set_new(out, "HostCommand", c.command ? c.command : json_null());
+	cmd__reply(req, resp, out);
+	json_decref(out);
+}
+
+static int PollHostCommand(struct call *c)
+{
+	/* answered by cmd__poll, which may suspend the connection */
+	return err_set(c->err, SW_E_INTERNAL, "PollHostCommand is dispatched separately");
+}
+
+/* ---- GetDeploymentSpecification ---- */
+
+struct cmd_spec {
+	struct slipwayd *d;
+	const char *instance;
+	char id[DEPLOY_ID_SIZE];
+	json_t *spec; /* out */
+};
+
+static json_t *cmd__revision(const json_t *rev, const char *etag)
+{
+	const char *type = json_string_value(json_object_get(rev, "revisionType"));
+	const json_t *src;
+	json_t *out;
+
+	if (str_eq(type, "S3")) {
+		json_t *s3 = json_object();
+
+		src = json_object_get(rev, "s3Location");
+		json_set_str(s3, "Bucket", json_string_value(json_object_get(src, "bucket")));
+		json_set_str(s3, "Key", json_string_value(json_object_get(src, "key")));
+		json_set_str(s3, "BundleType",
+			     json_string_value(json_object_get(src, "bundleType")));
+		json_set_str(s3, "ETag", etag);
+		return json_pack("{s:s,s:o}", "RevisionType", "S3", "S3Revision", s3);
+	}
+	src = json_object_get(rev, str_eq(type, "String") ? "string" : "appSpecContent");
+	out = json_pack("{s:s}", "RevisionType",
+			str_eq(type, "String") ? "String" : "AppSpecContent");
+	json_object_set_new(out, str_eq(type, "String") ? "StringRevision" : "AppSpecContent",
+			    json_pack("{s:s,s:s}", "Content",
+				      json_string_value(json_object_get(src, "content"))
+					  ? json_string_value(json_object_get(src, "content"))
+					  : "",
+				      "Sha256",
+				      json_string_value(json_object_get(src, "sha256"))
+					  ? json_string_value(json_object_get(src, "sha256"))
+					  : ""));
+	return out;
+}
+
+static int cmd__spec(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct cmd_spec *s = arg;
+	struct store_stmt *st;
+	json_t *rev, *doc, *events;
+	const char *feb;
+	char arn[300];
+	int r;
+
+	r = store_exec(sc, &st,
+		       "SELECT 1 FROM deployment_targets WHERE deployment = ? AND instance = ?",
+		       "tt", e, s->id, s->instance);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_ClientException,
+			       "instance '%s' is not a target of deployment %s", s->instance,
+			       s->id);
+	r = store_exec(sc, &st,
+		       "SELECT app, grp, group_id, creator, revision, bundle_etag, doc FROM "
+		       "deployments WHERE id = ?",
+		       "t", e, s->id);
+	if (r <= 0)
+		return r < 0 ? r : err_set(e, SW_E_ClientException, "no deployment %s", s->id);
+	rev = json_loads(store_col_text(st, 4), 0, NULL);
+	doc = json_loads(store_col_text(st, 6), 0, NULL);
+	feb = json_string_value(json_object_get(doc, "fileExistsBehavior"));
+	slipwayd_arn(s->d, arn, sizeof(arn), "sds", "deployment/%s", s->id);
+	events = json_array();
+	for (const char *const *ev = inplace_all_agent_events; *ev; ev++)
+		json_array_append_new(events, json_string(*ev));
+	s->spec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:{s:{s:s}},s:o}", "DeploymentId",
+			    arn, "DeploymentGroupId", store_col_text(st, 2), "DeploymentGroupName",
+			    store_col_text(st, 1), "ApplicationName", store_col_text(st, 0),
+			    "DeploymentCreator", store_col_text(st, 3), "DeploymentType",
+			    "IN_PLACE", "AppSpecFilename", "appspec.yml", "Revision",
+			    cmd__revision(rev, store_col_text(st, 5)), "AgentActionOverrides",
+			    "AgentOverrides", "FileExistsBehavior", feb ? feb : "DISALLOW",
+			    "AllPossibleLifecycleEvents", events);
+	json_decref(rev);
+	json_decref(doc);
+	if (!s->spec)
+		return err_set(e, SW_E_INTERNAL, "cannot build the specification of %s", s->id);
+	return 0;
+}
+
+static int GetDeploymentSpecification(struct call *c)
+{
+	struct cmd_spec s = { .d = c->d, .instance = c->who->instance };
+	struct buf pem = BUF_INIT(1u << 20);
+	const char *exec = NULL;
+	char *text;
+	int r = cmd__caller(c->req, c->in, "HostIdentifier", NULL, c->err);
+
+	if (r)
+		return r;
+	if (json_opt_str(c->in, "DeploymentExecutionId", &exec, c->err) || !exec ||
+	    deploy_id_from_execution(exec, s.id, sizeof(s.id)))
+		return err_set(c->err, SW_E_ClientException,
+			       "DeploymentExecutionId must name a deployment "
+			       "(CodeDeploy/<region>/Prod/arn:…:deployment/d-…)");
+	r = store_read(c->d->store, cmd__spec, &s, c->err);
+	if (r)
+		return r;
+	text = json_dump(s.spec);
+	json_decref(s.spec);
+	if (!text)
+		return err_set(c->err, SW_E_NOMEM, NULL);
+	r = pkcs7_sign_pem(c->d->key_pem, c->d->cert_pem, text, strlen(text), &pem, c->err);
+	free(text);
+	if (r) {
+		buf_release(&pem);
+		return r;
+	}
+	c->out = json_pack("{s:s,s:{s:{s:s,s:s},s:s}}", "DeploymentSystem", "CodeDeploy",
+			   "DeploymentSpecification", "GenericEnvelope", "Format", "PKCS7/JSON",
+			   "Payload", buf_str(&pem), "VariantId", "");
+	buf_release(&pem);
+	return 0;
+}
+
+/* ---- acknowledgement, updates, completion ---- */
+
+struct cmd_report {
+	const char *instance;
+	const char *id;
+	const char *outcome; /* complete: Succeeded / Failed */
+	bool noop;
+	int64_t estimate; /* update: epoch ms, 0 when none */
+	int64_t grace;	  /* update: added to the estimate */
+	const char *error_code;
+	char script[512];
+	char message[CMD_MESSAGE_MAX];
+	const char *log;
+	char status[16]; /* out: the command's status afterwards */
+	bool changed;
+};
+
+/* Loads the command, checking that it belongs to the caller; its status goes to r->status. */
+static int cmd__own(struct store_conn *sc, struct cmd_report *r, struct err *e)
+{
+	struct store_stmt *st;
+	int k = store_exec(sc, &st, "SELECT instance, status FROM host_commands WHERE id = ?", "t",
+			   e, r->id);
+
+	if (k < 0)
+		return k;
+	if (k == 0)
+		return err_set(e, SW_E_ClientException, "no host command '%.64s'", r->id);
+	if (strcmp(store_col_text(st, 0), r->instance) != 0)
+		return err_set(e, SW_E_ClientException,
+			       "host command '%.64s' belongs to another instance", r->id);
+	str_copy(r->status, sizeof(r->status), store_col_text(st, 1));
+	return 0;
+}
+
+static int cmd__ack(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct cmd_report *a = arg;
+	int64_t now = time_now_ms();
+	int r = cmd__own(sc, a, e);
+
+	if (r)
+		return r;
+	if (strcmp(a->status, "Pending") != 0)
+		return 0;
+	r = store_exec(sc, NULL,
+		       "UPDATE host_commands SET status = 'InProgress', acked = ?, delivered = "
+		       "COALESCE(delivered, ?), noop = ? WHERE id = ? AND status = 'Pending'",
+		       "iiit", e, now, now, (int64_t)a->noop, a->id);
+	if (r < 0)
+		return r;
+	str_copy(a->status, sizeof(a->status), "InProgress");
+	a->changed = true;
+	return 0;
+}
+
+/* IsCommandNoop from the acknowledgement's Diagnostics {Format "JSON", Payload}. */
+static bool cmd__noop(const json_t *in)
+{
+	const char *payload =
+	    json_string_value(json_object_get(json_object_get(in, "Diagnostics"), "Payload"));
+	json_t *j = payload ? json_loads(payload, 0, NULL) : NULL;
+	bool noop = json_is_true(json_object_get(j, "IsCommandNoop"));
+
+	json_decref(j);
+	return noop;
+}
+
+static int PutHostCommandAcknowledgement(struct call *c)
+{
+	struct cmd_report a = { .instance = c->who->instance };
+	int r = cmd__caller(c->req, c->in, NULL, NULL, c->err);
+
+	if (!r)
+		r = cmd__id_arg(c->in, &a.id, c->err);
+	if (r)
+		return r;
+	a.noop = cmd__noop(c->in);
+	r = store_write(c->d->store, cmd__ack, &a, c->err);
+	if (r)
+		return r;
+	if (a.changed)
+		engine_wake(c->d->engine);
+	/* a command the engine closed (cancelled: Skipped) must not run */
+	c->out = json_pack("{s:s}", "CommandStatus",
+			   strcmp(a.status, "Skipped") == 0 ? "Failed" : a.status);
+	return 0;
+}
+
+static int cmd__update(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct cmd_report *u = arg;
+	int r = cmd__own(sc, u, e);
+
+	if (r || !u->estimate || strcmp(u->status, "InProgress") != 0)
+		return r;
+	r = store_exec(sc, NULL, "UPDATE host_commands SET deadline = ? WHERE id = ?", "it", e,
+		       u->estimate + u->grace, u->id);
+	if (r < 0)
+		return r;
+	u->changed = true;
+	return 0;
+}
+
+static int PostHostCommandUpdate(struct call *c)
+{
+	struct cmd_report u = { .instance = c->who->instance };
+	double when = 0;
+	int r = cmd__caller(c->req, c->in, NULL, NULL, c->err);
+
+	if (!r)
+		r = cmd__id_arg(c->in, &u.id, c->err);
+	if (!r && json_opt_num(c->in, "EstimatedCompletionTime", &when, c->err))
+		r = err_set(c->err, SW_E_ClientException,
+			    "EstimatedCompletionTime must be a timestamp");
+	if (r)
+		return r;
+	if (when > 0)
+		u.estimate = (int64_t)(when * 1000.0);
+	u.grace = 5 * 60 * 1000; /* the agent's estimate, plus AWS's 5-minute margin */
+	r = store_write(c->d->store, cmd__update, &u, c->err);
+	if (r)
+		return r;
+	if (u.changed)
+		engine_wake(c->d->engine);
+	c->out = json_pack("{s:s}", "CommandStatus",
+			   strcmp(u.status, "Skipped") == 0 ? "Failed" : u.status);
+	return 0;
+}
+
+/* The agent's integer error code as a LifecycleErrorCode. */
+static const char *cmd__error_code(int64_t code)
+{
+	switch (code) {
+	case 0:
+		return "Success";
+	case 1:
+		return "ScriptMissing";
+	case 2:
+		return "ScriptNotExecutable";
+	case 3:
+		return "ScriptTimedOut";
+	case 4:
+	case 6: /* a background process kept the script's output open */
+		return "ScriptFailed";
+	default: /* 5, 7 (failed after an agent restart), anything else */
+		return "UnknownError";
+	}
+}
+
+/* The last max bytes of s, starting on a UTF-8 character boundary. */
+static const char *cmd__tail(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return s;
+	s += n - max;
+	while ((*s & 0xC0) == 0x80)
+		s++;
+	return s;
+}
+
+/* Reads Diagnostics {Format, Payload: "{error_code, script_name, message, log}"}. */
+static void cmd__diagnostics(const json_t *in, struct cmd_report *rep, json_t **hold)
+{
+	const json_t *diag = json_object_get(in, "Diagnostics");
+	const char *payload = json_string_value(json_object_get(diag, "Payload"));
+	json_t *j = payload ? json_loads(payload, 0, NULL) : NULL;
+	bool ok = strcmp(rep->outcome, "Succeeded") == 0;
+	const json_t *code = json_object_get(j, "error_code");
+
+	rep->error_code =
+	    cmd__error_code(json_is_integer(code) ? json_integer_value(code) : (ok ? 0 : 5));
+	if (!ok && strcmp(rep->error_code, "Success") == 0)
+		rep->error_code = "UnknownError";
+	str_copy(rep->script, sizeof(rep->script),
+		 json_string_value(json_object_get(j, "script_name"))
+		     ? json_string_value(json_object_get(j, "script_name"))
+		     : "");
+	if (json_string_value(json_object_get(j, "message")))
+		str_copy(rep->message, sizeof(rep->message),
+			 json_string_value(json_object_get(j, "message")));
+	else if (payload && !j)
+		str_copy(rep->message, sizeof(rep->message), payload);
+	else
+		str_copy(rep->message, sizeof(rep->message), ok ? "Succeeded" : "");
+	rep->log = json_string_value(json_object_get(j, "log"))
+		       ? cmd__tail(json_string_value(json_object_get(j, "log")), CMD_LOG_TAIL_MAX)
+		       : "";
+	*hold = j; /* rep->log points into it */
+}
+
+static int cmd__complete(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct cmd_report *c = arg;
+	int r = cmd__own(sc, c, e);
+
+	if (r)
+		return r;
+	if (strcmp(c->status, "Pending") != 0 && strcmp(c->status, "InProgress") != 0) {
+		log_info("agentchannel", "instance '%s' completed %s, already %s: ignored",
+			 c->instance, c->id, c->status);
+		return 0;
+	}
+	r = store_exec(
+	    sc, NULL,
+	    "UPDATE host_commands SET status = ?, completed = ?, error_code = ?, "
+	    "script_name = ?, message = ?, log_tail = ?, delivered = COALESCE(delivered, "
+	    "?) WHERE id = ?",
+	    "titttt"
+	    "it",
+	    e, c->outcome, time_now_ms(), c->error_code, c->script, c->message, c->log,
+	    time_now_ms(), c->id);
+	if (r < 0)
+		return r;
+	c->changed = true;
+	return 0;
+}
+
+static int PutHostCommandComplete(struct call *c)
+{
+	struct cmd_report rep = { .instance = c->who->instance };
+	json_t *hold = NULL;
+	int r = cmd__caller(c->req, c->in, NULL, NULL, c->err);
+
+	if (!r)
+		r = cmd__id_arg(c->in, &rep.id, c->err);
+	if (!r && (json_opt_str(c->in, "CommandStatus", &rep.outcome, c->err) || !rep.outcome ||
+		   (strcmp(rep.outcome, "Succeeded") != 0 && strcmp(rep.outcome, "Failed") != 0)))
+		r = err_set(c->err, SW_E_ClientException,
+			    "CommandStatus must be Succeeded or Failed");
+	if (r)
+		return r;
+	cmd__diagnostics(c->in, &rep, &hold);
+	r = store_write(c->d->store, cmd__complete, &rep, c->err);
+	json_decref(hold);
+	if (r)
+		return r;
+	if (rep.changed) {
+		log_debug("agentchannel", "instance '%s' completed %s: %s (%s)", rep.instance,
+			  rep.id, rep.outcome, rep.error_code);
+		engine_wake(c->d->engine);
+	}
+	return 0;
+}
+
+/* ---- the service ---- */
 
 static const struct json_op commands__ops[] = {
-	{ "PollHostCommand", NULL, OP_INSTANCE_OK },
-	{ "GetDeploymentSpecification", NULL, OP_INSTANCE_OK },
-	{ "PutHostCommandAcknowledgement", NULL, OP_INSTANCE_OK },
-	{ "PostHostCommandUpdate", NULL, OP_INSTANCE_OK },
-	{ "PutHostCommandComplete", NULL, OP_INSTANCE_OK },
+	{ "PollHostCommand", PollHostCommand, OP_INSTANCE_OK },
+	{ "GetDeploymentSpecification", GetDeploymentSpecification, OP_INSTANCE_OK },
+	{ "PutHostCommandAcknowledgement", PutHostCommandAcknowledgement, OP_INSTANCE_OK },
+	{ "PostHostCommandUpdate", PostHostCommandUpdate, OP_INSTANCE_OK },
+	{ "PutHostCommandComplete", PutHostCommandComplete, OP_INSTANCE_OK },
 	{ NULL, NULL, 0 },
 };
 
 static const struct json_op *const commands__tables[] = { commands__ops, NULL };
 
 static const struct json_service commands__json = {
-	.target_prefix = "CodeDeployCommandService_v20141006.",
+	.target_prefix = CMD_TARGET_PREFIX,
 	.tables = commands__tables,
 };
 
 static void commands_handle(struct http_req *req, struct http_resp *resp)
 {
+	/* the long poll may suspend its connection, which the generic dispatch cannot */
+	if (strcmp(req->target, CMD_TARGET_PREFIX "PollHostCommand") == 0 && req->d->channel) {
+		cmd__poll(req, resp);
+		return;
+	}
 	json_proto_handle(&commands__json, req, resp);
 }
 

@@ -16,6 +16,7 @@ CREATE TABLE deployments (
   completed BIGINT,
   revision TEXT NOT NULL,           -- RevisionLocation JSON
   rkey TEXT NOT NULL,               -- canonical key of the revision (revisions.rkey)
+  bundle_etag TEXT,                 -- S3 revisions: the object's ETag when created (pinned)
   previous_revision TEXT,           -- the group's targetRevision at creation (JSON)
   min_healthy BIGINT,               -- M, fixed when the deployment starts
   stop_requested BIGINT,            -- when StopDeployment was called (NULL: not stopped)

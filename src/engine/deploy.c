@@ -1,0 +1,108 @@
+/* deploy: deployment identifiers and the insertion of a new deployment. */
+#include "deploy.h"
+#include "server/slipwayd.h"
+#include "store/store.h"
+#include "base/crypto.h"
+#include "base/json.h"
+#include "base/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEPLOY_ID_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+bool deploy_id_valid(const char *id)
+{
+	if (!id || strlen(id) != 11 || id[0] != 'd' || id[1] != '-')
+		return false;
+	for (int i = 2; i < 11; i++)
+		if (!strchr(DEPLOY_ID_ALPHABET, id[i]))
+			return false;
+	return true;
+}
+
+/* The ETag of an S3 revision's object, unquoted, to pin the bundle every host downloads (the
+ * revision's own eTag when it has one). */
+static int deploy__etag(struct store_conn *c, struct deploy_new *n, char *out, size_t size,
+			struct err *e)
+{
+	const json_t *s3 = json_object_get(n->revision, "s3Location");
+	const char *etag = json_string_value(json_object_get(s3, "eTag"));
+	struct store_stmt *st;
+	size_t len;
+	int r;
+
+	out[0] = '\0';
+	if (!s3)
+		return 0;
+	if (!etag) {
+		r = store_exec(c, &st, "SELECT etag FROM objects WHERE bucket = ? AND key = ?",
+			       "tt", e, json_string_value(json_object_get(s3, "bucket")),
+			       json_string_value(json_object_get(s3, "key")));
+		if (r <= 0)
+			return r;
+		etag = store_col_text(st, 0);
+	}
+	len = strlen(etag);
+	if (len >= 2 && etag[0] == '"' && etag[len - 1] == '"')
+		return str_copyn(out, size, etag + 1, len - 2) ? -SW_E_TRUNCATED : 0;
+	return str_copy(out, size, etag) ? -SW_E_TRUNCATED : 0;
+}
+
+int deploy_insert(struct store_conn *c, struct deploy_new *n, struct err *e)
+{
+	char etag[256];
+	const char *pin = n->bundle_etag;
+	char *rev = json_dump(n->revision);
+	char *prev = n->previous_revision ? json_dump(n->previous_revision) : NULL;
+	char *doc = json_dump(n->doc);
+	int r = -SW_E_NOMEM;
+
+	if (!rev || !doc || (n->previous_revision && !prev)) {
+		err_set(e, SW_E_NOMEM, NULL);
+		goto out;
+	}
+	if (!pin) {
+		r = deploy__etag(c, n, etag, sizeof(etag), e);
+		if (r < 0)
+			goto out;
+		pin = etag[0] ? etag : NULL;
+	}
+	/* 36^9 ids: a collision is all but impossible, but cheap to rule out */
+	for (int attempt = 0; attempt < 8; attempt++) {
+		memcpy(n->id, "d-", 2);
+		random_string(n->id + 2, 9, DEPLOY_ID_ALPHABET);
+		r = store_exec(
+		    c, NULL,
+		    "INSERT INTO deployments (id, app, grp, group_id, status, creator, "
+		    "config, created, revision, rkey, bundle_etag, previous_revision, "
+		    "rollback_of, doc) VALUES (?, ?, ?, ?, 'Created', ?, ?, ?, ?, ?, ?, ?, "
+		    "?, ?) ON CONFLICT (id) DO NOTHING",
+		    "ttttttitttttt", e, n->id, n->app, n->group, n->group_id, n->creator, n->config,
+		    n->now, rev, n->rkey, pin, prev, n->rollback_of, doc);
+		if (r < 0 || store_changes(c) == 1)
+			break;
+		r = err_set(e, SW_E_INTERNAL, "could not draw a unique deployment id");
+	}
+out:
+	free(rev);
+	free(prev);
+	free(doc);
+	return r < 0 ? r : 0;
+}
+
+int deploy_execution_id(const struct slipwayd *d, const char *id, char *out, size_t size)
+{
+	return str_fmt(out, size, "CodeDeploy/%s/Prod/arn:aws:sds:%s:%s:deployment/%s",
+		       d->cfg.region, d->cfg.region, d->account_id, id);
+}
+
+int deploy_id_from_execution(const char *exec, char *out, size_t size)
+{
+	const char *p = exec ? strrchr(exec, '/') : NULL;
+
+	p = p ? p + 1 : exec;
+	if (!p || !deploy_id_valid(p))
+		return -SW_E_INVALID;
+	return str_copy(out, size, p);
+}

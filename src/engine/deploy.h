@@ -1,0 +1,52 @@
+/* deploy: the deployment rows as the API, the agent channel and the engine share them —
+ * identifiers, the insertion of a new deployment, and the statuses. */
+#ifndef SW_ENGINE_DEPLOY_H
+#define SW_ENGINE_DEPLOY_H
+
+#include "base/err.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct slipwayd;
+struct store_conn;
+
+#define DEPLOY_ID_SIZE	    12 /* "d-" + 9 + NUL */
+#define DEPLOY_CREATOR_USER "user"
+/* The DeploymentCreator enum of the AWS model spells rollbacks so (the issue's "autoRollback"
+ * is not a value SDKs accept). */
+#define DEPLOY_CREATOR_ROLLBACK "codeDeployRollback"
+
+/* True for `d-` followed by 9 uppercase letters or digits. */
+bool deploy_id_valid(const char *id);
+
+/* A deployment to record (status Created).  Strings and JSON are borrowed. */
+struct deploy_new {
+	char id[DEPLOY_ID_SIZE]; /* out: the new id */
+	const char *app;
+	const char *group;
+	const char *group_id;
+	const char *creator;
+	const char *config;
+	const json_t *revision; /* RevisionLocation */
+	const char *rkey;
+	const char *bundle_etag;	 /* S3: the object's ETag to pin, or NULL */
+	const json_t *previous_revision; /* NULL when the group has none */
+	const char *rollback_of;	 /* NULL unless a rollback */
+	const json_t *doc; /* DeploymentInfo members of the request (description, options…) */
+	int64_t now;
+};
+
+/* Inserts a new deployment with a fresh id.  Store errors only. */
+int deploy_insert(struct store_conn *c, struct deploy_new *n, struct err *e);
+
+/* The DeploymentExecutionId the agent channel uses for a deployment:
+ * CodeDeploy/<region>/Prod/arn:aws:sds:<region>:<account>:deployment/<id>. */
+int deploy_execution_id(const struct slipwayd *d, const char *id, char *out, size_t size);
+/* The deployment id at the end of a DeploymentExecutionId (or of a deployment ARN, or the id
+ * itself); -SW_E_INVALID when there is none. */
+int deploy_id_from_execution(const char *exec, char *out, size_t size);
+
+#endif

@@ -1,0 +1,49 @@
+/* engine: the deployment reconciler — one thread that owns every state transition of every
+ * deployment (DESIGN.md, "Data flow of a deployment").
+ *
+ * The API and the agent channel only record intent in the store (a new deployment, a stop
+ * request, an agent's report on its command) and call engine_wake().  On every wake-up, and
+ * when the earliest timer is due, the engine reloads what is in progress and moves each item one
+ * legal step, each deployment in its own write transaction.  It keeps no state of its own that
+ * the store does not have, so after a crash or restart it carries on from the store alone. */
+#ifndef SW_ENGINE_H
+#define SW_ENGINE_H
+
+#include "base/err.h"
+
+#include <stdint.h>
+
+struct slipwayd;
+struct engine;
+
+#define ENGINE_AGENT_TIMEOUT_DEFAULT 300  /* s: AWS fails an event not picked up in 5 minutes */
+#define ENGINE_EVENT_TIMEOUT_DEFAULT 3900 /* s: AWS's 3600 s per event, plus a margin */
+
+struct engine_options {
+	/* A host command not taken (PollHostCommand) or not acknowledged by the host's agent
+	 * within this many ms fails that host's event: "CodeDeploy agent was not able to
+	 * receive the lifecycle event…". */
+	int64_t agent_timeout_ms;
+	/* A command acknowledged but not completed within this many ms (or past the time the
+	 * agent estimated with PostHostCommandUpdate) fails. */
+	int64_t event_timeout_ms;
+	/* Called from the engine thread, after the commit, for each instance that has a newly
+	 * queued host command (the agent channel answers that host's long poll). */
+	void (*on_command)(void *arg, const char *instance);
+	void *on_command_arg;
+};
+
+/* Starts the engine thread over d->store.  Fails with SW_E_INTERNAL when the thread cannot be
+ * created. */
+int engine_start(struct slipwayd *d, const struct engine_options *opt, struct engine **out,
+		 struct err *e);
+/* Stops the thread (a pass in progress finishes first), joins it and frees the engine.  NULL is
+ * a no-op.  Call before the store closes. */
+void engine_stop(struct engine *en);
+/* Asks for a pass as soon as possible.  Cheap, never blocks on the store; NULL is a no-op. */
+void engine_wake(struct engine *en);
+/* Wakes the engine and waits until a pass that started after this call has finished, or until
+ * timeout_ms passed.  Returns 0 when such a pass finished, 1 on timeout. */
+int engine_sync(struct engine *en, int64_t timeout_ms);
+
+#endif

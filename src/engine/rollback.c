@@ -1,0 +1,137 @@
+/* rollback: automatic rollback of failed and stopped deployments. */
+#include "rollback.h"
+#include "deploy.h"
+#include "services/codedeploy/common.h"
+#include "store/store.h"
+#include "base/log.h"
+#include "base/str.h"
+
+#include <string.h>
+
+static bool rollback__event(const json_t *doc, const char *event)
+{
+	const json_t *arc = json_object_get(doc, "autoRollbackConfiguration");
+	const json_t *v;
+	size_t i;
+
+	if (!json_is_true(json_object_get(arc, "enabled")))
+		return false;
+	json_array_foreach(json_object_get(arc, "events"), i, v)
+	{
+		if (str_eq(json_string_value(v), event))
+			return true;
+	}
+	return false;
+}
+
+bool rollback_wanted(const struct rollback_input *in)
+{
+	if (strcmp(in->creator, DEPLOY_CREATOR_ROLLBACK) == 0 || !in->attempted)
+		return false;
+	if (strcmp(in->status, "Failed") == 0)
+		return rollback__event(in->doc, "DEPLOYMENT_FAILURE");
+	if (strcmp(in->status, "Stopped") == 0) {
+		if (in->stop_rollback >= 0)
+			return in->stop_rollback == 1;
+		return rollback__event(in->doc, "DEPLOYMENT_STOP_ON_REQUEST");
+	}
+	return false;
+}
+
+/* The fileExistsBehavior of the group's last successful deployment ("DISALLOW" when unknown):
+ * AWS reuses it for rollbacks. */
+static int rollback__file_exists(struct store_conn *c, const struct rollback_input *in, char *out,
+				 size_t size, struct err *e)
+{
+	const json_t *last = json_object_get(in->group_doc, "lastSuccessfulDeployment");
+	const char *id = json_string_value(json_object_get(last, "deploymentId"));
+	struct store_stmt *st;
+	json_t *doc;
+	int r;
+
+	str_copy(out, size, "DISALLOW");
+	if (!id)
+		return 0;
+	r = store_exec(c, &st, "SELECT doc FROM deployments WHERE id = ?", "t", e, id);
+	if (r <= 0)
+		return r;
+	doc = json_loads(store_col_text(st, 0), 0, NULL);
+	if (json_string_value(json_object_get(doc, "fileExistsBehavior")))
+		str_copy(out, size, json_string_value(json_object_get(doc, "fileExistsBehavior")));
+	json_decref(doc);
+	return 0;
+}
+
+int rollback_after(struct store_conn *c, const struct rollback_input *in, struct err *e)
+{
+	const json_t *target = json_object_get(in->group_doc, "targetRevision");
+	struct deploy_new n = { 0 };
+	char rkey[CD_REVISION_KEY_MAX], feb[16], msg[300];
+	const char *why =
+	    strcmp(in->status, "Failed") == 0 ? "DEPLOYMENT_FAILURE" : "DEPLOYMENT_STOP_ON_REQUEST";
+	struct err bad = { 0 };
+	json_t *doc;
+	int r;
+
+	if (!rollback_wanted(in))
+		return 0;
+	if (!json_is_object(target) || cd_revision_key(target, rkey, sizeof(rkey), &bad)) {
+		str_fmt(msg, sizeof(msg),
+			"Automatic rollback (%s) was not possible: deployment group '%s' has no "
+			"previous successful revision to roll back to",
+			why, in->group);
+		r = store_exec(c, NULL, "UPDATE deployments SET rollback_message = ? WHERE id = ?",
+			       "tt", e, msg, in->id);
+		log_info("engine",
+			 "deployment %s: no rollback, the group has no successful revision",
+			 in->id);
+		return r < 0 ? r : 0;
+	}
+	r = rollback__file_exists(c, in, feb, sizeof(feb), e);
+	if (r)
+		return r;
+	doc = json_object();
+	json_object_set_new(
+	    doc, "ignoreApplicationStopFailures",
+	    json_boolean(json_is_true(json_object_get(in->doc, "ignoreApplicationStopFailures"))));
+	json_object_set_new(doc, "updateOutdatedInstancesOnly", json_false());
+	json_set_str(doc, "fileExistsBehavior", feb);
+	if (json_object_get(in->doc, "autoRollbackConfiguration"))
+		json_object_set(doc, "autoRollbackConfiguration",
+				json_object_get(in->doc, "autoRollbackConfiguration"));
+	json_object_set_new(doc, "deploymentStyle",
+			    json_pack("{s:s,s:s}", "deploymentType", "IN_PLACE", "deploymentOption",
+				      "WITHOUT_TRAFFIC_CONTROL"));
+	json_set_str(doc, "computePlatform", "Server");
+	n.app = in->app;
+	n.group = in->group;
+	n.group_id = in->group_id;
+	n.creator = DEPLOY_CREATOR_ROLLBACK;
+	n.config = in->config;
+	n.revision = target;
+	n.rkey = rkey;
+	n.previous_revision = target;
+	n.rollback_of = in->id;
+	n.doc = doc;
+	n.now = in->now;
+	r = deploy_insert(c, &n, e);
+	json_decref(doc);
+	if (r)
+		return r;
+	str_fmt(msg, sizeof(msg),
+		"Automatic rollback (%s): deployment %s redeploys the last successful revision of "
+		"deployment group '%s'",
+		why, n.id, in->group);
+	r = store_exec(c, NULL,
+		       "UPDATE deployments SET rollback_id = ?, rollback_message = ? WHERE id = ?",
+		       "ttt", e, n.id, msg, in->id);
+	if (r >= 0) {
+		str_fmt(msg, sizeof(msg), "Rollback of deployment %s, which ended %s (%s)", in->id,
+			in->status, why);
+		r = store_exec(c, NULL, "UPDATE deployments SET rollback_message = ? WHERE id = ?",
+			       "tt", e, msg, n.id);
+	}
+	if (r >= 0)
+		log_info("engine", "deployment %s: rolling back with %s", in->id, n.id);
+	return r < 0 ? r : 0;
+}

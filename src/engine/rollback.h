@@ -1,0 +1,46 @@
+/* rollback: automatic rollback of a deployment that failed or was stopped — a new deployment of
+ * the deployment group's last successful revision (reference/codedeploy.md §4, §5.5). */
+#ifndef SW_ENGINE_ROLLBACK_H
+#define SW_ENGINE_ROLLBACK_H
+
+#include "base/err.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store_conn;
+
+/* A deployment that just ended, as the engine knows it.  Everything is borrowed. */
+struct rollback_input {
+	const char *id;
+	const char *status; /* Failed or Stopped */
+	const char *creator;
+	const char *app;
+	const char *group;
+	const char *group_id;
+	const char *config;
+	const json_t *doc;	 /* its options: autoRollbackConfiguration, … */
+	int stop_rollback;	 /* StopDeployment's autoRollbackEnabled: -1 absent, 0, 1 */
+	const json_t *group_doc; /* the group's document (targetRevision…); may be NULL */
+	bool attempted;		 /* at least one instance was started */
+	int64_t now;
+};
+
+/* Whether the deployment must be rolled back: never a rollback itself nor one that touched no
+ * instance; Failed when its autoRollbackConfiguration is enabled for DEPLOYMENT_FAILURE;
+ * Stopped when StopDeployment said autoRollbackEnabled=true, or said nothing and the
+ * configuration is enabled for DEPLOYMENT_STOP_ON_REQUEST. */
+bool rollback_wanted(const struct rollback_input *in);
+
+/*
+ * Applies the rule: when a rollback is wanted, records a new deployment (creator
+ * codeDeployRollback) of the group's targetRevision with the triggering deployment's
+ * configuration and the fileExistsBehavior of the last successful deployment, and links the two
+ * (rollbackDeploymentId / rollbackTriggeringDeploymentId, rollbackMessage on both).  When the
+ * group has no successful revision, only a rollbackMessage saying so is recorded.  Store errors
+ * only; runs in the engine's transaction.
+ */
+int rollback_after(struct store_conn *c, const struct rollback_input *in, struct err *e);
+
+#endif
