@@ -2,13 +2,12 @@
 S3 and for AppSpec content, with boto3 and the aws CLI (including `aws deploy push`)."""
 import hashlib
 import io
-import os
-import sqlite3
 import subprocess
 import zipfile
 
 import botocore.exceptions
 import pytest
+from agents import FakeAgent, Fleet, dserver, wait_deployment  # noqa: F401
 
 
 def _code(ei):
@@ -412,64 +411,60 @@ def test_list_pagination(cd):
     assert contents == specs[::-1]
 
 
-def _store_sql(server, request, statements):
-    """Runs SQL statements on the store of a stopped slipwayd: its SQLite file, or its
-    PostgreSQL database when the test runs with SLIPWAY_TEST_STORE=postgres."""
-    args = server.extra_args
-    if "--store" in args:
-        url = args[args.index("--store") + 1]
-        db = url.rsplit("/", 1)[1].split("?", 1)[0]
-        request.getfixturevalue("postgres").psql("; ".join(statements), db)
-        return
-    conn = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
-    for sql in statements:
-        conn.execute(sql)
-    conn.commit()
-    conn.close()
+def test_deployments_record_use_and_target(dserver):
+    """The engine registers what it deploys and records first/last use; a group's current
+    revision is reported in deploymentGroups and by the `deployed` filter."""
+    fleet = Fleet(dserver)
+    fleet.add("host-1")
+    fleet.group(app="app", group="web")
+    cd = dserver.client("codedeploy")
+    s3 = dserver.client("s3")
+    s3.create_bucket(Bucket="rel")
+    for k in ("v1.zip", "v2.zip", "v3.zip"):
+        s3.put_object(Bucket="rel", Key=k, Body=_zip_bytes({"appspec.yml": k}))
+    # v3 is only registered; v1 and v2 are deployed without registering them first.
+    cd.register_application_revision(applicationName="app", revision=_s3_rev("rel", "v3.zip"))
+    agent = FakeAgent(dserver, fleet.hosts[0]).run()
+    try:
+        for k in ("v1.zip", "v2.zip"):
+            did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                       revision=_s3_rev("rel", k))["deploymentId"]
+            assert wait_deployment(cd, did)["status"] == "Succeeded"
 
+        def info(k):
+            return cd.get_application_revision(applicationName="app",
+                                               revision=_s3_rev("rel", k))["revisionInfo"]
 
-def _rkey(bucket, key):
-    esc = lambda s: s.replace("%", "%25").replace("#", "%23")
-    return f"s3:{esc(bucket)}/{esc(key)}##"
+        v1, v2, v3 = info("v1.zip"), info("v2.zip"), info("v3.zip")
+        assert v1["deploymentGroups"] == [] and v2["deploymentGroups"] == ["web"]
+        assert v1["firstUsedTime"] <= v1["lastUsedTime"] < v2["firstUsedTime"]
+        assert v1["registerTime"] <= v1["firstUsedTime"]
+        assert "firstUsedTime" not in v3 and v3["deploymentGroups"] == []
 
+        def listed(**kw):
+            return [r["s3Location"]["key"] for r in cd.list_application_revisions(
+                applicationName="app", **kw)["revisions"]]
 
-def test_list_by_use_time_and_deployed_filter(server, request, many):
-    """The deployment engine records use in revisions.first_used/last_used and a group's target
-    revision in its document; until it runs here, the test writes them while slipwayd is
-    stopped, the way the engine will, and checks what the API reads back."""
-    server.stop()
-    # web/2 used first and last; web/1 used in between; the other three never.
-    used = {("alpha", "web/2.zip"): (1000, 9000), ("alpha", "web/1.zip"): (2000, 3000)}
-    sql = ["UPDATE revisions SET first_used = %d, last_used = %d WHERE rkey = '%s'"
-           % (first * 1000, last * 1000, _rkey(*m)) for m, (first, last) in used.items()]
-    sql.append("INSERT INTO deployment_groups (app, name, id, doc) VALUES ('web', 'prod', "
-               "'11111111-1111-4111-8111-111111111111', '{\"targetRevision\": {\"revisionType\": "
-               "\"S3\", \"s3Location\": {\"bucket\": \"alpha\", \"key\": \"web/1.zip\", "
-               "\"bundleType\": \"zip\"}}}')")
-    _store_sql(server, request, sql)
-    server.start(server.port)
-    cd = server.client("codedeploy")
+        assert listed(deployed="include") == ["v2.zip"]
+        assert sorted(listed(deployed="exclude")) == ["v1.zip", "v3.zip"]
+        assert listed(sortBy="firstUsedTime", sortOrder="ascending") == \
+            ["v1.zip", "v2.zip", "v3.zip"]
+        assert listed(sortBy="lastUsedTime", sortOrder="descending") == \
+            ["v2.zip", "v1.zip", "v3.zip"]
 
-    never = [m for m in many if m not in used]
-    by_first = cd.list_application_revisions(applicationName="web", sortBy="firstUsedTime",
-                                             sortOrder="ascending")["revisions"]
-    assert _keys(by_first)[:2] == [("alpha", "web/2.zip"), ("alpha", "web/1.zip")]
-    assert sorted(_keys(by_first)[2:]) == sorted(never)
-    by_last = cd.list_application_revisions(applicationName="web", sortBy="lastUsedTime",
-                                            sortOrder="descending")["revisions"]
-    assert _keys(by_last)[:2] == [("alpha", "web/2.zip"), ("alpha", "web/1.zip")]
-    by_last_asc = cd.list_application_revisions(applicationName="web", sortBy="lastUsedTime",
-                                                sortOrder="ascending")["revisions"]
-    assert _keys(by_last_asc)[:2] == [("alpha", "web/1.zip"), ("alpha", "web/2.zip")]
-
-    info = cd.get_application_revision(applicationName="web",
-                                       revision=_s3_rev("alpha", "web/1.zip"))["revisionInfo"]
-    assert info["deploymentGroups"] == ["prod"]
-    assert info["firstUsedTime"].timestamp() == 2000 and info["lastUsedTime"].timestamp() == 3000
-    inc = cd.list_application_revisions(applicationName="web", deployed="include")["revisions"]
-    assert _keys(inc) == [("alpha", "web/1.zip")]
-    exc = cd.list_application_revisions(applicationName="web", deployed="exclude")["revisions"]
-    assert ("alpha", "web/1.zip") not in _keys(exc) and len(exc) == 4
+        # Deploying v1 again moves its last use and the group's target, not its first use.
+        did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                   revision=_s3_rev("rel", "v1.zip"))["deploymentId"]
+        assert wait_deployment(cd, did)["status"] == "Succeeded"
+        again = info("v1.zip")
+        assert again["firstUsedTime"] == v1["firstUsedTime"]
+        assert again["lastUsedTime"] > info("v2.zip")["lastUsedTime"]
+        assert again["deploymentGroups"] == ["web"] and info("v2.zip")["deploymentGroups"] == []
+        assert listed(sortBy="lastUsedTime", sortOrder="descending") == \
+            ["v1.zip", "v2.zip", "v3.zip"]
+        assert listed(deployed="include") == ["v1.zip"]
+    finally:
+        agent.stop()
 
 
 def test_restart_keeps_revisions(server, cd, bundle):
