@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#define CHANNEL_DRAIN_MS 3000 /* how long shutdown waits for resumed polls to be answered */
 
 struct agentchannel_waiter {
 	struct agentchannel *ch;
@@ -30,6 +33,7 @@ struct agentchannel {
 	int64_t poll_timeout_ms;
 	struct agentchannel_waiter *waiting;
 	size_t nwaiting;
+	uint64_t live; /* waiters not freed yet (atomic): polls not answered yet */
 };
 
 /* Takes w out of the list and resumes its connection (lock held). */
@@ -121,6 +125,11 @@ void agentchannel_shutdown(struct agentchannel *ch)
 		pthread_join(ch->timer, NULL);
 		ch->timer_started = false;
 	}
+	/* the resumed polls are answered by the HTTP threads: give them the time to be, so that
+	 * stopping the daemon does not cut them off */
+	for (int64_t until = time_mono_ms() + CHANNEL_DRAIN_MS;
+	     __atomic_load_n(&ch->live, __ATOMIC_SEQ_CST) && time_mono_ms() < until;)
+		usleep(5000);
 	if (n)
 		log_info("agentchannel", "answered %zu waiting agent polls before stopping", n);
 }
@@ -168,6 +177,7 @@ static void channel__waiter_free(void *p)
 
 	if (!w)
 		return;
+	__atomic_sub_fetch(&w->ch->live, 1, __ATOMIC_SEQ_CST);
 	/* Normally unlinked already: notify, the timer and shutdown unlink a waiter before they
 	 * resume its connection, and only a resumed connection completes.  The lock is taken only
 	 * in the abnormal case, as libmicrohttpd may call this with its own locks held. */
@@ -205,6 +215,7 @@ enum agentchannel_wait_result agentchannel_wait(struct agentchannel *ch, struct 
 		w->deadline = time_mono_ms() + ch->poll_timeout_ms;
 		req->svc_state = w;
 		req->svc_state_free = channel__waiter_free;
+		__atomic_add_fetch(&ch->live, 1, __ATOMIC_SEQ_CST);
 	}
 	pthread_mutex_lock(&ch->lock);
 	if (ch->shutting_down || time_mono_ms() >= w->deadline) {
