@@ -345,23 +345,38 @@ def test_restart_keeps_custom_configs(server, cd):
     assert before == after
 
 
-def test_config_of_an_unfinished_deployment_is_in_use(server, cd):
+def store_sql(server, request, *statements):
+    """Runs SQL on the store of a stopped slipwayd: its SQLite file, or its PostgreSQL
+    database under SLIPWAY_TEST_STORE=postgres."""
+    args = server.extra_args
+    if "--store" in args:
+        url = args[args.index("--store") + 1]
+        db = url.rsplit("/", 1)[1].split("?", 1)[0]
+        request.getfixturevalue("postgres").psql("; ".join(statements), db)
+        return
+    conn = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
+    for sql in statements:
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
+def test_config_of_an_unfinished_deployment_is_in_use(server, request, cd):
     cd.create_deployment_config(deploymentConfigName="rolling",
                                 minimumHealthyHosts={"type": "HOST_COUNT", "value": 1})
     server.stop()
-    # A deployment the engine is still running names the configuration (0005_deployments).
-    db = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
-    db.execute("INSERT INTO deployments (id, app, grp, group_id, status, creator, config, "
-               "created, revision, rkey, doc) VALUES ('d-ABCDEFGH1', 'web', 'g', 'gid', "
-               "'InProgress', 'user', 'rolling', 0, '{}', 'k', '{}')")
-    db.commit()
+    # An unfinished deployment names the configuration (0005_deployments): a blue/green one
+    # waiting in Ready for ContinueDeployment, which the engine leaves alone until then.
+    store_sql(server, request,
+              "INSERT INTO deployments (id, app, grp, group_id, status, creator, config, "
+              "created, revision, rkey, doc) VALUES ('d-ABCDEFGH1', 'web', 'g', 'gid', "
+              "'Ready', 'user', 'rolling', 0, '{}', 'k', '{}')")
     server.start(server.port)
     cd = server.client("codedeploy")
     assert error_code(cd.delete_deployment_config, deploymentConfigName="rolling") == \
         "DeploymentConfigInUseException"
     server.stop()
-    db.execute("UPDATE deployments SET status = 'Succeeded' WHERE id = 'd-ABCDEFGH1'")
-    db.commit()
-    db.close()
+    store_sql(server, request, "UPDATE deployments SET status = 'Succeeded' "
+              "WHERE id = 'd-ABCDEFGH1'")
     server.start(server.port)
     server.client("codedeploy").delete_deployment_config(deploymentConfigName="rolling")

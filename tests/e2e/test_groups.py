@@ -3,6 +3,7 @@ error with AWS's exception name, update and rename, delete, pagination and persi
 through boto3 and the aws CLI."""
 import json
 import os
+import re
 import sqlite3
 
 import botocore.exceptions
@@ -41,24 +42,32 @@ def get_group(cd, name, app="web"):
                                    deploymentGroupName=name)["deploymentGroupInfo"]
 
 
-def db_tags(server, arn):
-    """Tags as stored (read straight from the store: the tagging API is another area's)."""
-    db = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
-    try:
-        return dict(db.execute("SELECT key, value FROM resource_tags WHERE arn = ?", (arn,)))
-    finally:
-        db.close()
-
-
 def group_arn(server, app, group):
-    """The ARN a group's tags are stored under (the account id is generated at init)."""
-    db = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
-    try:
-        rows = db.execute("SELECT DISTINCT arn FROM resource_tags WHERE arn LIKE ?",
-                          (f"%:deploymentgroup:{app}/{group}",)).fetchall()
-    finally:
-        db.close()
-    return rows[0][0] if rows else None
+    """A group's ARN (the account id is generated at init; slipwayd logs it)."""
+    account = re.search(r"account (\d{12})", server.read_log()).group(1)
+    return f"arn:aws:codedeploy:us-east-1:{account}:deploymentgroup:{app}/{group}"
+
+
+def tags_of(cd, arn):
+    return {t["Key"]: t["Value"] for t in cd.list_tags_for_resource(ResourceArn=arn)["Tags"]}
+
+
+def store_sql(server, request, *statements):
+    """Runs SQL on the store of a stopped slipwayd — its SQLite file, or its PostgreSQL database
+    under SLIPWAY_TEST_STORE=postgres — and returns the last statement's rows (as strings)."""
+    args = server.extra_args
+    if "--store" in args:
+        url = args[args.index("--store") + 1]
+        db = url.rsplit("/", 1)[1].split("?", 1)[0]
+        out = request.getfixturevalue("postgres").psql("; ".join(statements), db)
+        return [line.split("|") for line in out.splitlines() if line]
+    conn = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
+    rows = []
+    for sql in statements:
+        rows = [[str(v) for v in row] for row in conn.execute(sql).fetchall()]
+    conn.commit()
+    conn.close()
+    return rows
 
 
 def test_minimal_group_with_the_cli_has_awss_defaults(server, app):
@@ -456,9 +465,7 @@ def test_rename_keeps_id_and_tags(server, cd, app):
         tags=[{"Key": "team", "Value": "core"}])["deploymentGroupId"]
     cd.create_deployment_group(applicationName="web", deploymentGroupName="other",
                                serviceRoleArn=ROLE)
-    old_arn = group_arn(server, "web", "old")
-    assert old_arn and old_arn.endswith(":deploymentgroup:web/old")
-    assert db_tags(server, old_arn) == {"team": "core"}
+    assert tags_of(cd, group_arn(server, "web", "old")) == {"team": "core"}
     assert error_code(cd.update_deployment_group, applicationName="web",
                       currentDeploymentGroupName="old", newDeploymentGroupName="other") == \
         "DeploymentGroupAlreadyExistsException"
@@ -469,11 +476,13 @@ def test_rename_keeps_id_and_tags(server, cd, app):
     assert info["deploymentGroupName"] == "new"
     assert error_code(cd.get_deployment_group, applicationName="web",
                       deploymentGroupName="old") == "DeploymentGroupDoesNotExistException"
-    new_arn = old_arn[: -len("old")] + "new"
-    assert db_tags(server, old_arn) == {}
-    assert db_tags(server, new_arn) == {"team": "core"}
+    assert tags_of(cd, group_arn(server, "web", "new")) == {"team": "core"}
+    # The tags moved: a new group under the old name starts with none.
+    cd.create_deployment_group(applicationName="web", deploymentGroupName="old",
+                               serviceRoleArn=ROLE)
+    assert tags_of(cd, group_arn(server, "web", "old")) == {}
     assert cd.list_deployment_groups(applicationName="web")["deploymentGroups"] == \
-        ["new", "other"]
+        ["new", "old", "other"]
     assert error_code(cd.update_deployment_group, applicationName="web",
                       currentDeploymentGroupName="gone") == \
         "DeploymentGroupDoesNotExistException"
@@ -481,7 +490,7 @@ def test_rename_keeps_id_and_tags(server, cd, app):
                       currentDeploymentGroupName="new") == "ApplicationDoesNotExistException"
 
 
-def test_update_keeps_what_the_engine_maintains(server, cd, app):
+def test_update_keeps_what_the_engine_maintains(server, request, cd, app):
     cd.create_deployment_group(applicationName="web", deploymentGroupName="g",
                                serviceRoleArn=ROLE)
     server.stop()
@@ -490,14 +499,13 @@ def test_update_keeps_what_the_engine_maintains(server, cd, app):
                                                       "bundleType": "zip"}}
     last = {"deploymentId": "d-ABCDEFGH1", "status": "Succeeded",
             "endTime": 1700000000.5, "createTime": 1700000000.0}
-    db = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
-    doc = json.loads(db.execute("SELECT doc FROM deployment_groups WHERE name = 'g'")
-                     .fetchone()[0])
+    ((text,),) = store_sql(server, request,
+                           "SELECT doc FROM deployment_groups WHERE name = 'g'")
+    doc = json.loads(text)
     doc.update(targetRevision=revision, lastSuccessfulDeployment=last,
                lastAttemptedDeployment=last)
-    db.execute("UPDATE deployment_groups SET doc = ? WHERE name = 'g'", (json.dumps(doc),))
-    db.commit()
-    db.close()
+    store_sql(server, request, "UPDATE deployment_groups SET doc = '%s' WHERE name = 'g'"
+              % json.dumps(doc).replace("'", "''"))
     server.start(server.port)
     cd = server.client("codedeploy")
     cd.update_deployment_group(applicationName="web", currentDeploymentGroupName="g",
@@ -517,11 +525,11 @@ def test_delete(server, cd, app):
                                serviceRoleArn=ROLE, deploymentConfigName="mine",
                                tags=[{"Key": "k", "Value": "v"}])
     arn = group_arn(server, "web", "g")
+    assert tags_of(cd, arn) == {"k": "v"}
     out = cd.delete_deployment_group(applicationName="web", deploymentGroupName="g")
     assert out["hooksNotCleanedUp"] == []
     assert error_code(cd.get_deployment_group, applicationName="web",
                       deploymentGroupName="g") == "DeploymentGroupDoesNotExistException"
-    assert db_tags(server, arn) == {}
     # The configuration it named is free again; deleting a missing group is not an error.
     cd.delete_deployment_config(deploymentConfigName="mine")
     assert cd.delete_deployment_group(applicationName="web",
@@ -529,7 +537,7 @@ def test_delete(server, cd, app):
     # A group with the same name is a new group.
     new_id = cd.create_deployment_group(applicationName="web", deploymentGroupName="g",
                                         serviceRoleArn=ROLE)["deploymentGroupId"]
-    assert db_tags(server, arn) == {}
+    assert tags_of(cd, arn) == {}  # the deleted group's tags went with it
     assert get_group(cd, "g")["deploymentGroupId"] == new_id
 
 
@@ -579,14 +587,13 @@ def test_list_pagination(cd, raw, app):
                       nextToken="AAAA") == "InvalidNextTokenException"
 
 
-def test_group_limit_per_application(server, cd, app):
+def test_group_limit_per_application(server, request, cd, app):
     server.stop()
-    db = sqlite3.connect(os.path.join(server.data_dir, "slipway.db"))
-    db.executemany("INSERT INTO deployment_groups (app, name, id, config, doc) "
-                   "VALUES ('web', ?, ?, 'CodeDeployDefault.OneAtATime', '{}')",
-                   [(f"g{i:04d}", f"id-{i}") for i in range(1000)])
-    db.commit()
-    db.close()
+    rows = [f"('web', 'g{i:04d}', 'id-{i}', 'CodeDeployDefault.OneAtATime', '{{}}')"
+            for i in range(1000)]
+    store_sql(server, request, *[
+        "INSERT INTO deployment_groups (app, name, id, config, doc) VALUES "
+        + ", ".join(rows[i:i + 200]) for i in range(0, 1000, 200)])
     server.start(server.port)
     cd = server.client("codedeploy")
     assert error_code(cd.create_deployment_group, applicationName="web",
