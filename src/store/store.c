@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "base/str.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,13 +53,13 @@ void store_thread_done(struct store *s)
 	s->ops->conn_close(c);
 }
 
-static int store__tx(struct store *s, bool write, store_fn fn, void *arg, struct err *e)
+/* One transaction on c: begin, fn, commit; busy databases are retried. A nested call (c is
+ * already inside a transaction) joins the outer one. */
+static int store__tx_on(struct store *s, struct store_conn *c, bool write, store_fn fn, void *arg,
+			struct err *e)
 {
-	struct store_conn *c = store_conn(s);
 	int r;
 
-	if (!c)
-		return err_set(e, SW_E_STORE, "no store connection");
 	if (c->depth) { /* nested: join the outer transaction */
 		c->depth++;
 		r = fn(c, arg, e);
@@ -92,9 +93,216 @@ static int store__tx(struct store *s, bool write, store_fn fn, void *arg, struct
 	}
 }
 
+static int store__tx(struct store *s, bool write, store_fn fn, void *arg, struct err *e)
+{
+	struct store_conn *c = store_conn(s);
+
+	if (!c)
+		return err_set(e, SW_E_STORE, "no store connection");
+	return store__tx_on(s, c, write, fn, arg, e);
+}
+
+/*
+ * Group commit.  Every store_write is handed to one writer thread, which takes all the writes
+ * that queued up while it was committing the previous batch and runs them in one transaction,
+ * each inside its own savepoint: a write whose fn fails is rolled back to its savepoint alone,
+ * the others stay.  One commit (one fsync of the WAL with synchronous=FULL) then makes the whole
+ * batch durable, and only then is each caller answered, so every store_write still returns
+ * after its own changes are on disk.  Under load the batches grow by themselves (no timer):
+ * throughput rises with concurrency while a lone write still costs one commit.
+ *
+ * If the batch itself fails (begin, a savepoint statement, the commit — e.g. a disk error or a
+ * backend that dropped the whole transaction), nothing of it is kept and every write of the
+ * batch is run again in a transaction of its own, so each caller gets its own outcome.  fns may
+ * therefore run more than once, as they already could when a busy commit was retried.
+ */
+#define STORE_BATCH_MAX 256
+
+struct store__job {
+	store_fn fn;
+	void *arg;
+	struct err *e;
+	int result;
+	bool done;
+	pthread_cond_t cond;
+	struct store__job *next;
+};
+
+struct store_writer {
+	struct store *s;
+	pthread_t thread;
+	pthread_mutex_t lock; /* guards the queue and every job's done */
+	pthread_cond_t wake;
+	struct store__job *head, **tail;
+	bool stop;
+};
+
+static int store__sql(struct store *s, struct store_conn *c, const char *sql)
+{
+	struct err e = { 0 };
+
+	return s->ops->exec_script(c, sql, &e);
+}
+
+/* Runs n jobs (n > 1) in one transaction with a savepoint each; false if the batch failed as a
+ * whole (then nothing of it was kept). */
+static bool store__batch_tx(struct store *s, struct store_conn *c, struct store__job *batch)
+{
+	struct err e = { 0 };
+	int r;
+
+	for (int attempt = 0;; attempt++) {
+		r = s->ops->begin(c, true, &e);
+		if (r != -SW_E_AGAIN || attempt >= 200)
+			break;
+		usleep(1000);
+	}
+	if (r)
+		return false;
+	c->depth = 1;
+	for (struct store__job *j = batch; j; j = j->next) {
+		if (store__sql(s, c, "SAVEPOINT sw_write"))
+			goto broken;
+		j->result = j->fn(c, j->arg, j->e);
+		if (j->result && store__sql(s, c, "ROLLBACK TO SAVEPOINT sw_write"))
+			goto broken;
+		if (store__sql(s, c, "RELEASE SAVEPOINT sw_write"))
+			goto broken;
+	}
+	c->depth = 0;
+	if (s->ops->commit(c, &e) == 0)
+		return true;
+	log_warn("store", "group commit failed, retrying its writes one by one: %s",
+		 err_message(&e));
+	s->ops->rollback(c);
+	return false;
+broken:
+	c->depth = 0;
+	s->ops->rollback(c);
+	return false;
+}
+
+static void store__batch(struct store *s, struct store_conn *c, struct store__job *batch)
+{
+	if (!c) {
+		for (struct store__job *j = batch; j; j = j->next)
+			j->result = err_set(j->e, SW_E_STORE, "no store connection");
+		return;
+	}
+	if (batch->next && store__batch_tx(s, c, batch))
+		return;
+	for (struct store__job *j = batch; j; j = j->next)
+		j->result = store__tx_on(s, c, true, j->fn, j->arg, j->e);
+}
+
+static void *store__writer_main(void *arg)
+{
+	struct store_writer *w = arg;
+	struct store_conn *c = store_conn(w->s);
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct store__job *batch, *j, **pp;
+		int n = 0;
+
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (!w->head)
+			break;
+		/* take up to STORE_BATCH_MAX queued writes, oldest first */
+		batch = w->head;
+		for (pp = &w->head; *pp && n < STORE_BATCH_MAX; pp = &(*pp)->next)
+			n++;
+		w->head = *pp;
+		*pp = NULL;
+		if (!w->head)
+			w->tail = &w->head;
+		pthread_mutex_unlock(&w->lock);
+		store__batch(w->s, c, batch);
+		pthread_mutex_lock(&w->lock);
+		for (j = batch; j;) {
+			struct store__job *next = j->next;
+
+			j->done = true; /* j lives on its caller's stack: not touched after this */
+			pthread_cond_signal(&j->cond);
+			j = next;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	store_thread_done(w->s);
+	return NULL;
+}
+
+/* The writer thread, started on the first store_write; NULL if it cannot be started. */
+static struct store_writer *store__writer(struct store *s)
+{
+	struct store_writer *w = __atomic_load_n(&s->writer, __ATOMIC_ACQUIRE);
+
+	if (w)
+		return w;
+	pthread_mutex_lock(&s->lock);
+	w = s->writer;
+	if (!w && (w = calloc(1, sizeof(*w)))) {
+		w->s = s;
+		w->tail = &w->head;
+		pthread_mutex_init(&w->lock, NULL);
+		pthread_cond_init(&w->wake, NULL);
+		if (pthread_create(&w->thread, NULL, store__writer_main, w) == 0) {
+			__atomic_store_n(&s->writer, w, __ATOMIC_RELEASE);
+		} else {
+			log_warn("store",
+				 "cannot start the writer thread: writes commit one by one");
+			pthread_cond_destroy(&w->wake);
+			pthread_mutex_destroy(&w->lock);
+			free(w);
+			w = NULL;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return w;
+}
+
+static void store__writer_stop(struct store *s)
+{
+	struct store_writer *w = s->writer;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true; /* the writer drains the queue first */
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	s->writer = NULL;
+}
+
 int store_write(struct store *s, store_fn fn, void *arg, struct err *e)
 {
-	return store__tx(s, true, fn, arg, e);
+	struct store_conn *c = pthread_getspecific(s->key);
+	struct store__job job = { .fn = fn, .arg = arg, .e = e };
+	struct store_writer *w;
+
+	if (c && c->depth) /* inside a transaction of this thread: join it */
+		return store__tx_on(s, c, true, fn, arg, e);
+	w = store__writer(s);
+	if (!w)
+		return store__tx(s, true, fn, arg, e);
+	pthread_cond_init(&job.cond, NULL);
+	pthread_mutex_lock(&w->lock);
+	*w->tail = &job;
+	w->tail = &job.next;
+	pthread_cond_signal(&w->wake);
+	while (!job.done)
+		pthread_cond_wait(&job.cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	pthread_cond_destroy(&job.cond);
+	return job.result;
 }
 
 int store_read(struct store *s, store_fn fn, void *arg, struct err *e)
@@ -292,6 +500,7 @@ void store_free(struct store *s)
 
 	if (!s)
 		return;
+	store__writer_stop(s);
 	for (c = s->conns; c; c = next) {
 		next = c->next;
 		s->ops->conn_close(c);

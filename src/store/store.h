@@ -3,7 +3,7 @@
  * Statements use `?` placeholders and portable SQL so that the same text runs on every backend
  * (SQLite, and PostgreSQL for several replicas: struct store_ops).  A connection is bound
  * to the calling thread.  Writes go through store_write(), which owns the transaction, so the
- * commit policy (today: one transaction per call; later: group commit) lives in one place.
+ * commit policy (group commit: one writer thread, see store.c) lives in one place.
  */
 #ifndef SW_STORE_H
 #define SW_STORE_H
@@ -37,7 +37,11 @@ void store_thread_done(struct store *s);
 
 typedef int (*store_fn)(struct store_conn *c, void *arg, struct err *e);
 /* Runs fn inside one write transaction; commits when fn returns 0, else rolls back and returns
- * fn's error.  Busy databases are retried; an error of the store itself is SW_E_STORE. */
+ * fn's error.  Busy databases are retried; an error of the store itself is SW_E_STORE.
+ * Returns once the write is durable.  fn runs on the store's writer thread (not the caller's),
+ * in a savepoint of a transaction it may share with concurrent writes, and may run more than
+ * once if that transaction has to be retried: it must rely on c, arg and e only.  Called
+ * inside a transaction of the calling thread, fn joins that transaction instead. */
 int store_write(struct store *s, store_fn fn, void *arg, struct err *e);
 /* Runs fn inside one read transaction (a consistent snapshot). */
 int store_read(struct store *s, store_fn fn, void *arg, struct err *e);

@@ -26,6 +26,7 @@ struct store {
 	struct store_conn *conns;
 	int version;
 	char *path;
+	struct store_writer *writer; /* group commit: started by the first store_write */
 };
 
 /* The numbered migrations compiled in from migrations/NNNN_*.sql (generated). */
