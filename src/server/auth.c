@@ -1,14 +1,19 @@
 /* auth: SigV4 verification with a per-key cache (secret, identity, and the day's signing key). */
 #include "auth.h"
+#include "service.h"
 #include "slipwayd.h"
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "store/store.h"
 
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define AUTH_SLOTS 1024
@@ -229,6 +234,105 @@ out:
 	return r;
 }
 
+/* Sub-resources that S3's Signature Version 2 signs (botocore's QSAOfInterest). */
+static const char *const auth__v2_subresources[] = {
+	"accelerate", "acl", "analytics", "cors", "defaultObjectAcl", "delete", "inventory",
+	"lifecycle", "location", "logging", "metrics", "notification", "object-lock", "partNumber",
+	"policy", "replication", "requestPayment", "response-cache-control",
+	"response-content-disposition", "response-content-encoding", "response-content-language",
+	"response-content-type", "response-expires", "restore", "select", "select-type",
+	"storageClass", "tagging", "torrent", "uploadId", "uploads", "versionId", "versioning",
+	"versions", "website",
+};
+
+static int auth__v2_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct sigv4_kv *const *)a)->name,
+		      (*(const struct sigv4_kv *const *)b)->name);
+}
+
+/* S3's legacy presigned URLs (Signature Version 2 query authentication: AWSAccessKeyId,
+ * Expires, Signature), which botocore still generates by default for S3 endpoints.  The
+ * string to sign is METHOD, Content-MD5, Content-Type, Expires, the x-amz-* headers and the
+ * path with its signed sub-resources; the signature is base64(HMAC-SHA1(secret, it)). */
+static int auth__verify_v2_query(struct slipwayd *d, struct http_req *req)
+{
+	const char *key = http_query_raw(req, "AWSAccessKeyId");
+	const char *sig = http_query_raw(req, "Signature");
+	const char *expires = http_query_raw(req, "Expires");
+	const struct sigv4_kv *sub[HTTP_MAX_QUERY], *amz[HTTP_MAX_HEADERS];
+	struct buf sts = BUF_INIT(16384), given = BUF_INIT(256), v = BUF_INIT(4096);
+	struct auth_entry ent;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char want[64];
+	size_t nsub = 0, namz = 0;
+	int64_t until;
+	int r;
+
+	if (str_to_i64(expires, 0, INT64_MAX, &until))
+		return err_set(&req->err, SW_E_AccessDenied, "Invalid date (Expires)");
+	if (time(NULL) > until)
+		return err_set(&req->err, SW_E_AccessDenied, "Request has expired");
+	r = auth__entry(d, key, &ent, &req->err);
+	if (r)
+		return r;
+	for (size_t i = 0; i < req->nquery; i++)
+		for (size_t k = 0; k < sizeof(auth__v2_subresources) / sizeof(char *); k++)
+			if (strcmp(req->query[i].name, auth__v2_subresources[k]) == 0)
+				sub[nsub++] = &req->query[i];
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (strncasecmp(req->headers[i].name, "x-amz-", 6) == 0)
+			amz[namz++] = &req->headers[i];
+	qsort(sub, nsub, sizeof(sub[0]), auth__v2_name_cmp);
+	buf_addf(&sts, "%s\n%s\n%s\n%s\n", req->method,
+		 http_header(req, "Content-MD5") ? http_header(req, "Content-MD5") : "",
+		 http_header(req, "Content-Type") ? http_header(req, "Content-Type") : "", expires);
+	for (size_t i = 0; i < namz; i++) { /* few: a simple sort by lower-cased name */
+		for (size_t k = i + 1; k < namz; k++)
+			if (strcasecmp(amz[k]->name, amz[i]->name) < 0) {
+				const struct sigv4_kv *t = amz[i];
+
+				amz[i] = amz[k];
+				amz[k] = t;
+			}
+		for (const char *p = amz[i]->name; *p; p++)
+			buf_addc(&sts, (char)tolower((unsigned char)*p));
+		buf_addf(&sts, ":%s\n", amz[i]->value);
+	}
+	buf_adds(&sts, req->path);
+	for (size_t i = 0; i < nsub; i++) {
+		buf_addc(&sts, i ? '&' : '?');
+		buf_adds(&sts, sub[i]->name);
+		if (sub[i]->value) {
+			buf_reset(&v);
+			uri_decode(&v, sub[i]->value, strlen(sub[i]->value));
+			buf_addc(&sts, '=');
+			buf_add(&sts, v.p ? v.p : "", v.len);
+		}
+	}
+	HMAC(EVP_sha1(), ent.secret, (int)strlen(ent.secret), (const unsigned char *)buf_str(&sts),
+	     sts.len, mac, &maclen);
+	base64_encode(mac, maclen, want);
+	if (uri_decode(&given, sig, strlen(sig)) || given.len != strlen(want) ||
+	    !mem_equal_ct(buf_str(&given), want, given.len)) {
+		r = err_set(&req->err, SW_E_SignatureDoesNotMatch,
+			    "The request signature we calculated does not match the signature you "
+			    "provided. Check your key and signing method.");
+	} else {
+		req->who = ent.who;
+		req->authenticated = true;
+		req->signed_request = true;
+		req->auth.presigned = true;
+		str_copy(req->auth.access_key, sizeof(req->auth.access_key), key);
+	}
+	explicit_bzero(&ent, sizeof(ent));
+	buf_release(&sts);
+	buf_release(&given);
+	buf_release(&v);
+	return r;
+}
+
 int auth_early(struct slipwayd *d, struct http_req *req)
 {
 	const char *authz = http_header(req, "Authorization");
@@ -239,6 +343,10 @@ int auth_early(struct slipwayd *d, struct http_req *req)
 		r = sigv4_parse_query(req->query, req->nquery, &req->auth, &req->err);
 		if (r < 0)
 			return r;
+		if (r == 1 && req->service && strcmp(req->service->name, "s3") == 0 &&
+		    http_query_raw(req, "AWSAccessKeyId") && http_query_raw(req, "Signature") &&
+		    http_query_raw(req, "Expires"))
+			return auth__verify_v2_query(d, req);
 		if (r == 1)
 			return err_set(&req->err, SW_E_MissingAuthenticationToken,
 				       "Request is missing Authentication Token");
