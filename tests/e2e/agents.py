@@ -280,6 +280,7 @@ class RealAgents:
     def __init__(self, server, base):
         self.server = server
         self.base = str(base)
+        self.endpoint = None  # another endpoint for the agents (a proxy) instead of slipwayd's
         self.procs = {}
         self.logs = {}
         self.isolated = os.geteuid() == 0 and shutil.which("unshare") is not None
@@ -305,7 +306,7 @@ class RealAgents:
                     f"aws_secret_access_key: {host.secret}\n"
                     f"iam_user_arn: {host.user_arn}\n"
                     f"region: us-east-1\n"
-                    f"endpoint: {self.server.endpoint}\n"
+                    f"endpoint: {self.endpoint or self.server.endpoint}\n"
                     f"ca_file: {inside}/server.crt\n"
                     f"root_dir: {inside}/root\n"
                     f"log_dir: {inside}/log\n")
