@@ -235,6 +235,14 @@ def test_put_get_head_round_trip(server, s3):
     head = s3.head_object(Bucket="data", Key="dir/blob.bin")
     assert head["ContentLength"] == len(body) and head["ETag"] == put["ETag"]
     assert head["Metadata"] == {"owner": "me", "build": "42"}
+    # user metadata is limited (2 KB, and here 40 headers since each comes back as one)
+    assert error_of(s3.put_object, Bucket="data", Key="m", Body=b"",
+                    Metadata={"k": "v" * 2100}) == ("MetadataTooLarge", 400)
+    assert error_of(s3.put_object, Bucket="data", Key="m", Body=b"",
+                    Metadata={f"k{i}": "v" for i in range(41)}) == ("MetadataTooLarge", 400)
+    many = {f"k{i}": f"v{i}" for i in range(40)}
+    s3.put_object(Bucket="data", Key="m", Body=b"", Metadata=many)
+    assert s3.head_object(Bucket="data", Key="m")["Metadata"] == many
     # no Content-Type given: S3's default
     s3.put_object(Bucket="data", Key="plain", Body=b"")
     got = s3.get_object(Bucket="data", Key="plain")

@@ -118,6 +118,13 @@ int s3_meta_collect(const struct http_req *req, char **out, struct err *e)
 		user += strlen(lower) - 11 + strlen(value);
 		json_object_set_new(j, lower, json_string(value));
 	}
+	if (json_object_size(j) > S3_META_COUNT_MAX) {
+		json_decref(j);
+		return err_set(e, SW_E_MetadataTooLarge,
+			       "Your metadata headers exceed the maximum allowed metadata size (at "
+			       "most %d x-amz-meta-* headers).",
+			       S3_META_COUNT_MAX);
+	}
 	if (user > S3_META_MAX) {
 		json_decref(j);
 		return err_set(e, SW_E_MetadataTooLarge,
@@ -520,8 +527,13 @@ static int s3__get(struct s3_ctx *c, struct http_resp *resp)
 		if (r)
 			goto out;
 		r = blob_open_read(c->d->blob, o.blob, &fd, &size, &req->err);
-		if (r != -SW_E_NOT_FOUND || attempt == 3)
+		if (r != -SW_E_NOT_FOUND)
 			break;
+		if (attempt == 3) {
+			r = err_set(&req->err, SW_E_INTERNAL,
+				    "the content of '%s' is missing (blob %s)", c->key, o.blob);
+			break;
+		}
 		err_clear(&req->err);
 	}
 	if (r)

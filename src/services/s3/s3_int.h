@@ -12,13 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define S3_XMLNS	 "http://s3.amazonaws.com/doc/2006-03-01/"
-#define S3_KEY_MAX	 1024
-#define S3_PUT_MAX	 (5ull << 30) /* a single PUT or part: 5 GiB */
-#define S3_PART_MIN	 (5ull << 20) /* every part but the last: 5 MiB */
-#define S3_META_MAX	 2048	      /* user metadata (x-amz-meta-*), names and values */
-#define S3_LIST_MAX	 1000
-#define S3_UPLOAD_ID_LEN 48
+#define S3_XMLNS	  "http://s3.amazonaws.com/doc/2006-03-01/"
+#define S3_KEY_MAX	  1024
+#define S3_PUT_MAX	  (5ull << 30) /* a single PUT or part: 5 GiB */
+#define S3_PART_MIN	  (5ull << 20) /* every part but the last: 5 MiB */
+#define S3_META_MAX	  2048	       /* user metadata (x-amz-meta-*), names and values */
+#define S3_META_COUNT_MAX 40 /* and at most this many: each comes back as a reply header */
+#define S3_LIST_MAX	  1000
+#define S3_UPLOAD_ID_LEN  48
 
 struct s3_ctx;
 struct s3_upload;
