@@ -185,7 +185,7 @@ static int pg__check(PGconn *pg, struct err *e)
 static int pg_open(struct store *s, const char *url, struct err *e)
 {
 	struct pg_store *b;
-	PGconn *pg;
+	PGconn *pg = NULL; /* gcc -O3 cannot see that pg__connect sets it on success */
 	int r;
 
 	if (!PQisthreadsafe())
