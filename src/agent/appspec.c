@@ -757,6 +757,33 @@ static int ap__hooks(struct ap *a, struct fy_node *n, const char *const *allowed
 	return rc;
 }
 
+/* YAML text must be UTF-8.  Checked before libfyaml sees it: its 0.7 scanner loops forever on
+ * some invalid sequences (found by fuzzing: "%\xff").  Returns the 1-based line of the first
+ * bad byte, or 0 when the text is valid. */
+static int ap__bad_utf8_line(const char *text, size_t len)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)text[i];
+		size_t n = c < 0x80	    ? 1
+			   : (c >> 5) == 6  ? 2
+			   : (c >> 4) == 14 ? 3
+			   : (c >> 3) == 30 ? 4
+					    : 0;
+
+		if (n == 0 || i + n > len || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4))
+			return line;
+		for (size_t k = 1; k < n; k++)
+			if (((unsigned char)text[i + k] & 0xC0) != 0x80)
+				return line;
+		if (c == '\n')
+			line++;
+		i += n;
+	}
+	return 0;
+}
+
 /* Turns the first collected libfyaml error into our message. */
 static int ap__yaml_error(struct ap *a, struct fy_diag *diag)
 {
@@ -784,6 +811,9 @@ int appspec_parse(const char *text, size_t len, const char *name, const char *co
 	memset(spec, 0, sizeof(*spec));
 	if (len > APPSPEC_MAX_SIZE)
 		return err_set(e, SW_E_INVALID, "%s: file is larger than 1 MiB", a.name);
+	if ((rc = ap__bad_utf8_line(text, len)) != 0)
+		return err_set(e, SW_E_INVALID, "%s line %d: the file is not valid UTF-8", a.name,
+			       rc);
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = NULL;
@@ -808,7 +838,7 @@ int appspec_parse(const char *text, size_t len, const char *name, const char *co
 		if (extra) {
 			rc = ap__fail(&a, NULL, ap__line(fy_document_root(extra)),
 				      "more than one YAML document (check the indentation)");
-			fy_parse_document_destroy(fyp, extra);
+			fy_document_destroy(extra);
 		}
 	}
 	if (!rc && (fy_parser_get_stream_error(fyp) || (!doc && fy_diag_got_error(diag))))
@@ -856,7 +886,7 @@ int appspec_parse(const char *text, size_t len, const char *name, const char *co
 		rc = ap__hooks(&a, ap__get(root, "hooks", NULL), allowed_events, spec);
 out:
 	if (doc)
-		fy_parse_document_destroy(fyp, doc);
+		fy_document_destroy(doc);
 out_parser:
 	if (fyp)
 		fy_parser_destroy(fyp);

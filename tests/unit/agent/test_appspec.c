@@ -189,6 +189,9 @@ static const struct {
 	{ "version: 0.0\nos: linux\nos: linux\n",
 	  "appspec.yml line 3: invalid YAML: duplicate key" },
 	{ "  version: 0.0\n  os: linux\nhooks:\n", "appspec.yml line 3: invalid YAML:" },
+	{ "%\xff", "appspec.yml line 1: the file is not valid UTF-8" },
+	{ "version: 0.0\nos: \"linu\xc0\x80\"\n",
+	  "appspec.yml line 2: the file is not valid UTF-8" },
 	{ "version: 0.0\nos: linux\n---\nversion: 0.0\n",
 	  "appspec.yml line 4: more than one YAML document" },
 };
