@@ -312,3 +312,29 @@ def test_agent_killed_during_a_hook_fails_that_event_when_back(server, tmp_path)
               for e in target["deploymentTarget"]["instanceTarget"]["lifecycleEvents"]}
     assert events["ApplicationStart"]["status"] == "Failed"
     assert "after an agent restart" in events["ApplicationStart"]["diagnostics"]["message"]
+
+
+def test_sigterm_during_a_hook_lets_it_finish_and_report(server, tmp_path):
+    arn, akid, secret = register_host(server, "host-5")
+    started = tmp_path / "started"
+    data = bundle({
+        "appspec.yml": ("version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n"
+                        "    - location: start.sh\n", 0o644),
+        "start.sh": (f"#!/bin/sh\ntouch {started}\nsleep 3\necho warmed up\n", 0o755),
+    })
+    log = tmp_path / "agent.log"
+    agent = Agent(agent_config(server, tmp_path, arn, akid, secret), log)
+    did = deploy(server, "calm", "calm-web", "calm/v1.zip", data)
+    deadline = time.time() + 60
+    while not started.exists() and time.time() < deadline:
+        time.sleep(0.1)
+    assert started.exists(), log.read_text()
+    agent.proc.send_signal(signal.SIGTERM)
+    assert agent.stop(timeout=30) == 0, log.read_text()
+    cd = server.client("codedeploy")
+    target = cd.get_deployment_target(deploymentId=did, targetId="host-5")
+    events = {e["lifecycleEventName"]: e
+              for e in target["deploymentTarget"]["instanceTarget"]["lifecycleEvents"]}
+    assert events["ApplicationStart"]["status"] == "Succeeded", events
+    # nothing is left for a restart to fail
+    assert not list((tmp_path / "agent-root").glob("ongoing-deployment/*"))
