@@ -33,9 +33,7 @@ struct s3_op {
 	unsigned flags;
 };
 
-#define S3_OP_READ   1u /* allowed to users bound to an on-premises instance */
-#define S3_OP_BUCKET 2u /* needs a bucket in the path */
-#define S3_OP_KEY    4u /* needs a key in the path */
+#define S3_OP_READ 1u /* allowed to users bound to an on-premises instance */
 
 /* Per-request state, in req->svc_state. */
 struct s3_ctx {

@@ -32,34 +32,28 @@ enum {
 	OP_LIST_PARTS,
 };
 
-#define B S3_OP_BUCKET
-#define K (S3_OP_BUCKET | S3_OP_KEY)
-
 static const struct s3_op s3__ops[] = {
 	[OP_LIST_BUCKETS] = { "ListBuckets", NULL, s3_list_buckets, 0 },
-	[OP_CREATE_BUCKET] = { "CreateBucket", NULL, s3_create_bucket, B },
-	[OP_HEAD_BUCKET] = { "HeadBucket", NULL, s3_head_bucket, B | S3_OP_READ },
-	[OP_DELETE_BUCKET] = { "DeleteBucket", NULL, s3_delete_bucket, B },
-	[OP_GET_BUCKET_LOCATION] = { "GetBucketLocation", NULL, s3_get_bucket_location, B },
-	[OP_LIST_OBJECTS] = { "ListObjects", NULL, s3_list_objects, B | S3_OP_READ },
-	[OP_LIST_OBJECTS_V2] = { "ListObjectsV2", NULL, s3_list_objects_v2, B | S3_OP_READ },
+	[OP_CREATE_BUCKET] = { "CreateBucket", NULL, s3_create_bucket, 0 },
+	[OP_HEAD_BUCKET] = { "HeadBucket", NULL, s3_head_bucket, S3_OP_READ },
+	[OP_DELETE_BUCKET] = { "DeleteBucket", NULL, s3_delete_bucket, 0 },
+	[OP_GET_BUCKET_LOCATION] = { "GetBucketLocation", NULL, s3_get_bucket_location, 0 },
+	[OP_LIST_OBJECTS] = { "ListObjects", NULL, s3_list_objects, S3_OP_READ },
+	[OP_LIST_OBJECTS_V2] = { "ListObjectsV2", NULL, s3_list_objects_v2, S3_OP_READ },
 	[OP_LIST_MULTIPART_UPLOADS] = { "ListMultipartUploads", NULL, s3_list_multipart_uploads,
-					B },
-	[OP_DELETE_OBJECTS] = { "DeleteObjects", NULL, s3_delete_objects, B },
-	[OP_PUT_OBJECT] = { "PutObject", s3_put_object_begin, s3_put_object, K },
-	[OP_COPY_OBJECT] = { "CopyObject", NULL, s3_copy_object, K },
-	[OP_GET_OBJECT] = { "GetObject", NULL, s3_get_object, K | S3_OP_READ },
-	[OP_HEAD_OBJECT] = { "HeadObject", NULL, s3_head_object, K | S3_OP_READ },
-	[OP_DELETE_OBJECT] = { "DeleteObject", NULL, s3_delete_object, K },
-	[OP_CREATE_MULTIPART] = { "CreateMultipartUpload", NULL, s3_create_multipart, K },
-	[OP_UPLOAD_PART] = { "UploadPart", s3_upload_part_begin, s3_upload_part, K },
-	[OP_COMPLETE_MULTIPART] = { "CompleteMultipartUpload", NULL, s3_complete_multipart, K },
-	[OP_ABORT_MULTIPART] = { "AbortMultipartUpload", NULL, s3_abort_multipart, K },
-	[OP_LIST_PARTS] = { "ListParts", NULL, s3_list_parts, K },
+					0 },
+	[OP_DELETE_OBJECTS] = { "DeleteObjects", NULL, s3_delete_objects, 0 },
+	[OP_PUT_OBJECT] = { "PutObject", s3_put_object_begin, s3_put_object, 0 },
+	[OP_COPY_OBJECT] = { "CopyObject", NULL, s3_copy_object, 0 },
+	[OP_GET_OBJECT] = { "GetObject", NULL, s3_get_object, S3_OP_READ },
+	[OP_HEAD_OBJECT] = { "HeadObject", NULL, s3_head_object, S3_OP_READ },
+	[OP_DELETE_OBJECT] = { "DeleteObject", NULL, s3_delete_object, 0 },
+	[OP_CREATE_MULTIPART] = { "CreateMultipartUpload", NULL, s3_create_multipart, 0 },
+	[OP_UPLOAD_PART] = { "UploadPart", s3_upload_part_begin, s3_upload_part, 0 },
+	[OP_COMPLETE_MULTIPART] = { "CompleteMultipartUpload", NULL, s3_complete_multipart, 0 },
+	[OP_ABORT_MULTIPART] = { "AbortMultipartUpload", NULL, s3_abort_multipart, 0 },
+	[OP_LIST_PARTS] = { "ListParts", NULL, s3_list_parts, 0 },
 };
-
-#undef B
-#undef K
 
 /* Sub-resources of real S3 that Slipway does not serve: answered NotImplemented rather than
  * mistaken for a plain GET or PUT of the bucket or object. */
@@ -244,6 +238,16 @@ static int s3__parse_path(struct s3_ctx *c, struct err *e)
 	return 0;
 }
 
+/* s3__pick's way to fail: e set, no operation. */
+static const struct s3_op *s3__no_op(struct err *e, int code, const char *what)
+{
+	if (code == SW_E_NotImplemented)
+		err_set(e, code, "%s is not implemented by slipwayd", what);
+	else
+		err_set(e, code, "The specified method is not allowed against this resource.");
+	return NULL;
+}
+
 static const struct s3_op *s3__pick(struct s3_ctx *c, struct err *e)
 {
 	const struct http_req *req = c->req;
@@ -253,12 +257,14 @@ static const struct s3_op *s3__pick(struct s3_ctx *c, struct err *e)
 	bool post = strcmp(m, "POST") == 0;
 	bool copy = http_header(req, "x-amz-copy-source") != NULL;
 
-	for (size_t i = 0; i < sizeof(s3__unsupported) / sizeof(s3__unsupported[0]); i++)
-		if (http_has_query(req, s3__unsupported[i]))
-			return err_set(e, SW_E_NotImplemented,
-				       "The ?%s sub-resource is not implemented by slipwayd",
-				       s3__unsupported[i]),
-			       NULL;
+	for (size_t i = 0; i < sizeof(s3__unsupported) / sizeof(s3__unsupported[0]); i++) {
+		if (http_has_query(req, s3__unsupported[i])) {
+			char what[64];
+
+			str_fmt(what, sizeof(what), "The ?%s sub-resource", s3__unsupported[i]);
+			return s3__no_op(e, SW_E_NotImplemented, what);
+		}
+	}
 	if (!c->has_bucket) {
 		if (get)
 			return &s3__ops[OP_LIST_BUCKETS];
@@ -284,9 +290,7 @@ static const struct s3_op *s3__pick(struct s3_ctx *c, struct err *e)
 		const char *version = http_query_raw(req, "versionId");
 
 		if (version && strcmp(version, "null") != 0)
-			return err_set(e, SW_E_NotImplemented,
-				       "Object versions are not implemented by slipwayd"),
-			       NULL;
+			return s3__no_op(e, SW_E_NotImplemented, "Object versioning");
 		if (get && upload_id)
 			return &s3__ops[OP_LIST_PARTS];
 		if (get)
@@ -294,9 +298,7 @@ static const struct s3_op *s3__pick(struct s3_ctx *c, struct err *e)
 		if (head)
 			return &s3__ops[OP_HEAD_OBJECT];
 		if (put && upload_id && copy)
-			return err_set(e, SW_E_NotImplemented,
-				       "UploadPartCopy is not implemented by slipwayd"),
-			       NULL;
+			return s3__no_op(e, SW_E_NotImplemented, "UploadPartCopy");
 		if (put && upload_id)
 			return &s3__ops[OP_UPLOAD_PART];
 		if (put && copy)
@@ -312,9 +314,7 @@ static const struct s3_op *s3__pick(struct s3_ctx *c, struct err *e)
 		if (post && upload_id)
 			return &s3__ops[OP_COMPLETE_MULTIPART];
 	}
-	return err_set(e, SW_E_MethodNotAllowed,
-		       "The specified method is not allowed against this resource."),
-	       NULL;
+	return s3__no_op(e, SW_E_MethodNotAllowed, NULL);
 }
 
 static int s3__setup(struct http_req *req, struct err *e)
