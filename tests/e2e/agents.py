@@ -221,7 +221,8 @@ class FakeAgent:
 
     def run(self, behaviour=lambda name: None, delay=0.0):
         import inspect
-        two = len(inspect.signature(behaviour).parameters) >= 2
+        two = len([p for p in inspect.signature(behaviour).parameters.values()
+                   if p.default is inspect.Parameter.empty]) >= 2
 
         def loop():
             try:

@@ -822,7 +822,7 @@ static int ContinueDeployment(struct call *c)
 
 /* The lifecycle events of one target, from its host commands. */
 static int deploy__events(struct store_conn *sc, const char *id, const char *instance,
-			  bool target_done, json_t **out, struct err *e)
+			  bool target_done, json_t **out, int64_t *latest, struct err *e)
 {
 	struct store_stmt *st;
 	json_t *list = json_array();
@@ -838,6 +838,9 @@ static int deploy__events(struct store_conn *sc, const char *id, const char *ins
 		const char *status = store_col_text(st, 1);
 
 		json_set_str(ev, "lifecycleEventName", store_col_text(st, 0));
+		for (int col = 2; col <= 5; col++)
+			if (!store_col_null(st, col) && store_col_int(st, col) > *latest)
+				*latest = store_col_int(st, col);
 		if (strcmp(status, "Pending") == 0 && !store_col_null(st, 3))
 			status = "InProgress"; /* the agent has it */
 		else if (strcmp(status, "Pending") == 0 && target_done)
@@ -911,9 +914,10 @@ static int deploy__target(struct store_conn *sc, const char *id, const char *nam
 	str_copy(arn, sizeof(arn), store_col_text(st, 1));
 	str_copy(status, sizeof(status), store_col_text(st, 2));
 	updated = store_col_int(st, 3);
+	/* lastUpdatedAt: the target's own changes or its events', whichever is later */
 	r = deploy__events(sc, id, instance,
 			   strcmp(status, "Pending") != 0 && strcmp(status, "InProgress") != 0,
-			   &events, e);
+			   &events, &updated, e);
 	if (r)
 		return r;
 	t = json_object();
