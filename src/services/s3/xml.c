@@ -326,6 +326,8 @@ static int s3_xml__chars(struct s3_xml__p *ps)
 		int r;
 
 		if (*ps->p == '&') {
+			if (!b)
+				return s3_xml__bad(ps, "text outside the root element");
 			r = s3_xml__entity(ps, b);
 			if (r)
 				return r == -SW_E_TOO_LARGE

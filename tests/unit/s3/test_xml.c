@@ -132,6 +132,7 @@ static void test_malformed_documents(void **state)
 		"<CompleteMultipartUpload><!-- open </CompleteMultipartUpload>",
 		"<CompleteMultipartUpload><![CDATA[x</CompleteMultipartUpload>",
 		"<1abc/>",
+		"&amp;<CompleteMultipartUpload/>",
 	};
 
 	(void)state;
