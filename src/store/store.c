@@ -402,15 +402,20 @@ static int store__migrate(struct store *s, struct err *e)
 				e);
 	if (r)
 		return r;
-	r = store_exec(c, &st, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "", e);
-	if (r < 0)
-		return r;
-	have = r == 1 ? (int)store_col_int(st, 0) : 0;
+	/* Each migration is applied unless its own version is recorded: a migration numbered
+	 * below one already applied (branches landing out of order) still runs. */
 	for (int i = 0; i < store_migration_count; i++) {
 		const struct store_migration *m = &store_migrations[i];
 
-		if (m->version <= have)
+		r = store_exec(c, &st, "SELECT 1 FROM schema_migrations WHERE version = ?", "i", e,
+			       (int64_t)m->version);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			if (m->version > have)
+				have = m->version;
 			continue;
+		}
 		r = s->ops->begin(c, true, e);
 		if (!r)
 			r = s->ops->exec_script(c, m->sql, e);
@@ -427,7 +432,8 @@ static int store__migrate(struct store *s, struct err *e)
 				       m->name, err_message(e));
 		}
 		log_info("store", "applied migration %04d_%s", m->version, m->name);
-		have = m->version;
+		if (m->version > have)
+			have = m->version;
 	}
 	s->version = have;
 	return 0;
