@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #define SHA256_LEN 32
-#define MD5_LEN 16
-#define SHA1_LEN 20
+#define MD5_LEN	   16
+#define SHA1_LEN   20
 
 void sha256(const void *data, size_t n, uint8_t out[SHA256_LEN]);
 void hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
@@ -23,8 +23,8 @@ void digest_update(struct digest *d, const void *data, size_t n);
 size_t digest_final(struct digest *d, uint8_t *out);
 void digest_free(struct digest *d);
 
-uint32_t crc32_update(uint32_t crc, const void *data, size_t n);   /* IEEE, start with 0 */
-uint32_t crc32c_update(uint32_t crc, const void *data, size_t n);  /* Castagnoli, start with 0 */
+uint32_t crc32_update(uint32_t crc, const void *data, size_t n);     /* IEEE, start with 0 */
+uint32_t crc32c_update(uint32_t crc, const void *data, size_t n);    /* Castagnoli, start with 0 */
 uint64_t crc64nvme_update(uint64_t crc, const void *data, size_t n); /* start with 0 */
 
 /* Lower-case hex; out must hold 2n+1 bytes. */

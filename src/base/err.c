@@ -6,9 +6,9 @@
 
 static const struct err_info err__table[SW_E__COUNT] = {
 #define X(code, http, aws, msg) [SW_E_##code] = { #code, http, aws, msg },
-#define C(n) [SW_E_##n] = { #n, 400, #n "Exception", NULL },
+#define C(n)			[SW_E_##n] = { #n, 400, #n "Exception", NULL },
 	SW_ERRORS_GENERIC(X) SW_ERRORS_CODEDEPLOY(C) SW_ERRORS_COMMANDS(X) SW_ERRORS_S3(X)
-		SW_ERRORS_IAM(X)
+	    SW_ERRORS_IAM(X)
 #undef C
 #undef X
 };

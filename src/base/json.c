@@ -123,5 +123,5 @@ int json_set_str(json_t *obj, const char *key, const char *s)
 int json_set_time(json_t *obj, const char *key, int64_t epoch_ms)
 {
 	return json_object_set_new(obj, key, json_real((double)epoch_ms / 1000.0)) ? -SW_E_NOMEM
-										     : 0;
+										   : 0;
 }

@@ -69,8 +69,8 @@ int sigv4_parse_amz_date(const char *s, time_t *out)
 	for (int i = 0; i < 15; i++)
 		if (i != 8 && !isdigit((unsigned char)s[i]))
 			return -SW_E_INVALID;
-	tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0') -
-		     1900;
+	tm.tm_year =
+	    (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0') - 1900;
 	tm.tm_mon = (s[4] - '0') * 10 + (s[5] - '0') - 1;
 	tm.tm_mday = (s[6] - '0') * 10 + (s[7] - '0');
 	tm.tm_hour = (s[9] - '0') * 10 + (s[10] - '0');
@@ -435,13 +435,14 @@ void sigv4_chunk_signature(const uint8_t key[SHA256_LEN], const struct sigv4_aut
 			   const char *prev, const char *data_hash_hex, bool trailer, char out[65])
 {
 	static const char empty[] =
-		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 	uint8_t mac[SHA256_LEN];
 	char sts[640];
 
 	if (trailer)
-		str_fmt(sts, sizeof(sts), "AWS4-HMAC-SHA256-TRAILER\n%s\n%s/%s/%s/aws4_request\n%s\n%s",
-			a->amz_date, a->date, a->region, a->service, prev, data_hash_hex);
+		str_fmt(sts, sizeof(sts),
+			"AWS4-HMAC-SHA256-TRAILER\n%s\n%s/%s/%s/aws4_request\n%s\n%s", a->amz_date,
+			a->date, a->region, a->service, prev, data_hash_hex);
 	else
 		str_fmt(sts, sizeof(sts),
 			"AWS4-HMAC-SHA256-PAYLOAD\n%s\n%s/%s/%s/aws4_request\n%s\n%s\n%s",

@@ -12,11 +12,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#define SIGV4_UNSIGNED "UNSIGNED-PAYLOAD"
-#define SIGV4_STREAMING "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-#define SIGV4_STREAMING_TRAILER "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+#define SIGV4_UNSIGNED			 "UNSIGNED-PAYLOAD"
+#define SIGV4_STREAMING			 "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+#define SIGV4_STREAMING_TRAILER		 "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 #define SIGV4_STREAMING_UNSIGNED_TRAILER "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-#define SIGV4_MAX_SKEW 900 /* seconds: AWS's 15 minutes */
+#define SIGV4_MAX_SKEW			 900 /* seconds: AWS's 15 minutes */
 
 struct sigv4_kv {
 	const char *name;
@@ -32,16 +32,16 @@ struct sigv4_request {
 	const struct sigv4_kv *headers; /* names in any case */
 	size_t nheaders;
 	const char *payload_hash; /* hex SHA-256 of the body, or one of the SIGV4_* markers */
-	bool s3;                  /* S3 signs the path encoded once; other services twice */
+	bool s3;		  /* S3 signs the path encoded once; other services twice */
 };
 
 /* What the client claimed: from the Authorization header or the presigned query. */
 struct sigv4_auth {
 	char access_key[129];
-	char date[9];       /* YYYYMMDD of the credential scope */
+	char date[9]; /* YYYYMMDD of the credential scope */
 	char region[33];
 	char service[33];
-	char amz_date[17];  /* YYYYMMDDTHHMMSSZ */
+	char amz_date[17]; /* YYYYMMDDTHHMMSSZ */
 	char signed_headers[1024];
 	char signature[65];
 	bool presigned;
@@ -53,8 +53,7 @@ struct sigv4_auth {
 int sigv4_parse_header(const char *authorization, struct sigv4_auth *a, struct err *e);
 /* Parses X-Amz-Algorithm/Credential/Date/Expires/SignedHeaders/Signature from a raw query.
  * Returns 1 when the query holds no presigning at all, 0 when parsed, negative on error. */
-int sigv4_parse_query(const struct sigv4_kv *query, size_t n, struct sigv4_auth *a,
-		      struct err *e);
+int sigv4_parse_query(const struct sigv4_kv *query, size_t n, struct sigv4_auth *a, struct err *e);
 /* Parses YYYYMMDDTHHMMSSZ into a UTC epoch; -SW_E_INVALID if malformed. */
 int sigv4_parse_amz_date(const char *s, time_t *out);
 void sigv4_format_amz_date(time_t t, char out[17]);

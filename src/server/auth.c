@@ -73,10 +73,11 @@ static int auth__load(struct store_conn *c, void *arg, struct err *e)
 	struct store_stmt *st;
 	int r;
 
-	r = store_exec(c, &st,
-		       "SELECT k.secret, k.status, u.name, u.arn FROM access_keys k JOIN users u ON "
-		       "u.name = k.user_name WHERE k.id = ?",
-		       "t", e, l->access_key);
+	r = store_exec(
+	    c, &st,
+	    "SELECT k.secret, k.status, u.name, u.arn FROM access_keys k JOIN users u ON "
+	    "u.name = k.user_name WHERE k.id = ?",
+	    "t", e, l->access_key);
 	if (r < 0)
 		return r;
 	if (r == 0 || strcmp(store_col_text(st, 1), "Active") != 0)
@@ -102,8 +103,7 @@ static int auth__load(struct store_conn *c, void *arg, struct err *e)
 }
 
 /* Finds (loading on a miss or a stale generation) the entry for key; copies it out. */
-static int auth__entry(struct slipwayd *d, const char *key, struct auth_entry *copy,
-		       struct err *e)
+static int auth__entry(struct slipwayd *d, const char *key, struct auth_entry *copy, struct err *e)
 {
 	struct auth_cache *c = d->auth;
 	uint64_t gen = __atomic_load_n(&d->auth_generation, __ATOMIC_SEQ_CST);
@@ -187,8 +187,9 @@ static int auth__verify(struct slipwayd *d, struct http_req *req, const char *pa
 	int r;
 
 	if (sigv4_parse_amz_date(req->auth.amz_date, &t))
-		return err_set(&req->err, SW_E_IncompleteSignature,
-			       "X-Amz-Date must be in the ISO8601 basic format YYYYMMDD'T'HHMMSS'Z'");
+		return err_set(
+		    &req->err, SW_E_IncompleteSignature,
+		    "X-Amz-Date must be in the ISO8601 basic format YYYYMMDD'T'HHMMSS'Z'");
 	if (strncmp(req->auth.amz_date, req->auth.date, 8) != 0)
 		return err_set(&req->err, SW_E_SignatureDoesNotMatch,
 			       "Date in Credential scope does not match YYYYMMDD from ISO-8601 "
@@ -207,9 +208,10 @@ static int auth__verify(struct slipwayd *d, struct http_req *req, const char *pa
 			       "Signature expired: %s is now earlier than %s (%s - 15 min.)",
 			       req->auth.amz_date, now_s, now_s);
 	} else if (t > now + SIGV4_MAX_SKEW) {
-		return err_set(&req->err, SW_E_RequestExpired,
-			       "Signature not yet current: %s is still later than %s (%s + 15 min.)",
-			       req->auth.amz_date, now_s, now_s);
+		return err_set(
+		    &req->err, SW_E_RequestExpired,
+		    "Signature not yet current: %s is still later than %s (%s + 15 min.)",
+		    req->auth.amz_date, now_s, now_s);
 	}
 	r = auth__entry(d, req->auth.access_key, &ent, &req->err);
 	if (r)
@@ -219,10 +221,11 @@ static int auth__verify(struct slipwayd *d, struct http_req *req, const char *pa
 	if (r)
 		goto out;
 	if (!mem_equal_ct(sig, req->auth.signature, 64)) {
-		r = err_set(&req->err, SW_E_SignatureDoesNotMatch,
-			    "The request signature we calculated does not match the signature you "
-			    "provided. Check your AWS Secret Access Key and signing method. Consult "
-			    "the service documentation for details.");
+		r = err_set(
+		    &req->err, SW_E_SignatureDoesNotMatch,
+		    "The request signature we calculated does not match the signature you "
+		    "provided. Check your AWS Secret Access Key and signing method. Consult "
+		    "the service documentation for details.");
 		log_debug("auth", "signature mismatch for key '%s' [%s]", req->auth.access_key,
 			  req->request_id);
 		goto out;
@@ -236,13 +239,41 @@ out:
 
 /* Sub-resources that S3's Signature Version 2 signs (botocore's QSAOfInterest). */
 static const char *const auth__v2_subresources[] = {
-	"accelerate", "acl", "analytics", "cors", "defaultObjectAcl", "delete", "inventory",
-	"lifecycle", "location", "logging", "metrics", "notification", "object-lock", "partNumber",
-	"policy", "replication", "requestPayment", "response-cache-control",
-	"response-content-disposition", "response-content-encoding", "response-content-language",
-	"response-content-type", "response-expires", "restore", "select", "select-type",
-	"storageClass", "tagging", "torrent", "uploadId", "uploads", "versionId", "versioning",
-	"versions", "website",
+	"accelerate",
+	"acl",
+	"analytics",
+	"cors",
+	"defaultObjectAcl",
+	"delete",
+	"inventory",
+	"lifecycle",
+	"location",
+	"logging",
+	"metrics",
+	"notification",
+	"object-lock",
+	"partNumber",
+	"policy",
+	"replication",
+	"requestPayment",
+	"response-cache-control",
+	"response-content-disposition",
+	"response-content-encoding",
+	"response-content-language",
+	"response-content-type",
+	"response-expires",
+	"restore",
+	"select",
+	"select-type",
+	"storageClass",
+	"tagging",
+	"torrent",
+	"uploadId",
+	"uploads",
+	"versionId",
+	"versioning",
+	"versions",
+	"website",
 };
 
 static int auth__v2_name_cmp(const void *a, const void *b)
@@ -358,9 +389,10 @@ int auth_early(struct slipwayd *d, struct http_req *req)
 		return r;
 	declared = http_header(req, "X-Amz-Date");
 	if (!declared)
-		return err_set(&req->err, SW_E_IncompleteSignature,
-			       "Authorization header requires existence of either a 'X-Amz-Date' or "
-			       "a 'Date' header.");
+		return err_set(
+		    &req->err, SW_E_IncompleteSignature,
+		    "Authorization header requires existence of either a 'X-Amz-Date' or "
+		    "a 'Date' header.");
 	str_copy(req->auth.amz_date, sizeof(req->auth.amz_date), declared);
 	req->signed_request = true;
 	declared = http_header(req, "X-Amz-Content-SHA256");

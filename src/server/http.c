@@ -236,7 +236,8 @@ static int http__start(struct slipwayd *d, struct MHD_Connection *conn, struct h
 		req->failed = true;
 		return -1;
 	}
-	if (!req->sink && req->content_length != UINT64_MAX && req->content_length > HTTP_MAX_BODY) {
+	if (!req->sink && req->content_length != UINT64_MAX &&
+	    req->content_length > HTTP_MAX_BODY) {
 		err_set(&req->err, SW_E_TOO_LARGE,
 			"request body of %llu bytes is over the limit of %u bytes",
 			(unsigned long long)req->content_length, HTTP_MAX_BODY);
@@ -325,15 +326,14 @@ int http_start(struct slipwayd *d, struct err *e)
 		return err_set(e, SW_E_INVALID, "cannot parse listen address '%s'",
 			       d->cfg.listen_host);
 	mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, http__handler, d, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)d->cfg.threads,
-		MHD_OPTION_NOTIFY_COMPLETED, http__completed, d, MHD_OPTION_UNESCAPE_CALLBACK,
-		http__keep_escaped, d, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)(128 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-		MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, http__handler, d, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)d->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, http__completed, d,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http__keep_escaped, d, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
 	if (!mhd)
 		return err_set(e, SW_E_IO, "cannot listen on %s:%d (is the port in use?)",
 			       d->cfg.listen_host, d->cfg.listen_port);

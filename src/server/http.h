@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HTTP_MAX_BODY (8u << 20)   /* buffered request bodies (JSON, XML, forms) */
-#define HTTP_MAX_HEADERS 96
-#define HTTP_MAX_QUERY 96
+#define HTTP_MAX_BODY	      (8u << 20) /* buffered request bodies (JSON, XML, forms) */
+#define HTTP_MAX_HEADERS      96
+#define HTTP_MAX_QUERY	      96
 #define HTTP_MAX_RESP_HEADERS 64
 
 struct slipwayd;

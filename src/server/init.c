@@ -24,7 +24,7 @@ int init_new_access_key(char id[21], char secret[41])
 {
 	static const char upper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 	static const char any[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 	memcpy(id, "AKIA", 4);
 	if (random_string(id + 4, 16, upper) || random_string(secret, 40, any))
@@ -187,8 +187,9 @@ static int init__setup(struct store_conn *c, void *arg, struct err *e)
 		if (r < 0)
 			return r;
 		if (region[0] && strcmp(region, d->cfg.region) != 0)
-			log_warn("init", "data directory was initialised for region '%s'; serving "
-					 "'%s' as asked",
+			log_warn("init",
+				 "data directory was initialised for region '%s'; serving "
+				 "'%s' as asked",
 				 region, d->cfg.region);
 		return 0;
 	}
@@ -237,7 +238,8 @@ static int init__load_keys(struct slipwayd *d, struct err *e)
 	for (int i = 0; i < 2; i++) {
 		char **dst = i == 0 ? &d->key_pem : &d->cert_pem;
 
-		str_fmt(path, sizeof(path), "%s/%s", d->data_dir, i == 0 ? "server.key" : "server.crt");
+		str_fmt(path, sizeof(path), "%s/%s", d->data_dir,
+			i == 0 ? "server.key" : "server.crt");
 		fp = fopen(path, "re");
 		if (!fp)
 			return 1;
@@ -261,8 +263,8 @@ int init_data_dir(struct slipwayd *d, struct err *e)
 	int r;
 
 	if (mkdir(d->cfg.data_dir, 0700) < 0 && errno != EEXIST)
-		return err_set(e, SW_E_IO, "cannot create data directory '%s': %s",
-			       d->cfg.data_dir, strerror(errno));
+		return err_set(e, SW_E_IO, "cannot create data directory '%s': %s", d->cfg.data_dir,
+			       strerror(errno));
 	if (!realpath(d->cfg.data_dir, real))
 		return err_set(e, SW_E_IO, "cannot resolve '%s': %s", d->cfg.data_dir,
 			       strerror(errno));
@@ -302,8 +304,8 @@ int init_data_dir(struct slipwayd *d, struct err *e)
 			f.secret);
 		r = init__write_file(d->data_dir, "credentials", text, 0600, e);
 		if (!r) {
-			str_fmt(text, sizeof(text), "[profile slipway]\nregion = %s\noutput = json\n",
-				d->cfg.region);
+			str_fmt(text, sizeof(text),
+				"[profile slipway]\nregion = %s\noutput = json\n", d->cfg.region);
 			r = init__write_file(d->data_dir, "config", text, 0600, e);
 		}
 		if (r)

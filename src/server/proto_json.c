@@ -37,8 +37,7 @@ void json_proto_error(struct http_req *req, struct http_resp *resp, const struct
 	http_resp_header(resp, "x-amzn-ErrorType", info->aws_type);
 }
 
-void json_proto_handle(const struct json_service *svc, struct http_req *req,
-		       struct http_resp *resp)
+void json_proto_handle(const struct json_service *svc, struct http_req *req, struct http_resp *resp)
 {
 	const char *opname = req->target + strlen(svc->target_prefix);
 	const struct json_op *op = json__find(svc, opname);

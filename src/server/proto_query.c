@@ -42,7 +42,8 @@ int query_form_parse(struct query_form *f, const char *s, size_t len, struct err
 			return err_set(e, SW_E_Serialization, "malformed form encoding");
 		}
 		offsets[f->n][1] = f->store.len;
-		if ((eq && uri_decode(&f->store, tmp.p + (eq - p) + 1, tmp.len - (size_t)(eq - p) - 1)) ||
+		if ((eq &&
+		     uri_decode(&f->store, tmp.p + (eq - p) + 1, tmp.len - (size_t)(eq - p) - 1)) ||
 		    buf_addc(&f->store, '\0')) {
 			buf_release(&tmp);
 			return err_set(e, SW_E_Serialization, "malformed form encoding");
@@ -110,7 +111,8 @@ void query_proto_error(struct http_req *req, struct http_resp *resp, const struc
 		 "  <Error>\n    <Type>%s</Type>\n    <Code>%s</Code>\n    <Message>",
 		 resp->status >= 500 ? "Receiver" : "Sender", query__code(e));
 	buf_add_xml(&resp->body, err_message(e));
-	buf_addf(&resp->body, "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n",
+	buf_addf(&resp->body,
+		 "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n",
 		 req->request_id);
 	http_resp_header(resp, "Content-Type", "text/xml");
 	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
@@ -160,10 +162,11 @@ void query_proto_handle(const struct query_service *svc, struct http_req *req,
 		if (result.len)
 			buf_addf(&resp->body, "  <%sResult>\n%s  </%sResult>\n", action,
 				 buf_str(&result), action);
-		buf_addf(&resp->body,
-			 "  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n"
-			 "</%sResponse>\n",
-			 req->request_id, action);
+		buf_addf(
+		    &resp->body,
+		    "  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n"
+		    "</%sResponse>\n",
+		    req->request_id, action);
 		http_resp_header(resp, "Content-Type", "text/xml");
 		http_resp_header(resp, "x-amzn-RequestId", req->request_id);
 	}

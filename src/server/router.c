@@ -38,7 +38,8 @@ static int router__scope(const struct http_req *req, char *out, size_t size)
 		return -1;
 	/* AKID/date/region/service/aws4_request (the query form has %2F for '/') */
 	for (p = cred; *p && *p != ',' && *p != ' '; p++) {
-		bool slash = *p == '/' || (p[0] == '%' && p[1] == '2' && (p[2] == 'F' || p[2] == 'f'));
+		bool slash =
+		    *p == '/' || (p[0] == '%' && p[1] == '2' && (p[2] == 'F' || p[2] == 'f'));
 
 		if (!slash)
 			continue;

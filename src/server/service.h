@@ -7,8 +7,8 @@
 #include <jansson.h>
 
 struct service {
-	const char *name;       /* "codedeploy", "s3", "iam", … */
-	bool anonymous;         /* no signature needed (health, metrics) */
+	const char *name; /* "codedeploy", "s3", "iam", … */
+	bool anonymous;	  /* no signature needed (health, metrics) */
 	/* Headers are in and the caller is authenticated (when the body is not signed yet,
 	 * authentication happens later): a service may install req->sink to stream the body.
 	 * Optional. */
@@ -30,8 +30,8 @@ struct call {
 	struct slipwayd *d;
 	struct http_req *req;
 	const struct principal *who;
-	json_t *in;     /* the request body (an object) */
-	json_t *out;    /* the handler's reply (a new reference) or NULL for {} */
+	json_t *in;  /* the request body (an object) */
+	json_t *out; /* the handler's reply (a new reference) or NULL for {} */
 	struct err *err;
 };
 

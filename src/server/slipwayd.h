@@ -20,7 +20,7 @@ struct slipwayd_config {
 	char listen_host[64];
 	int listen_port;
 	char region[33];
-	int threads; /* HTTP worker threads */
+	int threads;	     /* HTTP worker threads */
 	int poll_timeout_s;  /* --poll-timeout: how long PollHostCommand holds an idle agent */
 	int agent_timeout_s; /* --agent-timeout: an event no agent takes fails after this */
 	int event_timeout_s; /* --event-timeout: an acknowledged event must complete in this */
@@ -36,7 +36,7 @@ struct slipwayd {
 	void *mhd;
 	int port; /* the port actually bound */
 	int lock_fd;
-	char *key_pem;  /* the server's signing key (PEM) */
+	char *key_pem;	/* the server's signing key (PEM) */
 	char *cert_pem; /* its self-signed certificate (PEM) */
 	/* Bumped on every change that affects authentication (keys, users, instance bindings). */
 	uint64_t auth_generation;

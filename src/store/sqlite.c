@@ -66,8 +66,9 @@ static struct store_conn *sqlite_conn_open(struct store *s, struct err *e)
 		err_set(e, SW_E_NOMEM, NULL);
 		return NULL;
 	}
-	rc = sqlite3_open_v2(s->path, &c->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc =
+	    sqlite3_open_v2(s->path, &c->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite__err(c->db, rc, e, "cannot open the database");
 		sqlite3_close(c->db);

@@ -9,8 +9,8 @@
 struct store_conn {
 	struct store *store;
 	struct store_conn *next; /* all connections, for store_free */
-	void *backend;           /* backend's connection handle */
-	int depth;               /* transaction nesting: inner store_write joins the outer */
+	void *backend;		 /* backend's connection handle */
+	int depth;		 /* transaction nesting: inner store_write joins the outer */
 };
 
 /* Every backend's statement starts with this header. */

@@ -54,15 +54,16 @@ static int app__create(struct store_conn *sc, void *arg, struct err *e)
 	char arn[512];
 	int r;
 
-	r = store_exec(sc, NULL,
-		       "INSERT INTO applications (name, id, platform, created, doc) VALUES (?, ?, ?, "
-		       "?, '{}') ON CONFLICT (name) DO NOTHING",
-		       "ttti", e, a->name, a->id, a->platform, time_now_ms());
+	r = store_exec(
+	    sc, NULL,
+	    "INSERT INTO applications (name, id, platform, created, doc) VALUES (?, ?, ?, "
+	    "?, '{}') ON CONFLICT (name) DO NOTHING",
+	    "ttti", e, a->name, a->id, a->platform, time_now_ms());
 	if (r < 0)
 		return r;
 	if (store_changes(sc) == 0)
-		return err_set(e, SW_E_ApplicationAlreadyExists, "%s already exists in your account",
-			       a->name);
+		return err_set(e, SW_E_ApplicationAlreadyExists,
+			       "%s already exists in your account", a->name);
 	cd_app_arn(a->c->d, a->name, arn, sizeof(arn));
 	return cd_tags_put(sc, arn, a->tags, e);
 }
@@ -104,10 +105,11 @@ static int app__get(struct store_conn *sc, void *arg, struct err *e)
 
 	json_array_foreach(g->names, i, n)
 	{
-		int r = store_exec(sc, &st,
-				   "SELECT name, id, platform, created FROM applications WHERE name "
-				   "= ?",
-				   "t", e, json_string_value(n));
+		int r =
+		    store_exec(sc, &st,
+			       "SELECT name, id, platform, created FROM applications WHERE name "
+			       "= ?",
+			       "t", e, json_string_value(n));
 
 		if (r < 0)
 			return r;
@@ -153,8 +155,8 @@ static int BatchGetApplications(struct call *c)
 		return err_set(c->err, SW_E_ApplicationNameRequired,
 			       "applicationNames must name at least one application");
 	if (json_array_size(names) > APP_BATCH_MAX)
-		return err_set(c->err, SW_E_BatchLimitExceeded,
-			       "at most %d applications per call", APP_BATCH_MAX);
+		return err_set(c->err, SW_E_BatchLimitExceeded, "at most %d applications per call",
+			       APP_BATCH_MAX);
 	json_array_foreach(names, i, n)
 	{
 		if (!json_is_string(n) || !json_string_length(n) ||
@@ -183,12 +185,13 @@ static int app__list(struct store_conn *sc, void *arg, struct err *e)
 	struct store_stmt *st;
 	int r, n = 0;
 
-	r = store_exec(sc, &st, "SELECT name FROM applications WHERE name > ? ORDER BY name LIMIT ?",
-		       "ti", e, l->after, (int64_t)CD_PAGE_SIZE + 1);
+	r = store_exec(sc, &st,
+		       "SELECT name FROM applications WHERE name > ? ORDER BY name LIMIT ?", "ti",
+		       e, l->after, (int64_t)CD_PAGE_SIZE + 1);
 	while (r == 1) {
 		if (++n > CD_PAGE_SIZE) {
 			const char *last = json_string_value(
-				json_array_get(l->names, json_array_size(l->names) - 1));
+			    json_array_get(l->names, json_array_size(l->names) - 1));
 
 			cd_token_encode(last, l->next, sizeof(l->next));
 			break;

@@ -123,10 +123,11 @@ int cd_tags_put(struct store_conn *c, const char *arn, const json_t *tags, struc
 	{
 		const char *k = json_string_value(json_object_get(t, "Key"));
 		const char *v = json_string_value(json_object_get(t, "Value"));
-		int r = store_exec(c, NULL,
-				   "INSERT INTO resource_tags (arn, key, value) VALUES (?, ?, ?) ON "
-				   "CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
-				   "ttt", e, arn, k, v ? v : "");
+		int r =
+		    store_exec(c, NULL,
+			       "INSERT INTO resource_tags (arn, key, value) VALUES (?, ?, ?) ON "
+			       "CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
+			       "ttt", e, arn, k, v ? v : "");
 
 		if (r < 0)
 			return r;

@@ -8,7 +8,7 @@
 #include "store/store.h"
 #include "base/json.h"
 
-#define CD_NAME_MAX 100
+#define CD_NAME_MAX  100
 #define CD_PAGE_SIZE 100
 
 /* Operation tables, one per resource file. */

@@ -3,9 +3,9 @@
 #include "common.h"
 
 static const struct json_op *const codedeploy__tables[] = {
-	codedeploy_application_ops, codedeploy_config_ops,     codedeploy_group_ops,
-	codedeploy_instance_ops,    codedeploy_revision_ops,   codedeploy_deployment_ops,
-	codedeploy_tag_ops,         codedeploy_misc_ops,       NULL,
+	codedeploy_application_ops, codedeploy_config_ops,   codedeploy_group_ops,
+	codedeploy_instance_ops,    codedeploy_revision_ops, codedeploy_deployment_ops,
+	codedeploy_tag_ops,	    codedeploy_misc_ops,     NULL,
 };
 
 static const struct json_service codedeploy__json = {
