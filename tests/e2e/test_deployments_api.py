@@ -168,7 +168,9 @@ def test_one_host_deployment_end_to_end(dserver, fleet, cd):
         assert isinstance(cmd["Nonce"], int)
         seen.append(cmd["CommandName"])
         if spec is None:
-            spec = open_spec(dserver, agent.spec(cmd))
+            reply = agent.spec(cmd)
+            assert reply["DeploymentSystem"] == "CodeDeploy"
+            spec = open_spec(dserver, reply)
         assert agent.ack(cmd, noop=cmd["CommandName"] not in ("DownloadBundle", "Install")) == \
             {"CommandStatus": "InProgress"}
         # while the agent works, the event shows InProgress with a start time

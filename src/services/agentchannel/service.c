@@ -296,9 +296,11 @@ static int GetDeploymentSpecification(struct call *c)
 		buf_release(&pem);
 		return r;
 	}
-	c->out = json_pack("{s:s,s:{s:{s:s,s:s},s:s}}", "DeploymentSystem", "CodeDeploy",
-			   "DeploymentSpecification", "GenericEnvelope", "Format", "PKCS7/JSON",
-			   "Payload", buf_str(&pem), "VariantId", "");
+	/* agents read GenericEnvelope; the variant is the same signed document */
+	c->out = json_pack("{s:s,s:{s:{s:s,s:s},s:s,s:{s:s,s:s}}}", "DeploymentSystem",
+			   "CodeDeploy", "DeploymentSpecification", "GenericEnvelope", "Format",
+			   "PKCS7/JSON", "Payload", buf_str(&pem), "VariantId", "default",
+			   "VariantEnvelope", "Format", "PKCS7/JSON", "Payload", buf_str(&pem));
 	buf_release(&pem);
 	return 0;
 }
