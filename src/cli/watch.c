@@ -1,0 +1,2 @@
+/* watch: `slipway deploy watch` and `deploy create --wait` (filled in by a later change). */
+#include "cli_int.h"
