@@ -125,8 +125,10 @@ def test_applications_on_postgres(start, postgres):
     assert postgres.psql("SELECT COUNT(*) FROM resource_tags", db) == "0"
 
 
-def test_duplicate_application_on_postgres(start):
-    cd = start().client("codedeploy")
+def test_duplicate_application_on_postgres(start, postgres):
+    # postgres:// is accepted as well as postgresql://
+    url = postgres.new_database_url().replace("postgresql://", "postgres://", 1)
+    cd = start(url).client("codedeploy")
     cd.create_application(applicationName="dup")
     assert error_code(cd.create_application, applicationName="dup") == \
         "ApplicationAlreadyExistsException"
