@@ -5,7 +5,11 @@
  * request, an agent's report on its command) and call engine_wake().  On every wake-up, and
  * when the earliest timer is due, the engine reloads what is in progress and moves each item one
  * legal step, each deployment in its own write transaction.  It keeps no state of its own that
- * the store does not have, so after a crash or restart it carries on from the store alone. */
+ * the store does not have, so after a crash or restart it carries on from the store alone.
+ *
+ * One engine per store: several slipwayd replicas on one PostgreSQL database would each run one
+ * (they need a leader lock first), and an agent's long poll is answered at once only by the
+ * replica whose engine queued the command (the others answer at the poll timeout). */
 #ifndef SW_ENGINE_H
 #define SW_ENGINE_H
 

@@ -20,7 +20,12 @@
  * - Blue/green and load-balancer (WITH_TRAFFIC_CONTROL) groups, and Lambda applications, are
  *   refused with OperationNotSupportedException until the engine drives them.
  * - StopDeployment waits up to two seconds for the engine to stop the deployment: Succeeded when
- *   it did, Pending while lifecycle events already handed to agents are still finishing.
+ *   it did, Pending while lifecycle events already handed to agents are still finishing.  An
+ *   instance stopped mid-way ends Failed (its remaining events Skipped); one not started, Skipped.
+ * - In-place targets carry no Blue/Green label: a non-empty instanceTypeFilter or
+ *   ServerInstanceLabel filter matches none of them.
+ * - ListDeployments lists newest first; the target of a StopDeployment or a rollback is the
+ *   deployment group's id, so a renamed group keeps its deployments.
  */
 #include "common.h"
 #include "configs.h"
