@@ -24,8 +24,8 @@
  *   instance stopped mid-way ends Failed (its remaining events Skipped); one not started, Skipped.
  * - In-place targets carry no Blue/Green label: a non-empty instanceTypeFilter or
  *   ServerInstanceLabel filter matches none of them.
- * - ListDeployments lists newest first; the target of a StopDeployment or a rollback is the
- *   deployment group's id, so a renamed group keeps its deployments.
+ * - ListDeployments lists newest first.  Deployments belong to their group by its id, so a
+ *   renamed group keeps its deployments (which still show the names they were created with).
  */
 #include "common.h"
 #include "configs.h"
