@@ -330,8 +330,14 @@ static long bench__phase(const struct bench_opts *o, enum bench_kind kind, long 
 	memset(ph->latency_us, 0xff, (size_t)total * sizeof(uint32_t));
 	pthread_mutex_init(&ph->lock, NULL);
 	pthread_barrier_init(&ph->ready, NULL, (unsigned)o->conns + 1);
-	for (int t = 0; t < o->conns; t++)
+	for (int t = 0; t < o->conns; t++) {
+		/* connect one at a time, as client pools do: a burst of connects is accepted by
+		 * whichever server thread wakes first, which would skew the load onto a few */
+		struct timespec pause = { 0, 2000000 };
+
 		pthread_create(&threads[t], NULL, bench__worker, ph);
+		nanosleep(&pause, NULL);
+	}
 	/* every connection is open before the clock starts (the barrier publishes the deadline) */
 	ph->start_ns = bench__now_ns();
 	ph->deadline_ns = ph->start_ns + (int64_t)(o->seconds * 1e9);
