@@ -116,9 +116,13 @@ void cli_table_print(struct cli_args *a, struct cli_table *t)
 				width[c] = w;
 		}
 	for (int r = 0; r < t->nrows; r++) {
-		for (int c = 0; c < t->ncols && c < 16; c++) {
+		int end = t->ncols; /* no padding after the last non-empty cell */
+
+		while (end > 1 && !t->cells[r * t->ncols + end - 1][0])
+			end--;
+		for (int c = 0; c < end && c < 16; c++) {
 			const char *s = t->cells[r * t->ncols + c];
-			bool last = c + 1 == t->ncols;
+			bool last = c + 1 == end;
 			const char *on = r == 0		      ? cli_color(a, CLI_BOLD)
 					 : c == t->status_col ? cli_color(a, cli_status_tone(s))
 							      : "";

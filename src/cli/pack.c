@@ -250,7 +250,9 @@ static int pack__bucket(struct cli_args *a, const char *bucket)
 int cli_push(struct cli_args *a, const char *app, const char *dir, json_t **rev, json_t **info)
 {
 	const char *bucket = cli_opt(a, "bucket"), *key = cli_opt(a, "key");
-	const char *type = cli_opt(a, "bundle-type"), *desc = cli_opt(a, "description");
+	const char *type = cli_opt(a, "bundle-type");
+	/* deploy create's --description is the deployment's, not the revision's */
+	const char *desc = str_eq(a->cmd->name, "push") ? cli_opt(a, "description") : NULL;
 	bool tgz = type && strcmp(type, "tgz") == 0;
 	char tmp[PATH_MAX], hex[65], keybuf[1024];
 	const char *tmpdir = getenv("TMPDIR");
