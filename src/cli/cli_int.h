@@ -91,6 +91,14 @@ int cli_cd(struct cli_args *a, const char *op, json_t *req, json_t **resp);
 /* Every page of a listing: steals req, appends each page's list_key items to items. */
 int cli_cd_pages(struct cli_args *a, const char *op, json_t *req, const char *list_key,
 		 json_t *items, int64_t max);
+/* CodeDeploy calls made several at a time (parallel connections, at most 8): queue them with
+ * a tag (urgent ones go first), then collect them in the order they finish.  _next returns 1
+ * with *resp and *tag, 0 when none is left, -1 on the first failure (recorded). */
+struct cli_cd_async;
+struct cli_cd_async *cli_cd_async_new(struct cli_args *a, int parallel);
+int cli_cd_async_add(struct cli_cd_async *as, const char *op, json_t *req, int tag, bool urgent);
+int cli_cd_async_next(struct cli_cd_async *as, json_t **resp, int *tag);
+void cli_cd_async_free(struct cli_cd_async *as);
 /* An IAM query call: params are name/value pairs ending in NULL; *xml (optional) gets the
  * reply body. */
 int cli_iam(struct cli_args *a, const char *action, const char *const *params, struct buf *xml);

@@ -260,35 +260,108 @@ static int deploy__created_cmp(const void *x, const void *y)
 		       json_string_value(json_object_get(b, "deploymentId")));
 }
 
-/* DeploymentInfo of each id (25 per call), in the order given. */
-static int deploy__infos(struct cli_args *a, const json_t *ids, json_t *infos)
+#define LIST_PARALLEL 2 /* a page being read while the last one's details are fetched */
+
+/* ListDeployments of one listing: a group's (when groups names any) or all. */
+static json_t *deploy__list_req(const char *app, const json_t *groups, size_t chain,
+				const json_t *filter, const char *token)
 {
-	for (size_t i = 0; i < json_array_size(ids); i += DEPLOY_BATCH) {
-		json_t *batch = json_array(), *resp, *v;
-		size_t k;
+	json_t *req = json_object();
 
-		for (k = i; k < i + DEPLOY_BATCH && k < json_array_size(ids); k++)
-			json_array_append(batch, json_array_get(ids, k));
-		if (cli_cd(a, "BatchGetDeployments", json_pack("{s:o}", "deploymentIds", batch),
-			   &resp))
-			return -1;
-		/* BatchGetDeployments answers in any order: put them back in the listing's */
-		for (k = i; k < i + DEPLOY_BATCH && k < json_array_size(ids); k++) {
-			const char *want = json_string_value(json_array_get(ids, k));
-			size_t m;
+	if (json_array_size(groups)) {
+		json_object_set_new(req, "applicationName", json_string(app));
+		json_object_set(req, "deploymentGroupName", json_array_get(groups, chain));
+	}
+	if (json_array_size(filter))
+		json_object_set(req, "includeOnlyStatuses", (json_t *)filter);
+	if (token)
+		json_object_set_new(req, "nextToken", json_string(token));
+	return req;
+}
 
-			json_array_foreach(json_object_get(resp, "deploymentsInfo"), m, v)
+/* The DeploymentInfo of every deployment of each listing (one per group, or one of all),
+ * newest first within each: ListDeployments pages one after another, and BatchGetDeployments
+ * of each page's ids (25 at a time) on parallel connections while the next page is read. */
+static int deploy__gather(struct cli_args *a, const char *app, const json_t *groups,
+			  const json_t *filter, int64_t max, json_t *infos)
+{
+	struct cli_cd_async *as = cli_cd_async_new(a, LIST_PARALLEL);
+	size_t nchains = json_array_size(groups) ? json_array_size(groups) : 1;
+	int64_t *counted = calloc(nchains, sizeof(*counted));
+	json_t *slots = json_array(), *resp, *slot, *v;
+	int tag, r = 0;
+	size_t i, k;
+
+	if (!as || !counted) {
+		cli_cd_async_free(as);
+		free(counted);
+		json_decref(slots);
+		return as ? cli_error(a, CLI_FAILED, "", "out of memory") : -1;
+	}
+	for (i = 0; i < nchains; i++)
+		cli_cd_async_add(as, "ListDeployments",
+				 deploy__list_req(app, groups, i, filter, NULL), -(int)i - 1, true);
+	while ((r = cli_cd_async_next(as, &resp, &tag)) == 1) {
+		if (tag < 0) {
+			/* a page of ids: fetch them, and the next page first of all */
+			size_t chain = (size_t)(-tag - 1);
+			const json_t *ids = json_object_get(resp, "deployments");
+			const char *next = json_string_value(json_object_get(resp, "nextToken"));
+			json_t *batch = NULL;
+
+			json_array_foreach(ids, k, v)
 			{
-				if (str_eq(json_string_value(json_object_get(v, "deploymentId")),
-					   want)) {
-					json_array_append(infos, v);
+				if (max && counted[chain] >= max)
 					break;
+				counted[chain]++;
+				if (!batch)
+					batch = json_array();
+				json_array_append(batch, v);
+				if (json_array_size(batch) == 25 || k + 1 == json_array_size(ids) ||
+				    (max && counted[chain] >= max)) {
+					json_array_append_new(slots,
+							      json_pack("{s:o}", "ids", batch));
+					cli_cd_async_add(as, "BatchGetDeployments",
+							 json_pack("{s:O}", "deploymentIds", batch),
+							 (int)json_array_size(slots) - 1, false);
+					batch = NULL;
 				}
 			}
+			if (next && next[0] && !(max && counted[chain] >= max))
+				cli_cd_async_add(as, "ListDeployments",
+						 deploy__list_req(app, groups, chain, filter, next),
+						 tag, true);
+		} else {
+			slot = json_array_get(slots, (size_t)tag);
+			json_object_set(slot, "infos", json_object_get(resp, "deploymentsInfo"));
 		}
 		json_decref(resp);
 	}
-	return 0;
+	cli_cd_async_free(as);
+	free(counted);
+	if (r == 0) {
+		/* each batch's infos in its ids' order (BatchGetDeployments answers in any) */
+		json_array_foreach(slots, i, slot)
+		{
+			json_array_foreach(json_object_get(slot, "ids"), k, v)
+			{
+				const json_t *info;
+				size_t m;
+
+				json_array_foreach(json_object_get(slot, "infos"), m, info)
+				{
+					if (str_eq(json_string_value(
+						       json_object_get(info, "deploymentId")),
+						   json_string_value(v))) {
+						json_array_append(infos, (json_t *)info);
+						break;
+					}
+				}
+			}
+		}
+	}
+	json_decref(slots);
+	return r;
 }
 
 static void deploy__took(const json_t *info, char *out, size_t size)
@@ -309,8 +382,7 @@ int cli_deploy_list(struct cli_args *a)
 		   *max_s = cli_opt(a, "max");
 	const char **statuses;
 	int nstatuses = cli_opt_all(a, "status", &statuses);
-	json_t *filter = json_array(), *groups = json_array(), *ids = json_array();
-	json_t *infos = json_array(), *v;
+	json_t *filter = json_array(), *groups = json_array(), *infos = json_array(), *v;
 	int64_t max = 0;
 	size_t i;
 	int rc = CLI_OK;
@@ -350,28 +422,12 @@ int cli_deploy_list(struct cli_args *a)
 				 json_pack("{s:s}", "applicationName", app), "deploymentGroups",
 				 groups, 0))
 			goto fail;
+		if (!json_array_size(groups))
+			goto print; /* an application without groups has no deployments */
 	} else if (group) {
 		json_array_append_new(groups, json_string(group));
 	}
-	if (!app) {
-		json_t *req = json_object();
-
-		if (json_array_size(filter))
-			json_object_set(req, "includeOnlyStatuses", filter);
-		if (cli_cd_pages(a, "ListDeployments", req, "deployments", ids, max))
-			goto fail;
-	}
-	json_array_foreach(groups, i, v)
-	{
-		json_t *req =
-		    json_pack("{s:s,s:O}", "applicationName", app, "deploymentGroupName", v);
-
-		if (json_array_size(filter))
-			json_object_set(req, "includeOnlyStatuses", filter);
-		if (cli_cd_pages(a, "ListDeployments", req, "deployments", ids, max))
-			goto fail;
-	}
-	if (deploy__infos(a, ids, infos))
+	if (deploy__gather(a, app, groups, filter, max, infos))
 		goto fail;
 	if (json_array_size(groups) > 1) {
 		/* several groups' listings: merge them newest first, then cut */
@@ -393,6 +449,7 @@ int cli_deploy_list(struct cli_args *a)
 		}
 		free(sorted);
 	}
+print:
 	if (a->g.output == CLI_OUT_JSON) {
 		cli_json_print(infos);
 	} else {
@@ -423,7 +480,6 @@ fail:
 out:
 	json_decref(filter);
 	json_decref(groups);
-	json_decref(ids);
 	json_decref(infos);
 	return rc;
 }

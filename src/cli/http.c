@@ -122,22 +122,17 @@ static int http__curl(struct cli_args *a)
 	return 0;
 }
 
-/* Signs and performs q; the reply goes into r.  -1 (recorded) on a transport failure only. */
-static int http__perform(struct cli_args *a, struct http_request *q, struct http_reply *r)
+/* Signs q and sets up handle h to send it, the reply going into r; *list receives the headers
+ * (free them once the transfer is over).  url must live as long as the transfer. */
+static int http__prepare(struct cli_args *a, CURL *h, struct http_request *q, struct http_reply *r,
+			 struct curl_slist **list, char *url, size_t url_size)
 {
 	struct cli_conn *c = &cli_state(a)->conn;
-	char amz_date[17], url[2048 + 1024];
+	char amz_date[17];
 	struct buf auth = BUF_INIT(4096), line = BUF_INIT(8192);
-	struct curl_slist *list = NULL;
 	struct sigv4_request sr;
-	CURLcode cr;
-	int64_t t0 = time_mono_ms();
-	CURL *h;
-	int rc = 0;
 
-	if (cli_conn_resolve(a) || http__curl(a))
-		return -1;
-	h = c->curl;
+	*list = NULL;
 	sigv4_format_amz_date(time(NULL), amz_date);
 	q->headers[q->nheaders++] = (struct sigv4_kv){ "Host", c->authority };
 	q->headers[q->nheaders++] = (struct sigv4_kv){ "X-Amz-Date", amz_date };
@@ -155,21 +150,21 @@ static int http__perform(struct cli_args *a, struct http_request *q, struct http
 			continue; /* curl sends it */
 		buf_reset(&line);
 		buf_addf(&line, "%s: %s", q->headers[i].name, q->headers[i].value);
-		list = curl_slist_append(list, buf_str(&line));
+		*list = curl_slist_append(*list, buf_str(&line));
 	}
 	buf_reset(&line);
 	buf_addf(&line, "Authorization: %s", buf_str(&auth));
-	list = curl_slist_append(list, buf_str(&line));
-	list = curl_slist_append(list, "Expect:");
-	list = curl_slist_append(list, "User-Agent: slipway-cli/0.1.0");
+	*list = curl_slist_append(*list, buf_str(&line));
+	*list = curl_slist_append(*list, "Expect:");
+	*list = curl_slist_append(*list, "User-Agent: slipway-cli/0.1.0");
 	buf_release(&line);
 	buf_release(&auth);
 
-	str_fmt(url, sizeof(url), "%s%s%s%s", c->endpoint, q->path, q->query ? "?" : "",
+	str_fmt(url, url_size, "%s%s%s%s", c->endpoint, q->path, q->query ? "?" : "",
 		q->query ? q->query : "");
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *list);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http__write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http__header);
@@ -201,53 +196,112 @@ static int http__perform(struct cli_args *a, struct http_request *q, struct http
 			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
 		}
 	}
-	cr = curl_easy_perform(h);
-	curl_slist_free_all(list);
+	return 0;
+}
+
+/* After a transfer on h ended with cr: the status into r, or a transport failure recorded. */
+static int http__finish(struct cli_args *a, CURL *h, const struct http_request *q,
+			struct http_reply *r, CURLcode cr, int64_t t0)
+{
+	struct cli_conn *c = &cli_state(a)->conn;
+	int rc = 0;
+
 	c->requests++;
-	if (cr != CURLE_OK) {
+	if (cr != CURLE_OK)
 		rc = cli_error(a, CLI_NOACCESS, "",
 			       "cannot reach slipwayd at %s (from %s): %s\nhint: is slipwayd "
 			       "running there? Give its address with --endpoint-url or "
 			       "SLIPWAY_ENDPOINT",
 			       c->endpoint, c->endpoint_from, curl_easy_strerror(cr));
-	} else {
+	else
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-	}
 	if (a->g.debug)
 		fprintf(stderr, "debug: %s %s%s → %ld (%lld ms)\n", q->what, c->endpoint, q->path,
 			r->status, (long long)(time_mono_ms() - t0));
 	return rc;
 }
 
+/* Signs and performs q; the reply goes into r.  -1 (recorded) on a transport failure only. */
+static int http__perform(struct cli_args *a, struct http_request *q, struct http_reply *r)
+{
+	char url[2048 + 1024];
+	struct curl_slist *list;
+	int64_t t0 = time_mono_ms();
+	CURLcode cr;
+	int rc;
+
+	if (cli_conn_resolve(a) || http__curl(a))
+		return -1;
+	if (http__prepare(a, cli_state(a)->conn.curl, q, r, &list, url, sizeof(url))) {
+		curl_slist_free_all(list);
+		return -1;
+	}
+	cr = curl_easy_perform(cli_state(a)->conn.curl);
+	curl_slist_free_all(list);
+	rc = http__finish(a, cli_state(a)->conn.curl, q, r, cr, t0);
+	return rc;
+}
+
 /* ---- CodeDeploy (JSON 1.1) ---- */
 
-int cli_cd(struct cli_args *a, const char *op, json_t *req, json_t **resp)
+/* A CodeDeploy call being made: its request and reply, owned together. */
+struct cd_call {
+	char op[64];
+	char target[128];
+	char what[128];
+	char hash_hex[65];
+	char url[2048 + 1024];
+	char *body;
+	struct http_request q;
+	struct http_reply r;
+	struct curl_slist *list;
+	int64_t t0;
+	int tag;
+};
+
+/* Fills c for op with req (stolen). */
+static int cd__build(struct cli_args *a, struct cd_call *c, const char *op, json_t *req)
 {
-	char target[128], hash_hex[65], what[128];
 	uint8_t hash[SHA256_LEN];
-	struct http_reply r = { .body = BUF_INIT(HTTP_MAX_REPLY) };
-	struct http_request q = { .method = "POST", .path = "/", .service = "codedeploy" };
-	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (!c->body)
+		return cli_error(a, CLI_FAILED, "", "out of memory");
+	str_copy(c->op, sizeof(c->op), op);
+	str_fmt(c->target, sizeof(c->target), "%s%s", CD_TARGET, op);
+	str_fmt(c->what, sizeof(c->what), "CodeDeploy.%s", op);
+	sha256(c->body, strlen(c->body), hash);
+	hex_encode(hash, SHA256_LEN, c->hash_hex);
+	c->q = (struct http_request){ .method = "POST", .path = "/", .service = "codedeploy" };
+	c->q.headers[c->q.nheaders++] =
+	    (struct sigv4_kv){ "Content-Type", "application/x-amz-json-1.1" };
+	c->q.headers[c->q.nheaders++] = (struct sigv4_kv){ "X-Amz-Target", c->target };
+	c->q.payload_hash = c->hash_hex;
+	c->q.body = c->body;
+	c->q.what = c->what;
+	c->r.body = (struct buf)BUF_INIT(HTTP_MAX_REPLY);
+	return 0;
+}
+
+static void cd__release(struct cd_call *c)
+{
+	free(c->body);
+	buf_release(&c->r.body);
+	curl_slist_free_all(c->list);
+	c->body = NULL;
+	c->list = NULL;
+}
+
+/* The reply of a finished call: *resp (when wanted), or the AWS error recorded. */
+static int cd__reply(struct cli_args *a, struct cd_call *c, json_t **resp)
+{
+	struct http_reply *r = &c->r;
 	int rc = 0;
 
-	json_decref(req);
-	if (resp)
-		*resp = NULL;
-	if (!body)
-		return cli_error(a, CLI_FAILED, "", "out of memory");
-	str_fmt(target, sizeof(target), "%s%s", CD_TARGET, op);
-	str_fmt(what, sizeof(what), "CodeDeploy.%s", op);
-	sha256(body, strlen(body), hash);
-	hex_encode(hash, SHA256_LEN, hash_hex);
-	q.headers[q.nheaders++] = (struct sigv4_kv){ "Content-Type", "application/x-amz-json-1.1" };
-	q.headers[q.nheaders++] = (struct sigv4_kv){ "X-Amz-Target", target };
-	q.payload_hash = hash_hex;
-	q.body = body;
-	q.what = what;
-	if (http__perform(a, &q, &r)) {
-		rc = -1;
-	} else if (r.status != 200) {
-		json_t *j = json_loadb(r.body.p ? r.body.p : "", r.body.len, 0, NULL);
+	if (r->status != 200) {
+		json_t *j = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, NULL);
 		const char *type = json_string_value(json_object_get(j, "__type"));
 		const char *msg = json_string_value(json_object_get(j, "message"));
 		const char *hash_sep;
@@ -257,26 +311,249 @@ int cli_cd(struct cli_args *a, const char *op, json_t *req, json_t **resp)
 		if (type && (hash_sep = strrchr(type, '#')))
 			type = hash_sep + 1;
 		if (!type)
-			rc = cli_error(a, r.status >= 500 ? CLI_FAILED : CLI_FAILED, "",
-				       "%s failed: HTTP %ld from %s", op, r.status,
-				       cli_state(a)->conn.endpoint);
+			rc = cli_error(a, CLI_FAILED, "", "%s failed: HTTP %ld from %s", c->op,
+				       r->status, cli_state(a)->conn.endpoint);
 		else
-			rc = cli_error(a, http__exit_for(type), type, "%s", msg ? msg : op);
-		cli_state(a)->err.http_status = r.status;
+			rc = cli_error(a, http__exit_for(type), type, "%s", msg ? msg : c->op);
+		cli_state(a)->err.http_status = r->status;
 		json_decref(j);
 	} else if (resp) {
 		json_error_t je;
 
-		*resp = json_loadb(r.body.p ? r.body.p : "{}", r.body.len ? r.body.len : 2, 0, &je);
+		*resp =
+		    json_loadb(r->body.p ? r->body.p : "{}", r->body.len ? r->body.len : 2, 0, &je);
 		if (!json_is_object(*resp)) {
 			json_decref(*resp);
 			*resp = NULL;
-			rc = cli_error(a, CLI_FAILED, "", "%s: the reply is not a JSON object", op);
+			rc = cli_error(a, CLI_FAILED, "", "%s: the reply is not a JSON object",
+				       c->op);
 		}
 	}
-	free(body);
-	buf_release(&r.body);
 	return rc;
+}
+
+int cli_cd(struct cli_args *a, const char *op, json_t *req, json_t **resp)
+{
+	struct cd_call c;
+	int rc;
+
+	if (resp)
+		*resp = NULL;
+	if (cd__build(a, &c, op, req))
+		return -1;
+	rc = http__perform(a, &c.q, &c.r);
+	if (!rc)
+		rc = cd__reply(a, &c, resp);
+	cd__release(&c);
+	return rc;
+}
+
+/* ---- CodeDeploy calls in parallel ---- */
+
+#define ASYNC_MAX 8
+
+struct cli_cd_async {
+	struct cli_args *a;
+	CURLM *multi;
+	int parallel;
+	CURL *handles[ASYNC_MAX];
+	struct cd_call *running[ASYNC_MAX]; /* per handle, NULL when free */
+	struct cd_call **queue;		    /* waiting, in order */
+	size_t nqueue, capqueue;
+	struct cd_call **done; /* finished, not yet returned */
+	size_t ndone, capdone;
+	bool failed;
+};
+
+struct cli_cd_async *cli_cd_async_new(struct cli_args *a, int parallel)
+{
+	struct cli_cd_async *as;
+
+	if (cli_conn_resolve(a) || http__curl(a))
+		return NULL;
+	as = calloc(1, sizeof(*as));
+	if (!as) {
+		cli_error(a, CLI_FAILED, "", "out of memory");
+		return NULL;
+	}
+	as->a = a;
+	as->parallel = parallel < 1 ? 1 : parallel > ASYNC_MAX ? ASYNC_MAX : parallel;
+	as->multi = curl_multi_init();
+	/* the first handle is the connection's own, already connected */
+	as->handles[0] = cli_state(a)->conn.curl;
+	for (int i = 1; i < as->parallel; i++)
+		as->handles[i] = curl_easy_init();
+	for (int i = 0; i < as->parallel; i++)
+		if (!as->handles[i] || !as->multi) {
+			cli_cd_async_free(as);
+			cli_error(a, CLI_FAILED, "", "cannot create HTTP handles");
+			return NULL;
+		}
+	return as;
+}
+
+static int async__push(struct cd_call ***list, size_t *n, size_t *cap, struct cd_call *c,
+		       bool front)
+{
+	if (*n == *cap) {
+		size_t grown = *cap ? *cap * 2 : 16;
+		struct cd_call **p = realloc(*list, grown * sizeof(*p));
+
+		if (!p)
+			return -1;
+		*list = p;
+		*cap = grown;
+	}
+	if (front) {
+		memmove(*list + 1, *list, *n * sizeof(**list));
+		(*list)[0] = c;
+	} else {
+		(*list)[*n] = c;
+	}
+	(*n)++;
+	return 0;
+}
+
+int cli_cd_async_add(struct cli_cd_async *as, const char *op, json_t *req, int tag, bool urgent)
+{
+	struct cd_call *c = malloc(sizeof(*c));
+
+	if (!c) {
+		json_decref(req);
+		return cli_error(as->a, CLI_FAILED, "", "out of memory");
+	}
+	if (cd__build(as->a, c, op, req)) {
+		free(c);
+		return -1;
+	}
+	c->tag = tag;
+	if (async__push(&as->queue, &as->nqueue, &as->capqueue, c, urgent)) {
+		cd__release(c);
+		free(c);
+		return cli_error(as->a, CLI_FAILED, "", "out of memory");
+	}
+	return 0;
+}
+
+/* Starts queued calls on free handles. */
+static int async__start(struct cli_cd_async *as)
+{
+	for (int i = 0; i < as->parallel && as->nqueue; i++) {
+		struct cd_call *c;
+
+		if (as->running[i])
+			continue;
+		c = as->queue[0];
+		memmove(as->queue, as->queue + 1, (as->nqueue - 1) * sizeof(*as->queue));
+		as->nqueue--;
+		c->t0 = time_mono_ms();
+		if (http__prepare(as->a, as->handles[i], &c->q, &c->r, &c->list, c->url,
+				  sizeof(c->url))) {
+			cd__release(c);
+			free(c);
+			return -1;
+		}
+		curl_easy_setopt(as->handles[i], CURLOPT_PRIVATE, c);
+		if (curl_multi_add_handle(as->multi, as->handles[i]) != CURLM_OK) {
+			cd__release(c);
+			free(c);
+			return cli_error(as->a, CLI_FAILED, "", "cannot start a request");
+		}
+		as->running[i] = c;
+	}
+	return 0;
+}
+
+int cli_cd_async_next(struct cli_cd_async *as, json_t **resp, int *tag)
+{
+	*resp = NULL;
+	while (!as->failed) {
+		int still = 0, left;
+		CURLMsg *msg;
+		bool any = false;
+
+		if (as->ndone) {
+			struct cd_call *c = as->done[0];
+			int rc;
+
+			memmove(as->done, as->done + 1, (as->ndone - 1) * sizeof(*as->done));
+			as->ndone--;
+			rc = cd__reply(as->a, c, resp);
+			*tag = c->tag;
+			cd__release(c);
+			free(c);
+			if (rc) {
+				as->failed = true;
+				return -1;
+			}
+			return 1;
+		}
+		if (async__start(as)) {
+			as->failed = true;
+			return -1;
+		}
+		for (int i = 0; i < as->parallel; i++)
+			any |= as->running[i] != NULL;
+		if (!any)
+			return 0;
+		curl_multi_perform(as->multi, &still);
+		while ((msg = curl_multi_info_read(as->multi, &left))) {
+			struct cd_call *c = NULL;
+			int i;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (i = 0; i < as->parallel; i++)
+				if (as->handles[i] == msg->easy_handle)
+					break;
+			if (i == as->parallel)
+				continue;
+			c = as->running[i];
+			curl_multi_remove_handle(as->multi, as->handles[i]);
+			as->running[i] = NULL;
+			curl_slist_free_all(c->list);
+			c->list = NULL;
+			if (http__finish(as->a, as->handles[i], &c->q, &c->r, msg->data.result,
+					 c->t0) ||
+			    async__push(&as->done, &as->ndone, &as->capdone, c, false)) {
+				cd__release(c);
+				free(c);
+				as->failed = true;
+				return -1;
+			}
+		}
+		if (!as->ndone && still)
+			curl_multi_poll(as->multi, NULL, 0, 1000, NULL);
+	}
+	return -1;
+}
+
+void cli_cd_async_free(struct cli_cd_async *as)
+{
+	if (!as)
+		return;
+	for (int i = 0; i < as->parallel; i++) {
+		if (as->running[i]) {
+			curl_multi_remove_handle(as->multi, as->handles[i]);
+			cd__release(as->running[i]);
+			free(as->running[i]);
+		}
+		if (i > 0 && as->handles[i])
+			curl_easy_cleanup(as->handles[i]);
+	}
+	for (size_t i = 0; i < as->nqueue; i++) {
+		cd__release(as->queue[i]);
+		free(as->queue[i]);
+	}
+	for (size_t i = 0; i < as->ndone; i++) {
+		cd__release(as->done[i]);
+		free(as->done[i]);
+	}
+	free(as->queue);
+	free(as->done);
+	if (as->multi)
+		curl_multi_cleanup(as->multi);
+	free(as);
 }
 
 int cli_cd_pages(struct cli_args *a, const char *op, json_t *req, const char *list_key,

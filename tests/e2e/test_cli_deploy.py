@@ -591,3 +591,44 @@ def test_create_from_s3_and_registered_revisions(dserver, hosts, tmp_path):
     assert "DeploymentDoesNotExistException" in p.stderr
     p = fails(dserver, 1, "deploy", "watch", "nonsense")
     assert "InvalidDeploymentIdException" in p.stderr
+
+
+def test_list_pages_and_merges_groups(dserver):
+    """250 deployments in two groups (no instances: each fails at once with NO_INSTANCES):
+    every page is read, --app merges the groups newest first, --max cuts across pages."""
+    ok(dserver, "app", "create", "web")
+    ok(dserver, "group", "create", "--app", "web", "g1", "--tag", "role=nothing")
+    ok(dserver, "group", "create", "--app", "web", "g2", "--tag", "role=nothing")
+    cd = dserver.client("codedeploy")
+    rev = {"revisionType": "String", "string": {"content": "version: 0.0\nos: linux\n"}}
+    for i in range(250):
+        cd.create_deployment(applicationName="web", deploymentGroupName=f"g{i % 2 + 1}",
+                             revision=rev)
+
+    def boto_ids(**kw):
+        ids, token = [], None
+        while True:
+            page = cd.list_deployments(**kw, **({"nextToken": token} if token else {}))
+            ids += page["deployments"]
+            token = page.get("nextToken")
+            if not token:
+                return ids
+
+    every = boto_ids()
+    assert len(every) == 250
+    listing = js(dserver, "deploy", "list")
+    assert [d["deploymentId"] for d in listing] == every
+    assert all(d["status"] in ("Created", "Queued", "InProgress", "Failed") for d in listing)
+    g1 = boto_ids(applicationName="web", deploymentGroupName="g1")
+    assert [d["deploymentId"] for d in js(dserver, "deploy", "list", "--app", "web", "--group",
+                                          "g1")] == g1
+    merged = js(dserver, "deploy", "list", "--app", "web")
+    assert sorted(d["deploymentId"] for d in merged) == sorted(every)
+    times = [d["createTime"] for d in merged]
+    assert times == sorted(times, reverse=True)
+    assert [d["deploymentId"] for d in js(dserver, "deploy", "list", "--max", "130")] == \
+        every[:130]
+    assert [d["deploymentId"] for d in js(dserver, "deploy", "list", "--app", "web", "--group",
+                                          "g1", "--max", "101")] == g1[:101]
+    text = ok(dserver, "deploy", "list", "--output", "text").stdout.splitlines()
+    assert len(text) == 250 and all(len(t.split("\t")) == 7 for t in text)
