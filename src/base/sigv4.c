@@ -1,5 +1,6 @@
 /* sigv4: canonical requests, string-to-sign and signatures for AWS Signature Version 4. */
 #include "sigv4.h"
+#include "hash.h" /* portable digests: signing must not need libcrypto (slipway-agent) */
 #include "str.h"
 
 #include <ctype.h>
@@ -244,10 +245,10 @@ void sigv4_signing_key(const char *secret, const char *date, const char *region,
 	uint8_t k1[SHA256_LEN], k2[SHA256_LEN], k3[SHA256_LEN];
 
 	str_fmt(k0, sizeof(k0), "AWS4%s", secret);
-	hmac_sha256(k0, strlen(k0), date, strlen(date), k1);
-	hmac_sha256(k1, SHA256_LEN, region, strlen(region), k2);
-	hmac_sha256(k2, SHA256_LEN, service, strlen(service), k3);
-	hmac_sha256(k3, SHA256_LEN, "aws4_request", 12, key);
+	hash_hmac_sha256(k0, strlen(k0), date, strlen(date), k1);
+	hash_hmac_sha256(k1, SHA256_LEN, region, strlen(region), k2);
+	hash_hmac_sha256(k2, SHA256_LEN, service, strlen(service), k3);
+	hash_hmac_sha256(k3, SHA256_LEN, "aws4_request", 12, key);
 }
 
 struct sigv4__pair {
@@ -404,11 +405,11 @@ static void sigv4__finish(const uint8_t key[SHA256_LEN], const char *amz_date, c
 	uint8_t h[SHA256_LEN], mac[SHA256_LEN];
 	char hexh[65], sts[512];
 
-	sha256(canonical->p, canonical->len, h);
-	hex_encode(h, SHA256_LEN, hexh);
+	hash_sha256(canonical->p, canonical->len, h);
+	hash_hex(h, SHA256_LEN, hexh);
 	str_fmt(sts, sizeof(sts), "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, scope, hexh);
-	hmac_sha256(key, SHA256_LEN, sts, strlen(sts), mac);
-	hex_encode(mac, SHA256_LEN, out);
+	hash_hmac_sha256(key, SHA256_LEN, sts, strlen(sts), mac);
+	hash_hex(mac, SHA256_LEN, out);
 }
 
 int sigv4_signature(const struct sigv4_request *r, const struct sigv4_auth *a,
@@ -447,8 +448,8 @@ void sigv4_chunk_signature(const uint8_t key[SHA256_LEN], const struct sigv4_aut
 		str_fmt(sts, sizeof(sts),
 			"AWS4-HMAC-SHA256-PAYLOAD\n%s\n%s/%s/%s/aws4_request\n%s\n%s\n%s",
 			a->amz_date, a->date, a->region, a->service, prev, empty, data_hash_hex);
-	hmac_sha256(key, SHA256_LEN, sts, strlen(sts), mac);
-	hex_encode(mac, SHA256_LEN, out);
+	hash_hmac_sha256(key, SHA256_LEN, sts, strlen(sts), mac);
+	hash_hex(mac, SHA256_LEN, out);
 }
 
 static int sigv4__name_cmp(const void *a, const void *b)
