@@ -1,16 +1,14 @@
-/* client: SigV4-signed JSON 1.1 calls and S3 downloads with libcurl's multi interface, so that
- * a long poll waits on the socket and on the cancel descriptor together. */
+/* client: SigV4-signed JSON 1.1 calls and S3 downloads over base/httpc, hashing with
+ * base/hash, so that the agent maps neither libcurl nor libcrypto. */
 #include "client.h"
 #include "base/buf.h"
-#include "base/crypto.h"
+#include "base/hash.h"
 #include "base/json.h"
 #include "base/sigv4.h"
 #include "base/str.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,254 +18,106 @@
 
 #include "base/banned.h" /* last: it redefines libc names */
 
-#define CLIENT_MAX_REPLY (1 << 20)
-#define EMPTY_SHA256	 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define CLIENT_MAX_REPLY   (1 << 20)
+#define CLIENT_STALL_MS	   120000 /* a download that makes no progress for this long fails */
+#define CLIENT_MAX_HEADERS 8
+#define EMPTY_SHA256	   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 int client_init(struct client *c, const struct agent_config *cfg, int cancel_fd, struct err *e)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
-	c->cancel_fd = cancel_fd;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return err_set(e, SW_E_INTERNAL, "cannot initialise libcurl");
-	c->easy = curl_easy_init();
-	c->multi = curl_multi_init();
-	if (!c->easy || !c->multi) {
-		client_release(c);
-		return err_set(e, SW_E_NOMEM, "cannot create an HTTP handle");
-	}
-	return 0;
+	return httpc_init(&c->http, cfg->endpoint, cfg->ca_file, cancel_fd, e);
 }
 
 void client_release(struct client *c)
 {
-	if (c->easy)
-		curl_easy_cleanup(c->easy);
-	if (c->multi)
-		curl_multi_cleanup(c->multi);
-	if (c->cfg)
-		curl_global_cleanup();
-	c->easy = c->multi = NULL;
+	httpc_release(&c->http);
 	c->cfg = NULL;
 }
 
-/* host[:port] of the endpoint, as the Host header carries it. */
-static void client__authority(const char *endpoint, char *out, size_t size)
-{
-	const char *p = strstr(endpoint, "://");
+/* The signed headers of a request and the Authorization that goes with them, as httpc sends
+ * them (Host is httpc's own and is signed, not listed). */
+struct client__signed {
+	struct httpc_header h[CLIENT_MAX_HEADERS];
 	size_t n;
-
-	p = p ? p + 3 : endpoint;
-	n = strcspn(p, "/");
-	if (str_copyn(out, size, p, n))
-		out[0] = '\0';
-}
-
-struct client__sink {
-	struct buf *body; /* JSON replies */
-	int fd;		  /* downloads */
-	struct digest *md5;
-	char etag[256];
-	int write_error;
+	struct buf auth;
 };
 
-static size_t client__write(char *data, size_t size, size_t n, void *arg)
-{
-	struct client__sink *s = arg;
-	size_t len = size * n, done = 0;
-
-	if (s->body)
-		return buf_add(s->body, data, len) ? 0 : len;
-	while (done < len) {
-		ssize_t w = write(s->fd, data + done, len - done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			s->write_error = errno ? errno : EIO;
-			return 0;
-		}
-		done += (size_t)w;
-	}
-	if (s->md5)
-		digest_update(s->md5, data, len);
-	return len;
-}
-
-static size_t client__header(char *data, size_t size, size_t n, void *arg)
-{
-	struct client__sink *s = arg;
-	size_t len = size * n;
-
-	if (len > 5 && strncasecmp(data, "etag:", 5) == 0) {
-		const char *v = data + 5;
-		size_t vl = len - 5;
-
-		while (vl && (*v == ' ' || *v == '"')) {
-			v++;
-			vl--;
-		}
-		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == '"' ||
-			      v[vl - 1] == ' '))
-			vl--;
-		str_copyn(s->etag, sizeof(s->etag), v, vl);
-	}
-	return len;
-}
-
-/* Runs the prepared easy handle to completion, watching cancel_fd when cancellable. */
-static int client__perform(struct client *c, bool cancellable, long *status, struct err *e)
-{
-	CURLM *m = c->multi;
-	CURL *h = c->easy;
-	CURLMsg *msg;
-	CURLcode result = CURLE_OK;
-	int running = 1, left;
-	bool done = false;
-
-	c->cancelled = false;
-	if (curl_multi_add_handle(m, h) != CURLM_OK)
-		return err_set(e, SW_E_INTERNAL, "cannot start the request");
-	while (!done) {
-		struct curl_waitfd extra = { c->cancel_fd, CURL_WAIT_POLLIN, 0 };
-		int numfds = 0;
-
-		if (curl_multi_perform(m, &running) != CURLM_OK)
-			break;
-		while ((msg = curl_multi_info_read(m, &left)))
-			if (msg->msg == CURLMSG_DONE) {
-				result = msg->data.result;
-				done = true;
-			}
-		if (done || !running)
-			break;
-		if (curl_multi_wait(m, cancellable && c->cancel_fd >= 0 ? &extra : NULL,
-				    cancellable && c->cancel_fd >= 0 ? 1 : 0, 1000,
-				    &numfds) != CURLM_OK)
-			break;
-		if (cancellable && c->cancel_fd >= 0 && (extra.revents & CURL_WAIT_POLLIN)) {
-			c->cancelled = true;
-			curl_multi_remove_handle(m, h);
-			return err_set(e, SW_E_AGAIN, "cancelled");
-		}
-	}
-	curl_multi_remove_handle(m, h);
-	if (!done)
-		return err_set(e, SW_E_AGAIN, "the request did not complete");
-	if (result != CURLE_OK)
-		return err_set(e, SW_E_AGAIN, "%s", curl_easy_strerror(result));
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	return 0;
-}
-
-static void client__common(struct client *c, const char *url, long timeout_s,
-			   struct client__sink *sink, struct curl_slist *headers)
-{
-	CURL *h = c->easy;
-
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, client__write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, client__header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, sink);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
-	if (timeout_s > 0)
-		curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (c->cfg->ca_file[0]) {
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg->ca_file);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	}
-}
-
-/* Signs and appends the SigV4 headers: kv are the headers to sign (host and x-amz-date
- * included); their "Name: value" lines go into *list. */
+/* Signs kv (Host and X-Amz-Date included) and fills s; release s->auth afterwards. */
 static int client__sign(struct client *c, const char *method, const char *path,
 			const struct sigv4_kv *query, size_t nquery, const struct sigv4_kv *kv,
 			size_t n, const char *payload_hash, const char *service, bool s3,
-			const char *amz_date, struct curl_slist **list, struct err *e)
+			const char *amz_date, struct client__signed *s, struct err *e)
 {
 	struct sigv4_request r = { method, path, query, nquery, kv, n, payload_hash, s3 };
-	struct buf auth = BUF_INIT(2048), line = BUF_INIT(8192);
-	int rc = sigv4_sign(&r, c->cfg->access_key, c->cfg->secret_key, c->cfg->region, service,
-			    amz_date, &auth);
 
-	if (rc) {
-		buf_release(&auth);
+	buf_init(&s->auth, 2048);
+	s->n = 0;
+	if (sigv4_sign(&r, c->cfg->access_key, c->cfg->secret_key, c->cfg->region, service,
+		       amz_date, &s->auth))
 		return err_set(e, SW_E_INTERNAL, "cannot sign the request");
-	}
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct curl_slist *nl;
-
-		buf_reset(&line);
-		if (buf_addf(&line, "%s: %s", kv[i].name, kv[i].value) ||
-		    !(nl = curl_slist_append(*list, line.p)))
-			rc = -SW_E_NOMEM;
-		else
-			*list = nl;
-	}
-	buf_reset(&line);
-	if (!rc) {
-		struct curl_slist *nl;
-
-		if (buf_addf(&line, "Authorization: %s", buf_str(&auth)) ||
-		    !(nl = curl_slist_append(*list, line.p)))
-			rc = -SW_E_NOMEM;
-		else
-			*list = nl;
-	}
-	buf_release(&auth);
-	buf_release(&line);
-	return rc ? err_set(e, SW_E_NOMEM, NULL) : 0;
+	for (size_t i = 0; i < n && s->n < CLIENT_MAX_HEADERS - 1; i++)
+		if (strcasecmp(kv[i].name, "Host") != 0)
+			s->h[s->n++] = (struct httpc_header){ kv[i].name, kv[i].value };
+	s->h[s->n++] = (struct httpc_header){ "Authorization", buf_str(&s->auth) };
+	return 0;
 }
 
 int client_call(struct client *c, const char *op, json_t *req, long timeout_s, bool cancellable,
 		json_t **resp, struct err *e)
 {
-	char host[1024], target[160], amz_date[17], hash_hex[65], url[1100];
-	uint8_t hash[SHA256_LEN];
+	char target[160], amz_date[17], payload_hex[65];
+	uint8_t hash[HASH_SHA256_LEN];
 	struct buf body = BUF_INIT(CLIENT_MAX_REPLY);
-	struct client__sink sink = { .body = &body, .fd = -1 };
-	struct curl_slist *headers = NULL;
+	struct client__signed s = { .n = 0 };
 	char *payload = json_dumps(req, JSON_COMPACT);
-	long status = 0;
-	int rc;
+	int status = 0, rc;
 
 	*resp = NULL;
+	c->cancelled = false;
 	if (!payload)
 		return err_set(e, SW_E_NOMEM, NULL);
-	client__authority(c->cfg->endpoint, host, sizeof(host));
 	str_fmt(target, sizeof(target), "%s%s", CLIENT_TARGET_PREFIX, op);
-	str_fmt(url, sizeof(url), "%s/", c->cfg->endpoint);
 	sigv4_format_amz_date(time(NULL), amz_date);
-	sha256(payload, strlen(payload), hash);
-	hex_encode(hash, SHA256_LEN, hash_hex);
+	hash_sha256(payload, strlen(payload), hash);
+	hash_hex(hash, sizeof(hash), payload_hex);
 	{
 		const struct sigv4_kv kv[] = {
 			{ "Content-Type", "application/x-amz-json-1.1" },
-			{ "Host", host },
+			{ "Host", c->http.authority },
 			{ "X-Amz-Date", amz_date },
 			{ "X-Amz-Target", target },
 			{ "x-amz-codedeploy-agent-version", CLIENT_AGENT_VERSION },
 		};
 
-		rc = client__sign(c, "POST", "/", NULL, 0, kv, sizeof(kv) / sizeof(kv[0]), hash_hex,
-				  "codedeploy-commands", false, amz_date, &headers, e);
+		rc = client__sign(c, "POST", "/", NULL, 0, kv, sizeof(kv) / sizeof(kv[0]),
+				  payload_hex, "codedeploy-commands", false, amz_date, &s, e);
 	}
 	if (!rc) {
-		struct curl_slist *nl = curl_slist_append(headers, "Expect:");
+		struct httpc_request r = {
+			.method = "POST",
+			.target = "/",
+			.headers = s.h,
+			.nheaders = s.n,
+			.body = payload,
+			.body_len = strlen(payload),
+			.timeout_ms = timeout_s > 0 ? (int)(timeout_s * 1000) : 0,
+			.cancellable = cancellable,
+			.body_out = &body,
+		};
 
-		headers = nl ? nl : headers;
-		client__common(c, url, timeout_s, &sink, headers);
-		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, payload);
-		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
-		rc = client__perform(c, cancellable, &status, e);
+		rc = httpc_request(&c->http, &r, &status, e);
+		c->cancelled = c->http.cancelled;
+		if (rc && !c->cancelled && e) {
+			char why[sizeof(e->msg)];
+
+			str_copy(why, sizeof(why), err_message(e));
+			err_set(e, -rc, "%s: %s", op, why);
+		}
 	}
 	if (!rc && status >= 500) {
-		rc = err_set(e, SW_E_AGAIN, "%s: server error %ld", op, status);
+		rc = err_set(e, SW_E_AGAIN, "%s: server error %d", op, status);
 	} else if (!rc && status != 200) {
 		json_t *j = json_loadb(body.p ? body.p : "", body.len, 0, NULL);
 		const char *type = json_string_value(json_object_get(j, "__type"));
@@ -275,7 +125,7 @@ int client_call(struct client *c, const char *op, json_t *req, long timeout_s, b
 
 		if (!msg)
 			msg = json_string_value(json_object_get(j, "Message"));
-		rc = err_set(e, SW_E_ClientException, "%s: %s%s%s (HTTP %ld)", op,
+		rc = err_set(e, SW_E_ClientException, "%s: %s%s%s (HTTP %d)", op,
 			     type ? type : "error", msg ? ": " : "", msg ? msg : "", status);
 		json_decref(j);
 	} else if (!rc) {
@@ -288,48 +138,93 @@ int client_call(struct client *c, const char *op, json_t *req, long timeout_s, b
 			rc = err_set(e, SW_E_AGAIN, "%s: the reply is not a JSON object", op);
 		}
 	}
-	curl_slist_free_all(headers);
+	buf_release(&s.auth);
 	buf_release(&body);
 	free(payload);
 	return rc;
 }
 
+/* Where a download goes: the file, and the MD5 of what was written. */
+struct client__sink {
+	int fd;
+	const char *path;
+	struct hash_md5 md5;
+	char etag[256];
+};
+
+static int client__write(void *arg, const void *data, size_t len, struct err *e)
+{
+	struct client__sink *s = arg;
+	const char *p = data;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t w = write(s->fd, p + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_set(e, SW_E_IO, "cannot write %s: %s", s->path,
+				       w < 0 ? strerror(errno) : "no space");
+		done += (size_t)w;
+	}
+	hash_md5_update(&s->md5, data, len);
+	return 0;
+}
+
+static void client__header(void *arg, const char *name, const char *value)
+{
+	struct client__sink *s = arg;
+	size_t n;
+
+	if (strcasecmp(name, "ETag") != 0)
+		return;
+	while (*value == '"')
+		value++;
+	n = strlen(value);
+	while (n && value[n - 1] == '"')
+		n--;
+	str_copyn(s->etag, sizeof(s->etag), value, n);
+}
+
 int client_download(void *arg, const struct deploy_spec *spec, const char *dest_path, struct err *e)
 {
 	struct client *c = arg;
-	struct buf path = BUF_INIT(8192), url = BUF_INIT(16384), qv = BUF_INIT(4096);
-	char host[1024], amz_date[17];
-	struct client__sink sink = { .fd = -1 };
-	struct curl_slist *headers = NULL;
+	struct buf path = BUF_INIT(8192), target = BUF_INIT(16384), qv = BUF_INIT(4096);
+	char amz_date[17];
+	struct client__sink sink = { .fd = -1, .path = dest_path };
+	struct client__signed s = { .n = 0 };
 	struct sigv4_kv query[1];
 	size_t nquery = 0;
-	long status = 0;
-	int rc;
+	int status = 0, rc;
 
-	client__authority(c->cfg->endpoint, host, sizeof(host));
+	buf_init(&s.auth, 2048);
 	sigv4_format_amz_date(time(NULL), amz_date);
 	if (buf_addc(&path, '/') || uri_encode(&path, spec->bucket, strlen(spec->bucket), false) ||
 	    buf_addc(&path, '/') || uri_encode(&path, spec->key, strlen(spec->key), true) ||
-	    buf_addf(&url, "%s%s", c->cfg->endpoint, buf_str(&path))) {
+	    buf_adds(&target, buf_str(&path))) {
 		rc = err_set(e, SW_E_TOO_LARGE, "bundle key too long");
 		goto out;
 	}
 	if (spec->version[0]) {
-		uri_encode(&qv, spec->version, strlen(spec->version), false);
+		if (uri_encode(&qv, spec->version, strlen(spec->version), false) ||
+		    buf_addf(&target, "?versionId=%s", buf_str(&qv))) {
+			rc = err_set(e, SW_E_TOO_LARGE, "bundle version too long");
+			goto out;
+		}
 		query[0].name = "versionId";
 		query[0].value = buf_str(&qv);
 		nquery = 1;
-		buf_addf(&url, "?versionId=%s", buf_str(&qv));
 	}
 	{
 		const struct sigv4_kv kv[] = {
-			{ "Host", host },
+			{ "Host", c->http.authority },
 			{ "X-Amz-Content-Sha256", EMPTY_SHA256 },
 			{ "X-Amz-Date", amz_date },
 		};
 
 		rc = client__sign(c, "GET", buf_str(&path), query, nquery, kv, 3, EMPTY_SHA256,
-				  "s3", true, amz_date, &headers, e);
+				  "s3", true, amz_date, &s, e);
 	}
 	if (rc)
 		goto out;
@@ -338,18 +233,25 @@ int client_download(void *arg, const struct deploy_spec *spec, const char *dest_
 		rc = err_set(e, SW_E_IO, "cannot create %s: %s", dest_path, strerror(errno));
 		goto out;
 	}
-	sink.md5 = digest_new(DIGEST_MD5);
-	client__common(c, buf_str(&url), 0, &sink, headers);
-	/* A stalled transfer fails; a slow but moving one may take as long as it needs. */
-	curl_easy_setopt(c->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c->easy, CURLOPT_LOW_SPEED_TIME, 120L);
-	rc = client__perform(c, false, &status, e);
-	if (!rc && sink.write_error)
-		rc = err_set(e, SW_E_IO, "cannot write %s: %s", dest_path,
-			     strerror(sink.write_error));
+	hash_md5_init(&sink.md5);
+	{
+		struct httpc_request r = {
+			.method = "GET",
+			.target = buf_str(&target),
+			.headers = s.h,
+			.nheaders = s.n,
+			.stall_ms = CLIENT_STALL_MS,
+			.sink = client__write,
+			.sink_arg = &sink,
+			.on_header = client__header,
+			.header_arg = &sink,
+		};
+
+		rc = httpc_request(&c->http, &r, &status, e);
+	}
 	if (!rc && status != 200)
-		rc = err_set(e, SW_E_NOT_FOUND, "cannot download s3://%s/%s: HTTP %ld",
-			     spec->bucket, spec->key, status);
+		rc = err_set(e, SW_E_NOT_FOUND, "cannot download s3://%s/%s: HTTP %d", spec->bucket,
+			     spec->key, status);
 	if (!rc && spec->etag[0]) {
 		char want[256];
 		size_t n;
@@ -365,11 +267,11 @@ int client_download(void *arg, const struct deploy_spec *spec, const char *dest_
 				     want, sink.etag, spec->bucket, spec->key);
 	}
 	if (!rc && strlen(sink.etag) == 32 && !strchr(sink.etag, '-')) {
-		uint8_t md[MD5_LEN];
-		char hex[2 * MD5_LEN + 1];
+		uint8_t md[HASH_MD5_LEN];
+		char hex[2 * HASH_MD5_LEN + 1];
 
-		digest_final(sink.md5, md);
-		hex_encode(md, MD5_LEN, hex);
+		hash_md5_final(&sink.md5, md);
+		hash_hex(md, sizeof(md), hex);
 		if (strcasecmp(hex, sink.etag) != 0)
 			rc =
 			    err_set(e, SW_E_INVALID,
@@ -377,13 +279,11 @@ int client_download(void *arg, const struct deploy_spec *spec, const char *dest_
 				    sink.etag, hex);
 	}
 out:
-	if (sink.md5)
-		digest_free(sink.md5);
-	if (sink.fd >= 0)
-		close(sink.fd);
-	curl_slist_free_all(headers);
+	if (sink.fd >= 0 && close(sink.fd) != 0 && !rc)
+		rc = err_set(e, SW_E_IO, "cannot write %s: %s", dest_path, strerror(errno));
+	buf_release(&s.auth);
 	buf_release(&path);
-	buf_release(&url);
+	buf_release(&target);
 	buf_release(&qv);
 	return rc;
 }

@@ -1,11 +1,12 @@
 /* client: the agent's side of the CodeDeploy Commands API (JSON 1.1, SigV4 service
  * `codedeploy-commands`, PascalCase members) and the S3 GetObject that fetches bundles, over
- * one reusable libcurl handle.  A long poll can be cancelled at once through a file
- * descriptor (the agent's self-pipe). */
+ * one kept-alive connection of base/httpc.  A long poll can be cancelled at once through a
+ * file descriptor (the agent's self-pipe). */
 #ifndef SW_AGENT_CLIENT_H
 #define SW_AGENT_CLIENT_H
 
 #include "base/err.h"
+#include "base/httpc.h"
 #include "config.h"
 #include "spec.h"
 
@@ -17,13 +18,13 @@
 
 struct client {
 	const struct agent_config *cfg;
-	void *easy;	/* CURL * */
-	void *multi;	/* CURLM * */
-	int cancel_fd;	/* readable = give up a cancellable call; -1 for none */
+	struct httpc http;
 	bool cancelled; /* the last call was given up because cancel_fd became readable */
 };
 
-/* Sets up c for cfg (borrowed; must outlive c).  cancel_fd may be -1. */
+/* Sets up c for cfg (borrowed; must outlive c): its endpoint, and its ca_file trusted for
+ * https besides the system's certificates.  cancel_fd (readable = give up a cancellable call)
+ * may be -1.  Release c with client_release() whatever the result. */
 int client_init(struct client *c, const struct agent_config *cfg, int cancel_fd, struct err *e);
 void client_release(struct client *c);
 
@@ -39,7 +40,8 @@ int client_call(struct client *c, const char *op, json_t *req, long timeout_s, b
 
 /* DownloadBundle's fetch: GetObject of the spec's bucket/key (and version) from the same
  * endpoint, path-style, streamed into dest_path; the ETag must match the spec's when it has
- * one, and a plain MD5 ETag must match the body.  Matches command_download_fn (arg = client). */
+ * one, and a plain MD5 ETag must match the body.  A transfer may take as long as it needs but
+ * fails after 120 s without progress.  Matches command_download_fn (arg = client). */
 int client_download(void *client, const struct deploy_spec *spec, const char *dest_path,
 		    struct err *e);
 
