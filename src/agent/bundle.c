@@ -1,5 +1,6 @@
-/* bundle: safe streaming extraction with libarchive, wrapping-directory stripping, and the
- * recursive copy used for local directory revisions. */
+/* bundle: safe streaming extraction with libarchive and wrapping-directory stripping (run by
+ * slipway-agent-unpack, so that libarchive stays out of the agent's own address space, and by
+ * `slipway deploy local`). */
 #include "bundle.h"
 #include "base/str.h"
 #include "layout.h"
@@ -206,7 +207,7 @@ static int bundle__strip_wrapper(const char *dest, struct err *e)
 	return 0;
 }
 
-static int bundle__run(struct archive *in, const char *dest, struct err *e)
+static int bundle__run(struct archive *in, const char *type, const char *dest, struct err *e)
 {
 	struct archive *out = archive_write_disk_new();
 	struct archive_entry *ent;
@@ -231,8 +232,9 @@ static int bundle__run(struct archive *in, const char *dest, struct err *e)
 	}
 	while ((rr = archive_read_next_header(in, &ent)) != ARCHIVE_EOF) {
 		if (rr < ARCHIVE_WARN) {
-			r = err_set(e, SW_E_INVALID, "cannot read the archive: %s",
-				    archive_error_string(in));
+			r = err_set(e, SW_E_INVALID, "cannot read the archive%s%s%s: %s",
+				    type && *type ? " as a " : "", type ? type : "",
+				    type && *type ? " bundle" : "", archive_error_string(in));
 			break;
 		}
 		r = bundle__entry(in, out, ent, e);
@@ -253,164 +255,67 @@ out:
 	return r;
 }
 
-static struct archive *bundle__reader(void)
+/* A reader for the formats of bundle type type: zip, or tar (tar and tgz, compressed or not,
+ * as GNU tar reads them); any of them when type is NULL or "". */
+static int bundle__reader(const char *type, struct archive **out, struct err *e)
 {
-	struct archive *in = archive_read_new();
+	bool any = !type || !*type, zip = !any && strcasecmp(type, "zip") == 0;
+	bool tar = !any && (strcasecmp(type, "tar") == 0 || strcasecmp(type, "tgz") == 0);
+	struct archive *in;
 
-	if (!in)
-		return NULL;
-	archive_read_support_format_tar(in);
-	archive_read_support_format_gnutar(in);
-	archive_read_support_format_zip(in);
-	archive_read_support_filter_gzip(in);
-	archive_read_support_filter_bzip2(in);
-	archive_read_support_filter_xz(in);
-	return in;
-}
-
-int bundle_extract(const char *path, const char *dest, struct err *e)
-{
-	struct archive *in = bundle__reader();
-	int r;
-
+	*out = NULL;
+	if (!any && !zip && !tar)
+		return err_set(e, SW_E_INVALID,
+			       "a bundle of type '%s' cannot be unpacked (tar, tgz or zip)", type);
+	in = archive_read_new();
 	if (!in)
 		return err_set(e, SW_E_NOMEM, NULL);
+	if (any || tar) {
+		archive_read_support_format_tar(in);
+		archive_read_support_format_gnutar(in);
+		archive_read_support_filter_gzip(in);
+		archive_read_support_filter_bzip2(in);
+		archive_read_support_filter_xz(in);
+	}
+	if (any || zip)
+		archive_read_support_format_zip(in);
+	*out = in;
+	return 0;
+}
+
+int bundle_extract(const char *path, const char *type, const char *dest, struct err *e)
+{
+	struct archive *in;
+	int r = bundle__reader(type, &in, e);
+
+	if (r)
+		return r;
 	if (archive_read_open_filename(in, path, BUNDLE_BLOCK) != ARCHIVE_OK) {
-		r = err_set(e, SW_E_INVALID, "cannot open the bundle '%s': %s", path,
-			    archive_error_string(in));
+		r = err_set(e, SW_E_INVALID, "cannot open the bundle '%s'%s%s%s: %s", path,
+			    type && *type ? " as a " : "", type ? type : "",
+			    type && *type ? " bundle" : "", archive_error_string(in));
 		archive_read_free(in);
 		return r;
 	}
-	r = bundle__run(in, dest, e);
+	r = bundle__run(in, type, dest, e);
 	archive_read_free(in);
 	return r;
 }
 
 int bundle_extract_mem(const void *data, size_t len, const char *dest, struct err *e)
 {
-	struct archive *in = bundle__reader();
-	int r;
+	struct archive *in;
+	int r = bundle__reader(NULL, &in, e);
 
-	if (!in)
-		return err_set(e, SW_E_NOMEM, NULL);
+	if (r)
+		return r;
 	if (archive_read_open_memory(in, data, len) != ARCHIVE_OK) {
 		r = err_set(e, SW_E_INVALID, "cannot open the bundle: %s",
 			    archive_error_string(in));
 		archive_read_free(in);
 		return r;
 	}
-	r = bundle__run(in, dest, e);
+	r = bundle__run(in, NULL, dest, e);
 	archive_read_free(in);
 	return r;
-}
-
-static int bundle__copy_file(const char *src, const char *dst, const struct stat *st, struct err *e)
-{
-	char buf[BUNDLE_BLOCK];
-	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), out;
-	ssize_t n;
-	struct timespec ts[2];
-	int r = 0;
-
-	if (in < 0)
-		return err_set(e, SW_E_IO, "cannot read '%s': %s", src, strerror(errno));
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (out < 0) {
-		close(in);
-		return err_set(e, SW_E_IO, "cannot create '%s': %s", dst, strerror(errno));
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		char *p = buf;
-
-		while (n > 0) {
-			ssize_t w = write(out, p, (size_t)n);
-
-			if (w <= 0) {
-				r = err_set(e, SW_E_IO, "cannot write '%s': %s", dst,
-					    strerror(errno));
-				goto done;
-			}
-			p += w;
-			n -= w;
-		}
-	}
-	if (n < 0)
-		r = err_set(e, SW_E_IO, "cannot read '%s': %s", src, strerror(errno));
-done:
-	if (!r) {
-		ts[0] = st->st_atim;
-		ts[1] = st->st_mtim;
-		if (fchmod(out, st->st_mode & 07777) != 0 || futimens(out, ts) != 0)
-			r = err_set(e, SW_E_IO, "cannot set the mode of '%s'", dst);
-	}
-	close(in);
-	if (close(out) != 0 && !r)
-		r = err_set(e, SW_E_IO, "cannot write '%s': %s", dst, strerror(errno));
-	return r;
-}
-
-static int bundle__copy_tree(const char *src, const char *dst, int depth, struct err *e)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int r = 0;
-
-	if (depth > 64)
-		return err_set(e, SW_E_INVALID, "directory '%s' is nested too deeply", src);
-	if (stat(src, &st) != 0)
-		return err_set(e, SW_E_IO, "cannot read '%s': %s", src, strerror(errno));
-	if (mkdir(dst, st.st_mode & 07777) != 0 && errno != EEXIST)
-		return err_set(e, SW_E_IO, "cannot create '%s': %s", dst, strerror(errno));
-	d = opendir(src);
-	if (!d)
-		return err_set(e, SW_E_IO, "cannot read '%s': %s", src, strerror(errno));
-	while (!r && (de = readdir(d))) {
-		char s[4096], t[4096];
-		struct stat es;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (str_fmt(s, sizeof(s), "%s/%s", src, de->d_name) ||
-		    str_fmt(t, sizeof(t), "%s/%s", dst, de->d_name)) {
-			r = err_set(e, SW_E_TRUNCATED, "path too long under '%s'", src);
-			break;
-		}
-		if (lstat(s, &es) != 0)
-			continue;
-		if (S_ISDIR(es.st_mode)) {
-			r = bundle__copy_tree(s, t, depth + 1, e);
-		} else if (S_ISREG(es.st_mode)) {
-			r = bundle__copy_file(s, t, &es, e);
-		} else if (S_ISLNK(es.st_mode)) {
-			char target[4096];
-			ssize_t n = readlink(s, target, sizeof(target) - 1);
-
-			if (n < 0)
-				continue;
-			target[n] = '\0';
-			if (symlink(target, t) != 0)
-				r = err_set(e, SW_E_IO, "cannot create link '%s': %s", t,
-					    strerror(errno));
-		}
-	}
-	closedir(d);
-	if (!r) {
-		struct timespec ts[2] = { st.st_atim, st.st_mtim };
-
-		chmod(dst, st.st_mode & 07777);
-		utimensat(AT_FDCWD, dst, ts, 0);
-	}
-	return r;
-}
-
-int bundle_copy_dir(const char *src, const char *dest, struct err *e)
-{
-	struct stat st;
-	int r;
-
-	if (stat(src, &st) != 0 || !S_ISDIR(st.st_mode))
-		return err_set(e, SW_E_INVALID, "'%s' is not a directory", src);
-	r = layout_mkdir_p(dest, 0755, e);
-	return r ? r : bundle__copy_tree(src, dest, 0, e);
 }

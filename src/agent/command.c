@@ -164,13 +164,17 @@ static int command__download(const struct command_ctx *ctx, const struct deploy_
 	case SPEC_REV_S3:
 		if (!ctx->download)
 			return command__fail(res, "S3 revisions need the agent's client");
+		if (!ctx->extract)
+			return command__fail(res, "archive revisions need an extractor");
 		r = ctx->download(ctx->download_arg, spec, bundle, &e);
 		if (!r)
-			r = bundle_extract(bundle, archive, &e);
+			r = ctx->extract(bundle, spec->bundle_type, archive, &e);
 		unlink(bundle); /* the unpacked archive is all that is kept */
 		break;
 	case SPEC_REV_LOCAL_FILE:
-		r = bundle_extract(spec->location, archive, &e);
+		if (!ctx->extract)
+			return command__fail(res, "archive revisions need an extractor");
+		r = ctx->extract(spec->location, spec->bundle_type, archive, &e);
 		break;
 	case SPEC_REV_LOCAL_DIRECTORY:
 		r = bundle_copy_dir(spec->location, archive, &e);

@@ -13,11 +13,18 @@
 typedef int (*command_download_fn)(void *arg, const struct deploy_spec *spec, const char *dest_path,
 				   struct err *e);
 
+/* Unpacks the archive at path (bundle type type, "" when unknown) into dest, with
+ * bundle_extract()'s contract: bundle_extract itself in `slipway deploy local`, the
+ * slipway-agent-unpack helper in the agent (which so never maps libarchive). */
+typedef int (*command_extract_fn)(const char *path, const char *type, const char *dest,
+				  struct err *e);
+
 struct command_ctx {
 	const char *root;  /* deployment root directory */
 	int max_revisions; /* >= 1 */
 	command_download_fn download;
 	void *download_arg;
+	command_extract_fn extract; /* required for S3 and local file revisions */
 };
 
 /* The outcome of a command, which becomes the Diagnostics payload. */

@@ -5,12 +5,14 @@
 #include "client.h"
 #include "command.h"
 #include "config.h"
+#include "helper.h"
 #include "layout.h"
 #include "spec.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -141,9 +143,9 @@ static int agent__get_spec(struct agent *a, const char *execution_id, struct dep
 	else if (!json_is_object(env))
 		r = err_set(e, SW_E_INVALID, "the deployment specification has no GenericEnvelope");
 	else
-		r = spec_open_envelope(json_string_value(json_object_get(env, "Format")),
-				       json_string_value(json_object_get(env, "Payload")),
-				       a->cfg.ca_pem, false, &content, e);
+		r = helper_open_envelope(
+		    a->cfg.ca_file, json_string_value(json_object_get(env, "Format")),
+		    json_string_value(json_object_get(env, "Payload")), &content, e);
 	if (!r)
 		r = spec_parse_json(content.p ? content.p : "", content.len, spec, e);
 	buf_release(&content);
@@ -229,6 +231,7 @@ static void agent__run_command(struct agent *a, json_t *cmd)
 	/* Reap what timed-out scripts left behind, without waiting. */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+	malloc_trim(0); /* back to idle: hand the command's freed heap pages to the kernel */
 }
 
 /* One PollHostCommand; returns 1 when a command was run, 0 when none came, <0 on error. */
@@ -333,6 +336,11 @@ int main(int argc, char **argv)
 		agent__usage(stderr);
 		return 2;
 	}
+	/* Idle RSS (the agent's headline figure): one malloc arena, and big transient blocks
+	 * (replies, AppSpecs) from mmap so that freeing them gives the memory back — a fixed
+	 * threshold, which glibc would otherwise raise after the first such block is freed. */
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return 1;
@@ -382,6 +390,7 @@ int main(int argc, char **argv)
 	a->ctx.max_revisions = a->cfg.max_revisions;
 	a->ctx.download = client_download;
 	a->ctx.download_arg = &a->client;
+	a->ctx.extract = helper_unpack;
 	log_info("agent", "slipway-agent 0.1.0 polling %s as '%s' (root %s)", a->cfg.endpoint,
 		 a->cfg.host_identifier, a->cfg.root_dir);
 	agent__recover(a);

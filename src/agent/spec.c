@@ -1,7 +1,6 @@
-/* spec: deployment specification envelopes and JSON. */
+/* spec: the deployment specification JSON (envelopes are opened in spec_envelope.c). */
 #include "spec.h"
 #include "base/json.h"
-#include "base/pkcs7.h"
 #include "base/str.h"
 #include "layout.h"
 
@@ -188,24 +187,4 @@ int spec_parse_json(const char *text, size_t len, struct deploy_spec *s, struct 
 out:
 	json_decref(root);
 	return r;
-}
-
-int spec_open_envelope(const char *format, const char *payload, const char *cert_pem,
-		       bool allow_unsigned, struct buf *out, struct err *e)
-{
-	if (!format || !payload)
-		return err_set(e, SW_E_INVALID, "deployment specification envelope is incomplete");
-	if (strcmp(format, "PKCS7/JSON") == 0) {
-		if (!cert_pem)
-			return err_set(e, SW_E_INVALID,
-				       "no server certificate configured to verify the deployment "
-				       "specification");
-		return pkcs7_verify_pem(cert_pem, payload, strlen(payload), out, e);
-	}
-	if (strcmp(format, "TEXT/JSON") == 0 && allow_unsigned)
-		return buf_adds(out, payload) ? err_set(e, SW_E_TOO_LARGE, NULL) : 0;
-	return err_set(e, SW_E_INVALID,
-		       "refusing a deployment specification in format '%s' (only signed "
-		       "PKCS7/JSON is accepted)",
-		       format);
 }

@@ -49,10 +49,10 @@ void spec_release(struct deploy_spec *s);
 int spec_parse_json(const char *json, size_t len, struct deploy_spec *s, struct err *e);
 
 /*
- * Opens a GenericEnvelope {Format, Payload}: "PKCS7/JSON" is verified against the PEM
- * certificate cert_pem (the signer must be exactly that certificate) and the signed content
- * is appended to out.  "TEXT/JSON" (unsigned) is accepted only when allow_unsigned.  Anything
- * else fails with -SW_E_INVALID.
+ * (spec_envelope.c, libcrypto) Opens a GenericEnvelope {Format, Payload}: "PKCS7/JSON" is verified
+ * against the PEM certificate cert_pem (the signer must be exactly that certificate) and the signed
+ * content is appended to out.  "TEXT/JSON" (unsigned) is accepted only when allow_unsigned.
+ * Anything else fails with -SW_E_INVALID.
  */
 int spec_open_envelope(const char *format, const char *payload, const char *cert_pem,
 		       bool allow_unsigned, struct buf *out, struct err *e);

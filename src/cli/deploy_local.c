@@ -1,6 +1,7 @@
 /* deploy_local: `slipway deploy local` — runs a revision's lifecycle events on this host
  * without a server, as AWS's codedeploy-local does. */
 #include "agent/appspec.h"
+#include "agent/bundle.h"
 #include "agent/command.h"
 #include "agent/layout.h"
 #include "agent/spec.h"
@@ -237,6 +238,7 @@ int cli_deploy_local(int argc, char **argv)
 	str_copy(spec.location, sizeof(spec.location), bundle_abs);
 	ctx.root = root;
 	ctx.max_revisions = (int)max_revisions;
+	ctx.extract = bundle_extract; /* in process: the CLI links libarchive anyway */
 
 	printf("deployment %s: group %s, bundle %s, root %s\n", spec.deployment_id, group,
 	       bundle_abs, root);
