@@ -1,11 +1,15 @@
 """slipway-agent: configuration errors stop it with a clear message (exit code 2); with a good
-configuration it polls the real slipwayd, runs a deployment end to end, stops at once on
-SIGTERM, and fails the command it was killed in as soon as it is back."""
+configuration it polls the real slipwayd (over http, or https through a TLS terminator), runs a
+deployment end to end with its helpers, stops at once on SIGTERM, and fails the command it was
+killed in as soon as it is back."""
 import io
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
+import tarfile
 import textwrap
 import time
 import zipfile
@@ -142,7 +146,7 @@ def bundle(files):
     return bio.getvalue()
 
 
-def deploy(server, app, group, key, data, create_group=True):
+def deploy(server, app, group, key, data, create_group=True, bundle_type="zip"):
     cd = server.client("codedeploy")
     s3 = server.client("s3")
     try:
@@ -160,7 +164,8 @@ def deploy(server, app, group, key, data, create_group=True):
     return cd.create_deployment(
         applicationName=app, deploymentGroupName=group,
         revision={"revisionType": "S3", "s3Location": {"bucket": "revisions", "key": key,
-                                                       "bundleType": "zip"}})["deploymentId"]
+                                                       "bundleType": bundle_type}}
+    )["deploymentId"]
 
 
 def wait_deployment(server, did, timeout=90):
@@ -175,11 +180,11 @@ def wait_deployment(server, did, timeout=90):
 
 
 class Agent:
-    def __init__(self, config, log):
+    def __init__(self, config, log, agent=AGENT, env=None):
         self.log = open(log, "ab")
-        self.proc = subprocess.Popen([AGENT, "--config", str(config), "--stderr"],
+        self.proc = subprocess.Popen([agent, "--config", str(config), "--stderr"],
                                      stdout=self.log, stderr=self.log,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, env=env)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc.poll() is None:
@@ -338,3 +343,153 @@ def test_sigterm_during_a_hook_lets_it_finish_and_report(server, tmp_path):
     assert events["ApplicationStart"]["status"] == "Succeeded", events
     # nothing is left for a restart to fail
     assert not list((tmp_path / "agent-root").glob("ongoing-deployment/*"))
+
+
+# -- https and the helpers ----------------------------------------------------------------------
+
+def simple_bundle():
+    return bundle({
+        "appspec.yml": ("version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n"
+                        "    - location: start.sh\n", 0o644),
+        "start.sh": ("#!/bin/sh\necho started\n", 0o755),
+    })
+
+
+def events_of(server, did, host):
+    target = server.client("codedeploy").get_deployment_target(deploymentId=did, targetId=host)
+    return {e["lifecycleEventName"]: e
+            for e in target["deploymentTarget"]["instanceTarget"]["lifecycleEvents"]}
+
+
+@pytest.fixture
+def terminator(server, tmp_path):
+    """HAProxy terminating TLS for 127.0.0.1 in front of slipwayd; yields (https endpoint, a
+    certificate directory that trusts its certificate, for SSL_CERT_DIR)."""
+    if not shutil.which("haproxy") or not shutil.which("openssl"):
+        pytest.skip("haproxy or openssl is not installed")
+    key, crt, pem = tmp_path / "tls.key", tmp_path / "tls.crt", tmp_path / "tls.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(crt)], check=True, capture_output=True)
+    pem.write_bytes(crt.read_bytes() + key.read_bytes())
+    trust = tmp_path / "trusted-certs"
+    trust.mkdir()
+    shutil.copy(crt, trust / "terminator.pem")
+    subprocess.run(["openssl", "rehash", str(trust)], check=True, capture_output=True)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    cfg = tmp_path / "haproxy.cfg"
+    cfg.write_text(f"""global
+    maxconn 100
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 120s
+    timeout server 120s
+frontend tls
+    bind 127.0.0.1:{port} ssl crt {pem}
+    default_backend slipwayd
+backend slipwayd
+    server s1 127.0.0.1:{server.port}
+""")
+    proc = subprocess.Popen(["haproxy", "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"https://127.0.0.1:{port}", trust
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=10)
+
+
+def test_agent_over_https_checks_the_certificate_and_deploys(server, terminator, tmp_path):
+    endpoint, trust = terminator
+    arn, akid, secret = register_host(server, "host-tls")
+    config = agent_config(server, tmp_path, arn, akid, secret)
+    config.write_text(config.read_text().replace(server.endpoint, endpoint))
+    # the terminator's certificate is nobody's the agent trusts: no poll gets through
+    env = dict(os.environ, SSL_CERT_DIR=str(tmp_path))
+    p = subprocess.run([AGENT, "--config", str(config), "--once", "--stderr"],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 1, p.stderr
+    assert "certificate rejected" in p.stderr, p.stderr
+    assert "AddressSanitizer" not in p.stderr and "runtime error:" not in p.stderr, p.stderr
+    # trusted through the system's certificate directory: a whole deployment over https
+    log = tmp_path / "agent.log"
+    agent = Agent(config, log, env=dict(os.environ, SSL_CERT_DIR=str(trust)))
+    try:
+        did = deploy(server, "tls", "tls-web", "tls/v1.zip", simple_bundle())
+        info = wait_deployment(server, did)
+    finally:
+        assert agent.stop() == 0, log.read_text()
+    assert info["status"] == "Succeeded", (info, log.read_text())
+    text = log.read_text()
+    assert "poll failed" not in text and "AddressSanitizer" not in text, text
+
+
+def test_agent_without_its_unpack_helper_fails_the_download_clearly(server, tmp_path):
+    # a package that installed slipway-agent and slipway-agent-verify but not the unpacker
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in ("slipway-agent", "slipway-agent-verify"):
+        shutil.copy(os.path.join(os.path.dirname(AGENT), name), bindir / name)
+    arn, akid, secret = register_host(server, "host-nohelper")
+    log = tmp_path / "agent.log"
+    agent = Agent(agent_config(server, tmp_path, arn, akid, secret), log,
+                  agent=str(bindir / "slipway-agent"))
+    try:
+        did = deploy(server, "nohelper", "nohelper-web", "nh/v1.zip", simple_bundle())
+        info = wait_deployment(server, did)
+    finally:
+        assert agent.stop() == 0, log.read_text()
+    assert info["status"] == "Failed", info
+    events = events_of(server, did, "host-nohelper")
+    # the specification was verified by the helper next to the copied agent ...
+    assert events["ApplicationStop"]["status"] == "Succeeded", events
+    # ... and the missing unpacker is named
+    assert events["DownloadBundle"]["status"] == "Failed", events
+    message = events["DownloadBundle"]["diagnostics"]["message"]
+    assert f"cannot run {bindir}/slipway-agent-unpack" in message, message
+
+
+@pytest.mark.parametrize("case", ["dotdot", "tgz-declared-zip"])
+def test_the_unpack_helper_refuses_bad_bundles_with_its_reason(server, tmp_path, case):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    if case == "dotdot":
+        bio = io.BytesIO()
+        with zipfile.ZipFile(bio, "w") as z:
+            z.writestr("appspec.yml", "version: 0.0\nos: linux\n")
+            z.writestr(f"../../../../../../../../..{outside}/evil.txt", "x\n")
+        data, expect = bio.getvalue(), "escapes the archive with '..'"
+    else:
+        bio = io.BytesIO()
+        with tarfile.open(fileobj=bio, mode="w:gz") as t:
+            body = b"version: 0.0\nos: linux\n"
+            ti = tarfile.TarInfo("appspec.yml")
+            ti.size = len(body)
+            t.addfile(ti, io.BytesIO(body))
+        data, expect = bio.getvalue(), "as a zip bundle: Unrecognized archive format"
+    arn, akid, secret = register_host(server, "host-bad")
+    log = tmp_path / "agent.log"
+    agent = Agent(agent_config(server, tmp_path, arn, akid, secret), log)
+    try:
+        did = deploy(server, "bad", "bad-web", "bad/v1", data)
+        info = wait_deployment(server, did)
+    finally:
+        assert agent.stop() == 0, log.read_text()
+    assert info["status"] == "Failed", info
+    download = events_of(server, did, "host-bad")["DownloadBundle"]
+    assert download["status"] == "Failed"
+    assert expect in download["diagnostics"]["message"], download
+    assert os.listdir(outside) == []
+    assert not list((tmp_path / "agent-root").glob("*/*/deployment-archive"))
+    text = log.read_text()
+    assert "unpack failed" in text and "AddressSanitizer" not in text, text
+
