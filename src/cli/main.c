@@ -15,17 +15,37 @@
 #ifndef SLIPWAY_CLI_MODULE_DIR
 #define SLIPWAY_CLI_MODULE_DIR "/usr/local/lib/slipway"
 #endif
+#ifndef SLIPWAY_CLI_MODULE_RELDIR
+#define SLIPWAY_CLI_MODULE_RELDIR "lib/slipway"
+#endif
 #define MODULE_NAME "slipway-cli.so"
 
-/* Loads the module from beside the executable (a build tree), else the install directory. */
+/* Tries to load path; NULL (with *why set when the file exists but does not load) if not. */
+static void *main__try(const char *path, const char **why)
+{
+	void *h;
+
+	if (access(path, R_OK) != 0)
+		return NULL;
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		*why = dlerror();
+	return h;
+}
+
+/* Loads the module: $SLIPWAY_CLI_MODULE, else beside the executable (a build tree), else
+ * where it is installed relative to the executable (bin/../lib/.../slipway), else the
+ * configured install directory. */
 static void *main__load_module(void)
 {
-	char self[PATH_MAX], path[PATH_MAX + 32];
+	char self[PATH_MAX], path[PATH_MAX + 64];
+	const char *env = getenv("SLIPWAY_CLI_MODULE"), *why = NULL;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	void *h = NULL;
-	const char *why = NULL;
 
-	if (n > 0) {
+	if (env && env[0])
+		h = main__try(env, &why);
+	if (!h && !why && n > 0) {
 		char *slash;
 
 		self[n] = '\0';
@@ -33,16 +53,17 @@ static void *main__load_module(void)
 		if (slash) {
 			*slash = '\0';
 			snprintf(path, sizeof(path), "%s/%s", self, MODULE_NAME);
-			if (access(path, R_OK) == 0) {
-				h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-				why = h ? NULL : dlerror();
+			h = main__try(path, &why);
+			if (!h && !why) {
+				snprintf(path, sizeof(path), "%s/../%s/%s", self,
+					 SLIPWAY_CLI_MODULE_RELDIR, MODULE_NAME);
+				h = main__try(path, &why);
 			}
 		}
 	}
 	if (!h && !why) {
 		snprintf(path, sizeof(path), "%s/%s", SLIPWAY_CLI_MODULE_DIR, MODULE_NAME);
-		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-		why = h ? NULL : dlerror();
+		h = main__try(path, &why);
 	}
 	if (!h)
 		fprintf(stderr, "slipway: cannot load %s: %s (is slipway installed completely?)\n",
