@@ -8,7 +8,8 @@
 # and the unpack helper's peak (from the agent's log, which records it from wait4()).
 #
 # Environment: BUILD (default build-bench-agent; an absolute path or relative to the repo),
-# NO_BUILD=1 (use BUILD as it is), BUNDLE_MB (100), BENCH_SMAPS=1 (list the agent's resident
+# NO_BUILD=1 (use BUILD as it is), BUNDLE_MB (100), DEPLOYMENTS (1: how many deployments of
+# the bundle, one after the other, each with its figures), BENCH_SMAPS=1 (list the agent's resident
 # memory per mapping at the end), HTTPS=1 (the agent talks https to an HAProxy terminating TLS
 # in front of slipwayd, trusting its certificate through SSL_CERT_DIR), IDLE_SECONDS (3: how
 # long the agent has polled before the idle figures are read), BENCH_DIR (where the files go;
@@ -20,15 +21,19 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build-bench-agent}
 BUNDLE_MB=${BUNDLE_MB:-100}
 IDLE_SECONDS=${IDLE_SECONDS:-3}
+DEPLOYMENTS=${DEPLOYMENTS:-1}
 
 if [ -z "${NO_BUILD:-}" ]; then
   if [ ! -f "$BUILD/build.ninja" ]; then
     meson setup "$BUILD" --buildtype=release >/dev/null
   fi
   targets=(src/server/slipwayd src/agent/slipway-agent)
-  if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^src/agent/slipway-agent-unpack:'; then
-    targets+=(src/agent/slipway-agent-unpack)
-  fi
+  known=$(ninja -C "$BUILD" -t targets all 2>/dev/null || true)
+  for helper in slipway-agent-unpack slipway-agent-verify; do # the agent's helpers
+    if grep -q "^src/agent/$helper:" <<<"$known"; then
+      targets+=("src/agent/$helper")
+    fi
+  done
   ninja -C "$BUILD" "${targets[@]}" >/dev/null
 fi
 
@@ -153,40 +158,43 @@ aws_ deploy create-application --application-name bench >/dev/null
 aws_ deploy create-deployment-group --application-name bench --deployment-group-name hosts \
   --service-role-arn arn:aws:iam::123456789012:role/CodeDeploy \
   --on-premises-instance-tag-filters Key=role,Value=bench,Type=KEY_AND_VALUE >/dev/null
-start=$(date +%s.%N)
-did=$(aws_ deploy create-deployment --application-name bench --deployment-group-name hosts \
-  --s3-location bucket=bench-bundles,key=bundle.tar,bundleType=tar --query deploymentId)
-
-# The agent's own VmHWM is exact; the sampled VmRSS shows where the time goes.
-peak=0
-state=
-for _ in $(seq 1 3000); do
-  r=$(status_kib "$apid" VmRSS 2>/dev/null || echo 0)
-  if [ "${r:-0}" -gt "$peak" ]; then peak=$r; fi
-  state=$(aws_ deploy get-deployment --deployment-id "$did" --query deploymentInfo.status)
-  case "$state" in Succeeded|Failed|Stopped) break ;; esac
-  sleep 0.2
-done
-elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
-hwm=$(status_kib "$apid" VmHWM)
-sleep 1
-after=$(status_kib "$apid" VmRSS)
-echo
-echo "deployment of a ${BUNDLE_MB} MB incompressible tar bundle: $state in ${elapsed} s"
-printf '  agent VmHWM %s (sampled VmRSS peak %s)  %s\n' "$(mib "$hwm")" "$(mib "$peak")" \
-  "$(verdict "$hwm" 16)"
-helper=$(sed -n 's/.*unpack helper peak RSS \([0-9]*\) KiB.*/\1/p' "$tmp/agent/log/slipway-agent.log" | tail -1)
-if [ -n "$helper" ]; then
-  printf '  unpack helper (separate process) peak RSS %s  %s\n' "$(mib "$helper")" "$(verdict "$helper" 16)"
-else
-  echo "  (unpacking ran inside the agent: no separate helper)"
-fi
-printf '  agent VmRSS %s once idle again (RssAnon %s, RssFile %s; Pss %s)\n' "$(mib "$after")" \
-  "$(mib "$(status_kib "$apid" RssAnon)")" "$(mib "$(status_kib "$apid" RssFile)")" \
-  "$(mib "$(rollup_kib "$apid" Pss)")"
+deploy_once() { # one deployment of the bundle; prints its figures
+  local start did peak=0 state= r elapsed hwm after helper
+  start=$(date +%s.%N)
+  did=$(aws_ deploy create-deployment --application-name bench --deployment-group-name hosts \
+    --s3-location bucket=bench-bundles,key=bundle.tar,bundleType=tar --query deploymentId)
+  # The agent's own VmHWM is exact; the sampled VmRSS shows where the time goes.
+  for _ in $(seq 1 3000); do
+    r=$(status_kib "$apid" VmRSS 2>/dev/null || echo 0)
+    if [ "${r:-0}" -gt "$peak" ]; then peak=$r; fi
+    state=$(aws_ deploy get-deployment --deployment-id "$did" --query deploymentInfo.status)
+    case "$state" in Succeeded|Failed|Stopped) break ;; esac
+    sleep 0.2
+  done
+  elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+  hwm=$(status_kib "$apid" VmHWM)
+  sleep 1
+  after=$(status_kib "$apid" VmRSS)
+  echo
+  echo "deployment $1 of a ${BUNDLE_MB} MB incompressible tar bundle: $state in ${elapsed} s"
+  printf '  agent VmHWM %s (sampled VmRSS peak %s)  %s\n' "$(mib "$hwm")" "$(mib "$peak")" \
+    "$(verdict "$hwm" 16)"
+  helper=$(sed -n 's/.*unpack helper peak RSS \([0-9]*\) KiB.*/\1/p' "$tmp/agent/log/slipway-agent.log" | tail -1)
+  if [ -n "$helper" ]; then
+    printf '  unpack helper (separate process) peak RSS %s  %s\n' "$(mib "$helper")" "$(verdict "$helper" 16)"
+    printf '  agent and helper together, at most %s  %s\n' "$(mib $((hwm + helper)))" \
+      "$(verdict $((hwm + helper)) 16)"
+  else
+    echo "  (unpacking ran inside the agent: no separate helper)"
+  fi
+  printf '  agent VmRSS %s once idle again (RssAnon %s, RssFile %s; Pss %s)\n' "$(mib "$after")" \
+    "$(mib "$(status_kib "$apid" RssAnon)")" "$(mib "$(status_kib "$apid" RssFile)")" \
+    "$(mib "$(rollup_kib "$apid" Pss)")"
+  [ "$state" = Succeeded ] || { echo "bench: the deployment did not succeed"; tail -20 "$tmp/agent/log/slipway-agent.log"; exit 1; }
+}
+for n in $(seq 1 "$DEPLOYMENTS"); do deploy_once "$n"; done
 if [ -n "${BENCH_SMAPS:-}" ]; then # where the resident pages are, per mapping
   awk '/^[0-9a-f]+-/ { name = $6 ? $6 : "[anon]" } $1 == "Rss:" { rss[name] += $2 }
        END { for (n in rss) if (rss[n]) printf "    %6d KiB  %s\n", rss[n], n }' \
     "/proc/$apid/smaps" | sort -rn
 fi
-[ "$state" = Succeeded ] || { echo "bench: the deployment did not succeed"; tail -20 "$tmp/agent/log/slipway-agent.log"; exit 1; }
