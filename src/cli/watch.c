@@ -421,7 +421,10 @@ static void watch__host_row(struct watch *w, struct watch_block *b, const json_t
 		cli_duration(ms, dur, sizeof(dur));
 	watch__add(b, "  %-*s  %-*s  %s%s%s%*s  %s",
 		   WATCH_HOST_COL + (w->unicode && strlen(host) > WATCH_HOST_COL ? 2 : 0), name,
-		   WATCH_EVENT_COL, ev ? watch__str(ev, "lifecycleEventName") : "-",
+		   WATCH_EVENT_COL,
+		   ev				       ? watch__str(ev, "lifecycleEventName")
+		   : strcmp(status, "InProgress") == 0 ? "waiting for agent"
+						       : "-",
 		   cli_color(w->a, cli_status_tone(status)), status, cli_color_reset(w->a),
 		   pad > 0 ? pad : 0, "", dur);
 }

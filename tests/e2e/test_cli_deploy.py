@@ -525,13 +525,17 @@ def test_stop_and_continue(dserver, hosts, tmp_path):
     watcher = subprocess.Popen([CLI, "deploy", "watch", did], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=cli_env(dserver))
     time.sleep(1)
-    p = ok(dserver, "deploy", "stop", did)
+    p = ok(dserver, "deploy", "stop", did, "--rollback")
     assert p.stdout.startswith(f"stopped deployment {did}") or \
         p.stdout.startswith(f"stopping deployment {did}")
     out, err = watcher.communicate(timeout=90)
     assert watcher.returncode == 1, out + err
     assert re.search(rf"^deployment {did}: Stopped after \S+ \(MANUAL_STOP\)$", out, re.M), out
-    assert cd.get_deployment(deploymentId=did)["deploymentInfo"]["status"] == "Stopped"
+    info = cd.get_deployment(deploymentId=did)["deploymentInfo"]
+    assert info["status"] == "Stopped"
+    # --rollback asked for one; the group has no earlier success to go back to, and says so
+    assert "DEPLOYMENT_STOP_ON_REQUEST" in info["rollbackInfo"]["rollbackMessage"]
+    assert "not possible" in kv(ok(dserver, "deploy", "show", did).stdout)["rollback"]
     p = fails(dserver, 1, "deploy", "stop", did)
     assert "DeploymentAlreadyCompletedException" in p.stderr
     assert "hint: see how it ended with `slipway deploy show ID`" in p.stderr
@@ -632,3 +636,56 @@ def test_list_pages_and_merges_groups(dserver):
                                           "g1", "--max", "101")] == g1[:101]
     text = ok(dserver, "deploy", "list", "--output", "text").stdout.splitlines()
     assert len(text) == 250 and all(len(t.split("\t")) == 7 for t in text)
+
+
+def test_terminal_view_of_a_large_fleet_fits_the_screen_and_ctrl_c_restores_the_cursor(
+        dserver, tmp_path):
+    """30 hosts whose agents never come: the block keeps to the terminal's 24 rows, the host in
+    flight first and a line for the rest; Ctrl-C leaves the terminal with its cursor back."""
+    ok(dserver, "app", "create", "web")
+    ok(dserver, "group", "create", "--app", "web", "prod", "--tag", "role=web", "--config",
+       "CodeDeployDefault.HalfAtATime")
+    cd, iam = dserver.client("codedeploy"), dserver.client("iam")
+    for i in range(30):
+        arn = iam.create_user(UserName=f"h{i:02d}")["User"]["Arn"]
+        cd.register_on_premises_instance(instanceName=f"h{i:02d}", iamUserArn=arn)
+        cd.add_tags_to_on_premises_instances(instanceNames=[f"h{i:02d}"],
+                                             tags=[{"Key": "role", "Value": "web"}])
+    rev = {"revisionType": "String", "string": {"content": "version: 0.0\nos: linux\n"}}
+    did = cd.create_deployment(applicationName="web", deploymentGroupName="prod",
+                               revision=rev)["deploymentId"]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(CLI, [CLI, "deploy", "watch", did], cli_env(dserver, TERM="xterm",
+                                                               LANG="C.UTF-8"))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    out = b""
+    deadline = time.time() + 60
+    while time.time() < deadline and out.count(b"\x1b[J") < 4:
+        r, _, _ = select.select([fd], [], [], 1)
+        if r:
+            out += os.read(fd, 65536)
+    os.kill(pid, signal.SIGINT)
+    while True:
+        r, _, _ = select.select([fd], [], [], 5)
+        try:
+            chunk = os.read(fd, 65536) if r else b""
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = out.decode()
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT
+    assert text.index("\x1b[?25l") < text.rindex("\x1b[?25h"), "cursor hidden, then restored"
+    screen = render(text)
+    block = [ln for ln in screen if ln.strip()]
+    assert len(block) <= 23, block
+    assert block[0].startswith(f"Deployment {did}  web → prod  InProgress")
+    assert block[1] == "Config CodeDeployDefault.HalfAtATime: 30 hosts, " \
+                       "at most 15 hosts down at a time"
+    rows = [ln for ln in block if re.match(r"^  h\d\d ", ln)]
+    more = [ln for ln in block if ln.startswith("  ... and ")]
+    assert len(more) == 1 and len(rows) + int(more[0].split()[2]) == 30, block
