@@ -46,6 +46,7 @@ int cli_error(struct cli_args *a, int exit, const char *type, const char *fmt, .
 	va_list ap;
 
 	str_copy(e->type, sizeof(e->type), type ? type : "");
+	e->http_status = 0;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);

@@ -661,8 +661,12 @@ static int watch__one(struct watch *w, const char *id, json_t **final)
 		if (cli_cd(w->a, "GetDeployment", json_pack("{s:s}", "deploymentId", id), &resp) ||
 		    cli_deploy_targets(w->a, id, &now_targets)) {
 			json_decref(resp);
+			const struct cli_error *e = &cli_state(w->a)->err;
+
+			/* slipwayd restarting is worth waiting for; a refused key is not */
 			if (++errors >= WATCH_MAX_ERRORS ||
-			    cli_state(w->a)->err.exit == CLI_NOACCESS) {
+			    (e->exit == CLI_NOACCESS && e->type[0]) ||
+			    (e->exit == CLI_FAILED && e->http_status && e->http_status < 500)) {
 				json_decref(info);
 				json_decref(targets);
 				return -1;

@@ -689,3 +689,21 @@ def test_terminal_view_of_a_large_fleet_fits_the_screen_and_ctrl_c_restores_the_
     rows = [ln for ln in block if re.match(r"^  h\d\d ", ln)]
     more = [ln for ln in block if ln.startswith("  ... and ")]
     assert len(more) == 1 and len(rows) + int(more[0].split()[2]) == 30, block
+
+
+def test_watch_rides_out_a_slipwayd_restart(dserver, hosts, tmp_path):
+    setup_app(dserver)
+    hosts.add("host-1")
+    src = revision(tmp_path / "v1", "v1", sleep="1")
+    did = ok(dserver, "deploy", "create", "--app", "web", "--group", "prod", "--source", src,
+             "--output", "text").stdout.strip()
+    watcher = subprocess.Popen([CLI, "deploy", "watch", did], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=cli_env(dserver))
+    time.sleep(2)
+    port = dserver.port
+    dserver.stop()
+    time.sleep(2)  # four polls find nobody there
+    dserver.start(port)
+    out, err = watcher.communicate(timeout=120)
+    assert watcher.returncode == 0, out + err
+    assert re.search(rf"^deployment {did}: Succeeded in ", out, re.M), out
