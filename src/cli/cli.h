@@ -109,7 +109,9 @@ bool cli_group_exists(const char *group);
 /* Parses argv (after the command words) into a (whose cmd is set).  Returns 0, or CLI_USAGE
  * after printing what is wrong to stderr. */
 int cli_parse(struct cli_args *a, int argc, char **argv);
-/* Parses the global options only (for `slipway --help`, …); -1 on an unknown option. */
+/* One global option before the command (arg, and next as its value when it takes one):
+ * 0 when it is one (*used: the words it took), 1 when arg is not a global option, 2 for
+ * --help, -1 on a bad or missing value (reported on stderr). */
 int cli_parse_global(struct cli_globals *g, const char *arg, const char *next, int *used);
 void cli_help_top(FILE *fp);
 void cli_help_group(FILE *fp, const char *group);
