@@ -373,12 +373,16 @@ static int hook__run_script(const char *event, const struct appspec_script *sc,
 			wait_ms = 100; /* no pidfd: look at the child ten times a second */
 		if (poll(pfd, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
 			break;
+		/* Drain each pipe before the next (up to 256 KiB at a time, so that neither starves
+		 * the deadline): a script's stdout noise then its last word on stderr stay in that
+		 * order in the log and the tail even when the agent wakes late. */
 		for (int i = 0; i < 2; i++)
-			if (streams[i].fd >= 0) {
+			for (int reads = 0; streams[i].fd >= 0 && reads < 64; reads++) {
 				struct pollfd one = { streams[i].fd, POLLIN, 0 };
 
-				if (poll(&one, 1, 0) > 0)
-					hook__stream_read(&streams[i], sink);
+				if (poll(&one, 1, 0) <= 0)
+					break;
+				hook__stream_read(&streams[i], sink);
 			}
 	}
 	hook__prefix(sc, prefix, sizeof(prefix));
