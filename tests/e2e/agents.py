@@ -318,10 +318,20 @@ class RealAgents:
         d = self.dir(host)
         log = open(os.path.join(d, "agent.out"), "ab")
         if self.isolated:
+            # The build tree may itself live under /tmp or /opt, which the namespace hides:
+            # run a copy of the agent (and the helper programs beside it) from the host's dir.
+            bindir = os.path.join(d, "bin")
+            os.makedirs(bindir, exist_ok=True)
+            srcdir = os.path.dirname(AGENT)
+            for name in os.listdir(srcdir):
+                src = os.path.join(srcdir, name)
+                if name.startswith("slipway-agent") and os.path.isfile(src) and os.access(src, os.X_OK):
+                    shutil.copy2(src, os.path.join(bindir, name))
             script = ("mount --make-rprivate / && mount --bind \"$1\" /mnt && "
                       "mount --bind /mnt/opt /opt && mount --bind /mnt/tmp /tmp && "
                       "exec \"$2\" --config \"$3\"")
-            cmd = ["unshare", "-m", "sh", "-c", script, "sh", d, AGENT, cfg]
+            cmd = ["unshare", "-m", "sh", "-c", script, "sh", d,
+                   "/mnt/bin/" + os.path.basename(AGENT), cfg]
         else:
             cmd = [AGENT, "--config", cfg]
         self.procs[host.name] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
