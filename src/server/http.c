@@ -332,7 +332,7 @@ int http_start(struct slipwayd *d, struct err *e)
 	    (unsigned)d->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, http__completed, d,
 	    MHD_OPTION_UNESCAPE_CALLBACK, http__keep_escaped, d, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
 	if (!mhd)
 		return err_set(e, SW_E_IO, "cannot listen on %s:%d (is the port in use?)",

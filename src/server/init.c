@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int init_new_access_key(char id[21], char secret[41])
@@ -256,6 +257,36 @@ static int init__load_keys(struct slipwayd *d, struct err *e)
 	return 0;
 }
 
+/* Generates the key pair in a short-lived child process that writes server.key and server.crt:
+ * RSA key generation touches a lot of memory the long-running daemon would otherwise keep. */
+static int init__keypair_in_child(struct slipwayd *d, struct err *e)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return err_set(e, SW_E_INTERNAL, "cannot fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct err ce = { 0 };
+		int r = init__keypair(d, &ce);
+
+		if (!r)
+			r = init__write_file(d->data_dir, "server.key", d->key_pem, 0600, &ce);
+		if (!r)
+			r = init__write_file(d->data_dir, "server.crt", d->cert_pem, 0644, &ce);
+		if (r)
+			fprintf(stderr, "slipwayd: %s\n", err_message(&ce));
+		_exit(r ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return err_set(e, SW_E_INTERNAL, "cannot wait for the key generator: %s",
+				       strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return err_set(e, SW_E_INTERNAL, "cannot create the server's signing key");
+	return 0;
+}
+
 int init_data_dir(struct slipwayd *d, struct err *e)
 {
 	struct init__first f = { .d = d };
@@ -290,13 +321,11 @@ int init_data_dir(struct slipwayd *d, struct err *e)
 		free(d->key_pem);
 		free(d->cert_pem);
 		d->key_pem = d->cert_pem = NULL;
-		r = init__keypair(d, e);
+		r = init__keypair_in_child(d, e);
 		if (!r)
-			r = init__write_file(d->data_dir, "server.key", d->key_pem, 0600, e);
-		if (!r)
-			r = init__write_file(d->data_dir, "server.crt", d->cert_pem, 0644, e);
+			r = init__load_keys(d, e);
 		if (r)
-			return r;
+			return r < 0 ? r : err_set(e, SW_E_IO, "the signing key was not written");
 	}
 	if (f.created) {
 		str_fmt(text, sizeof(text),
@@ -319,6 +348,9 @@ int init_data_dir(struct slipwayd *d, struct err *e)
 		explicit_bzero(f.secret, sizeof(f.secret));
 		explicit_bzero(text, sizeof(text));
 	}
+	/* The main thread only serves signals from now on: close its store connection (and
+	 * the page cache the migrations filled). */
+	store_thread_done(d->store);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "store/store.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 	str_copy(d.cfg.listen_host, sizeof(d.cfg.listen_host), "127.0.0.1");
 	d.cfg.listen_port = 8790;
 	str_copy(d.cfg.region, sizeof(d.cfg.region), "us-east-1");
-	d.cfg.threads = 8;
+	d.cfg.threads = 16;
 	while ((c = getopt_long(argc, argv, "d:l:r:t:v:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -186,6 +187,9 @@ int main(int argc, char **argv)
 	}
 	log_info("slipwayd", "listening on http://%s:%d (account %s, region %s, data %s)",
 		 d.cfg.listen_host, d.port, d.account_id, d.cfg.region, d.data_dir);
+	/* First start's key generation and migrations leave freed heap behind: give it back so
+	 * the idle daemon is small. */
+	malloc_trim(0);
 	printf("slipwayd: ready on http://%s:%d\n", d.cfg.listen_host, d.port);
 	fflush(stdout);
 	sigwait(&set, &sig);
