@@ -21,4 +21,4 @@ meson test -C "$SAN" --print-errorlogs
 
 echo "== end-to-end tests"
 export SLIPWAY_BUILD="$PWD/$SAN"
-"$PYTHON" -m pytest -q -p no:cacheprovider tests/e2e "$@"
+"$PYTHON" -m pytest -q -p no:cacheprovider --durations=15 tests/e2e "$@"
