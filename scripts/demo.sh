@@ -1,82 +1,193 @@
 #!/usr/bin/env bash
-# `make demo`: starts slipwayd on its embedded default (SQLite, a scratch data directory) and walks
-# through a short tour with the unmodified aws CLI, printing each step.
+# `make demo`: starts slipwayd in a scratch directory, tours it with the unmodified aws CLI, then
+# deploys examples/webapp to three local slipway-agent hosts and a broken revision that rolls back.
+#
+# Environment: BUILD (or SLIPWAY_BUILD) the build directory to run (default build/),
+# SLIPWAY_DEMO_PORT a fixed port (default: an ephemeral one), NO_COLOR to never use colour.
+# Without root (needed for one mount namespace per host) the agent part is skipped, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BUILD=${BUILD:-build}
-SLIPWAYD=$ROOT/$BUILD/src/server/slipwayd
-DEMO=$(mktemp -d /tmp/slipway-demo.XXXXXX)
+BUILD=${BUILD:-${SLIPWAY_BUILD:-build}}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+SLIPWAYD=$BUILD/src/server/slipwayd
+AGENT=$BUILD/src/agent/slipway-agent
+CLI=$BUILD/src/cli/slipway
 PORT=${SLIPWAY_DEMO_PORT:-0}
+APP=demo-web GROUP=prod HOSTS="web-1 web-2 web-3"
 
-bold=$'\e[1m'; dim=$'\e[2m'; off=$'\e[0m'
-[ -t 1 ] && [ -z "${NO_COLOR:-}" ] || { bold=; dim=; off=; }
+bold=$'\e[1m' dim=$'\e[2m' green=$'\e[32m' red=$'\e[31m' off=$'\e[0m'
+if [ ! -t 1 ] || [ -n "${NO_COLOR:-}" ]; then bold='' dim='' green='' red='' off=''; fi
 
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
-run() { printf '%s$ %s%s\n' "$dim" "$*" "$off"; "$@"; }
+note() { printf '%s%s%s\n' "$dim" "$*" "$off"; }
+# Prints a command as one would type it (arguments with spaces or shell characters quoted), runs it.
+run() {
+  local a line=
+  for a in "$@"; do
+    case $a in *[!A-Za-z0-9_./=:,@%+-]* | '') line+=" '$a'" ;; *) line+=" $a" ;; esac
+  done
+  printf '%s$%s%s\n' "$dim" "$line" "$off"
+  "$@"
+}
+die() { printf '%sdemo: %s%s\n' "$red" "$*" "$off" >&2; exit 1; }
 
+for f in "$SLIPWAYD" "$AGENT" "$CLI"; do
+  [ -x "$f" ] || die "$f is missing: build first (make, or BUILD=DIR for another build directory)"
+done
+for t in aws zip; do
+  command -v "$t" >/dev/null || die "'$t' is not installed (the demo drives slipwayd with it)"
+done
+
+DEMO=$(mktemp -d "${TMPDIR:-/tmp}/slipway-demo.XXXXXX")
+PID='' AGENTS=()
+
+# Agents first (they poll slipwayd), then slipwayd; every process gets SIGTERM and is waited for.
 cleanup() {
-  if [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null; then
+  local rc=$? p
+  trap - EXIT INT TERM
+  for p in "${AGENTS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${AGENTS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
     kill -TERM "$PID"; wait "$PID" || true
   fi
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ "$rc" -ne 143 ] && [ -f "$DEMO/slipwayd.log" ]; then
+    printf '\n-- last lines of slipwayd.log --\n' >&2; tail -n 20 "$DEMO/slipwayd.log" >&2
+  fi
   rm -rf "$DEMO"
+  exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 say "starting slipwayd (data in $DEMO/data)"
-"$SLIPWAYD" --data "$DEMO/data" --listen "127.0.0.1:$PORT" >"$DEMO/ready" 2>"$DEMO/slipwayd.log" &
+"$SLIPWAYD" --data "$DEMO/data" --listen "127.0.0.1:$PORT" --poll-timeout 5 --agent-timeout 20 \
+  >"$DEMO/ready" 2>"$DEMO/slipwayd.log" &
 PID=$!
 for _ in $(seq 100); do grep -q "ready on" "$DEMO/ready" 2>/dev/null && break; sleep 0.1; done
-grep -q "ready on" "$DEMO/ready" || { cat "$DEMO/slipwayd.log"; exit 1; }
+grep -q "ready on" "$DEMO/ready" || die "slipwayd did not start: $(cat "$DEMO/slipwayd.log")"
 ENDPOINT=$(sed -n 's/.*ready on \(http:[^ ]*\).*/\1/p' "$DEMO/ready")
-sed -n '1,4p' "$DEMO/slipwayd.log" | grep -v "^20" || true
+grep '^slipwayd: ' "$DEMO/slipwayd.log" | sed -n '1,3p'
 echo "endpoint: $ENDPOINT"
 
+# slipwayd wrote its administrator key as profile "slipway" in DATA/credentials: the aws CLI and
+# slipway both read it from there. Keys, endpoints or prompts set for other work in the caller's
+# environment (AWS_ACCESS_KEY_ID would win over the profile) must not leak in.
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^AWS_' || true)
 export AWS_SHARED_CREDENTIALS_FILE=$DEMO/data/credentials AWS_CONFIG_FILE=$DEMO/data/config
-export AWS_PROFILE=slipway AWS_PAGER="" AWS_DEFAULT_REGION=us-east-1
-aws() { command aws --endpoint-url "$ENDPOINT" "$@"; }
+export AWS_PROFILE=slipway AWS_PAGER="" AWS_DEFAULT_REGION=us-east-1 SLIPWAY_ENDPOINT=$ENDPOINT
+AWS_COLOR=() # the aws CLI colours its tables on a terminal and does not read NO_COLOR
+[ -n "$bold" ] || AWS_COLOR=(--color off)
+aws() { command aws --endpoint-url "$ENDPOINT" "${AWS_COLOR[@]}" "$@"; }
+slipway() { "$CLI" "$@"; }
 
 say "who am I (IAM, query protocol)"
+note "(every aws command below runs with --endpoint-url $ENDPOINT)"
 run aws iam get-user --output table
 
-say "create an application and a deployment group"
-run aws deploy create-application --application-name demo-web
-run aws deploy create-deployment-group --application-name demo-web \
-  --deployment-group-name prod --service-role-arn arn:aws:iam::123456789012:role/slipway \
-  --deployment-config-name CodeDeployDefault.HalfAtATime \
+say "create an application and a deployment group (hosts tagged role=web, auto-rollback on failure)"
+run aws deploy create-application --application-name "$APP"
+run aws deploy create-deployment-group --application-name "$APP" \
+  --deployment-group-name "$GROUP" --service-role-arn arn:aws:iam::123456789012:role/slipway \
+  --deployment-config-name CodeDeployDefault.OneAtATime \
   --on-premises-instance-tag-filters Key=role,Value=web,Type=KEY_AND_VALUE \
   --auto-rollback-configuration enabled=true,events=DEPLOYMENT_FAILURE
 
-say "register two on-premises hosts for the group's tag filter"
-for h in web-1 web-2; do
-  run aws iam create-user --user-name "$h" --output text --query User.Arn
-  run aws deploy register-on-premises-instance --instance-name "$h" \
-    --iam-user-arn "$(aws iam get-user --user-name "$h" --query User.Arn --output text)"
-done
-run aws deploy add-tags-to-on-premises-instances --instance-names web-1 web-2 --tags Key=role,Value=web
-run aws deploy list-on-premises-instances --tag-filters Key=role,Value=web,Type=KEY_AND_VALUE
-
-say "push a revision: upload the bundle to S3, then register it"
-mkdir -p "$DEMO/bundle"
-cp -r examples/sample-app/. "$DEMO/bundle/" 2>/dev/null || printf 'version: 0.0\nos: linux\n' >"$DEMO/bundle/appspec.yml"
-(cd "$DEMO/bundle" && zip -qr "$DEMO/web-1.0.zip" .)
+say "push a revision: upload examples/webapp to S3, then register it"
+(cd examples/webapp && zip -qr "$DEMO/webapp-1.0.zip" .)
 run aws s3 mb s3://demo-revisions
-run aws s3 cp "$DEMO/web-1.0.zip" s3://demo-revisions/web/1.0.zip
-run aws deploy register-application-revision --application-name demo-web \
-  --s3-location bucket=demo-revisions,key=web/1.0.zip,bundleType=zip --description "first release"
+run aws s3 cp --no-progress "$DEMO/webapp-1.0.zip" s3://demo-revisions/webapp/1.0.zip
+run aws deploy register-application-revision --application-name "$APP" \
+  --s3-location bucket=demo-revisions,key=webapp/1.0.zip,bundleType=zip --description "first release"
 
 say "list what is there"
-run aws s3 ls s3://demo-revisions --recursive
 run aws deploy list-applications
-run aws deploy list-deployment-groups --application-name demo-web
-run aws deploy list-application-revisions --application-name demo-web
-run aws deploy get-deployment-group --application-name demo-web --deployment-group-name prod \
-  --query 'deploymentGroupInfo.{group:deploymentGroupName,config:deploymentConfigName,style:deploymentStyle,rollback:autoRollbackConfiguration}'
-run aws deploy get-deployment-config --deployment-config-name CodeDeployDefault.HalfAtATime
+run aws deploy list-application-revisions --application-name "$APP"
+run aws deploy get-deployment-group --application-name "$APP" --deployment-group-name "$GROUP" \
+  --output table --query 'deploymentGroupInfo.{group:deploymentGroupName,config:deploymentConfigName,rollback:autoRollbackConfiguration.enabled}'
 
 say "errors come back the AWS way"
 run aws deploy get-application --application-name no-such-app || true
 
-say "done: slipwayd stops cleanly on SIGTERM"
+# Three hosts on one machine: each agent gets a mount namespace with a private /opt (where
+# examples/webapp installs itself) and /tmp. That needs root and a kernel that allows it.
+if [ "$(id -u)" -ne 0 ]; then
+  WHY="the three local hosts need root (each agent runs in its own mount namespace)"
+elif ! command -v unshare >/dev/null || ! unshare -m sh -c 'mount --make-rprivate /' 2>/dev/null; then
+  WHY="this system does not allow mount namespaces (unshare -m), which the three local hosts need"
+else
+  WHY=
+fi
+if [ -n "$WHY" ]; then
+  say "skipping the deployments: $WHY"
+  echo "Run the demo as root (sudo make demo) to see examples/webapp deployed to three hosts, then"
+  echo "examples/webapp-broken failing its ValidateService and rolling back by itself."
+  say "done: slipwayd stops cleanly on SIGTERM"
+  kill -TERM "$PID"; wait "$PID"; PID=
+  tail -n 2 "$DEMO/slipwayd.log"
+  printf '%sdemo finished (without the deployments)%s\n' "$green" "$off"
+  exit 0
+fi
+
+say "register three hosts and start their agents"
+note "(each agent runs in its own mount namespace: its /opt and /tmp are $DEMO/hosts/NAME/{opt,tmp})"
+for h in $HOSTS; do
+  d=$DEMO/hosts/$h
+  mkdir -p "$d/opt" "$d/tmp" "$d/bin"
+  run slipway instance register "$h" --tags role=web --out "$d/agent.yml"
+  # A copy of the agent and its helpers: the build tree may be under /tmp, which the namespace
+  # replaces. Inside, the host's directory is also mounted at its own path, so the paths in
+  # agent.yml (the certificate beside it) mean the same thing inside and out.
+  for f in "$AGENT" "$AGENT"-*; do
+    if [ -f "$f" ] && [ -x "$f" ]; then cp "$f" "$d/bin/"; fi
+  done
+  # shellcheck disable=SC2016 # $1 is the inner shell's
+  unshare -m sh -c 'mount --make-rprivate / && mount --bind "$1" /mnt &&
+      mount --bind /mnt/opt /opt && mount --bind /mnt/tmp /tmp &&
+      mkdir -p "$1" && mount --bind /mnt "$1" && exec /mnt/bin/slipway-agent --config "$1/agent.yml"' \
+    sh "$d" </dev/null >"$d/agent.log" 2>&1 &
+  AGENTS+=($!)
+done
+for h in $HOSTS; do  # each agent says so once it has its namespace and configuration
+  for _ in $(seq 50); do grep -q "polling" "$DEMO/hosts/$h/agent.log" && break; sleep 0.1; done
+  grep -q "polling" "$DEMO/hosts/$h/agent.log" || die "the agent of $h did not start: $(cat "$DEMO/hosts/$h/agent.log")"
+done
+run slipway instance list
+
+say "deploy examples/webapp to the three hosts, one at a time"
+run slipway deploy create --app "$APP" --group "$GROUP" --source examples/webapp \
+  --description "webapp v1" --wait
+GOOD=$(slipway deploy list --app "$APP" --max 1 -o text | cut -f1)
+run slipway deploy events "$GOOD"
+
+say "what web-2 serves now (its /opt, read through $DEMO/hosts/web-2/opt)"
+run cat "$DEMO/hosts/web-2/opt/slipway-demo/site/index.html"
+run cat "$DEMO/hosts/web-2/opt/slipway-demo/site/DEPLOYMENT_ID"
+
+say "deploy examples/webapp-broken: its ValidateService fails, so the group rolls back by itself"
+rc=0
+run slipway deploy create --app "$APP" --group "$GROUP" --source examples/webapp-broken \
+  --description "webapp v2 (broken)" --wait || rc=$?
+[ "$rc" -eq 1 ] || die "the broken revision should fail (exit status 1), not exit with $rc"
+BAD=$(slipway deploy list --app "$APP" --status Failed --max 1 -o text | cut -f1)
+ROLLBACK=$(aws deploy get-deployment --deployment-id "$BAD" \
+  --query deploymentInfo.rollbackInfo.rollbackDeploymentId --output text)
+case $ROLLBACK in d-*) ;; *) die "$BAD failed but started no automatic rollback" ;; esac
+printf '%s%s failed; %s rolled back to the last good revision%s\n' "$bold" "$BAD" "$ROLLBACK" "$off"
+run aws deploy get-deployment --deployment-id "$ROLLBACK" --output table \
+  --query 'deploymentInfo.{id:deploymentId,status:status,creator:creator,rollsBack:rollbackInfo.rollbackTriggeringDeploymentId}'
+run slipway deploy events "$ROLLBACK"
+
+say "what web-2 serves after the rollback"
+run cat "$DEMO/hosts/web-2/opt/slipway-demo/site/index.html"
+run cat "$DEMO/hosts/web-2/opt/slipway-demo/site/DEPLOYMENT_ID"
+run slipway deploy list --app "$APP"
+
+say "done: agents and slipwayd stop cleanly on SIGTERM"
+for p in "${AGENTS[@]}"; do kill -TERM "$p"; done
+for p in "${AGENTS[@]}"; do wait "$p" || die "an agent did not stop cleanly"; done
+AGENTS=()
 kill -TERM "$PID"; wait "$PID"; PID=
 tail -n 2 "$DEMO/slipwayd.log"
+printf '%sdemo finished%s\n' "$green" "$off"
