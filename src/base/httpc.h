@@ -36,9 +36,10 @@ struct httpc {
 /*
  * Sets up c for base_url, "http://host[:port]" or "https://host[:port]" (a trailing '/' is
  * allowed, a path is not; IPv6 literals in brackets).  ca_file (copied; NULL or "" for none)
- * is a PEM file whose certificates are trusted for https in addition to the system's
- * (/etc/ssl/certs).  cancel_fd may be -1.  No connection is made yet.  Fails with
- * -SW_E_INVALID for a URL it cannot use.  Release c with httpc_release() whatever the result.
+ * is a PEM file whose certificates are trusted for https in addition to the system's hashed
+ * certificate directory (/etc/ssl/certs, or $SSL_CERT_DIR as OpenSSL reads it).  cancel_fd
+ * may be -1.  No connection is made yet.  Fails with -SW_E_INVALID for a URL it cannot use.
+ * Release c with httpc_release() whatever the result.
  */
 int httpc_init(struct httpc *c, const char *base_url, const char *ca_file, int cancel_fd,
 	       struct err *e);
