@@ -442,9 +442,9 @@ static void test_oversize_headers_are_refused(void **state)
 
 	(void)state;
 	assert_non_null(reply);
-	strcpy(reply, "HTTP/1.1 200 OK\r\nX-Big: ");
-	memset(reply + strlen(reply), 'a', n);
-	strcpy(reply + 24 + n, "\r\n\r\n");
+	memcpy(reply, "HTTP/1.1 200 OK\r\nX-Big: ", 24);
+	memset(reply + 24, 'a', n);
+	memcpy(reply + 24 + n, "\r\n\r\n", 5);
 	s.replies[0] = reply;
 	srv_start(&s);
 	client_for(&c, "http", "127.0.0.1", &s, NULL, -1);
