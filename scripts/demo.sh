@@ -99,13 +99,15 @@ say "push a revision: upload examples/webapp to S3, then register it"
 run aws s3 mb s3://demo-revisions
 run aws s3 cp --no-progress "$DEMO/webapp-1.0.zip" s3://demo-revisions/webapp/1.0.zip
 run aws deploy register-application-revision --application-name "$APP" \
-  --s3-location bucket=demo-revisions,key=webapp/1.0.zip,bundleType=zip --description "first release"
+  --s3-location bucket=demo-revisions,key=webapp/1.0.zip,bundleType=zip \
+  --description "first release"
 
 say "list what is there"
 run aws deploy list-applications
 run aws deploy list-application-revisions --application-name "$APP"
 run aws deploy get-deployment-group --application-name "$APP" --deployment-group-name "$GROUP" \
-  --output table --query 'deploymentGroupInfo.{group:deploymentGroupName,config:deploymentConfigName,rollback:autoRollbackConfiguration.enabled}'
+  --output table --query "deploymentGroupInfo.{group:deploymentGroupName,\
+config:deploymentConfigName,rollback:autoRollbackConfiguration.enabled}"
 
 say "errors come back the AWS way"
 run aws deploy get-application --application-name no-such-app || true
@@ -114,7 +116,8 @@ run aws deploy get-application --application-name no-such-app || true
 # examples/webapp installs itself) and /tmp. That needs root and a kernel that allows it.
 if [ "$(id -u)" -ne 0 ]; then
   WHY="the three local hosts need root (each agent runs in its own mount namespace)"
-elif ! command -v unshare >/dev/null || ! unshare -m sh -c 'mount --make-rprivate /' 2>/dev/null; then
+elif ! command -v unshare >/dev/null ||
+  ! unshare -m sh -c 'mount --make-rprivate /' 2>/dev/null; then
   WHY="this system does not allow mount namespaces (unshare -m), which the three local hosts need"
 else
   WHY=
@@ -131,7 +134,7 @@ if [ -n "$WHY" ]; then
 fi
 
 say "register three hosts and start their agents"
-note "(each agent runs in its own mount namespace: its /opt and /tmp are $DEMO/hosts/NAME/{opt,tmp})"
+note "(each agent runs in its own mount namespace, its /opt and /tmp in $DEMO/hosts/NAME)"
 for h in $HOSTS; do
   d=$DEMO/hosts/$h
   mkdir -p "$d/opt" "$d/tmp" "$d/bin"
@@ -145,13 +148,15 @@ for h in $HOSTS; do
   # shellcheck disable=SC2016 # $1 is the inner shell's
   unshare -m sh -c 'mount --make-rprivate / && mount --bind "$1" /mnt &&
       mount --bind /mnt/opt /opt && mount --bind /mnt/tmp /tmp &&
-      mkdir -p "$1" && mount --bind /mnt "$1" && exec /mnt/bin/slipway-agent --config "$1/agent.yml"' \
+      mkdir -p "$1" && mount --bind /mnt "$1" &&
+      exec /mnt/bin/slipway-agent --config "$1/agent.yml"' \
     sh "$d" </dev/null >"$d/agent.log" 2>&1 &
   AGENTS+=($!)
 done
 for h in $HOSTS; do  # each agent says so once it has its namespace and configuration
   for _ in $(seq 50); do grep -q "polling" "$DEMO/hosts/$h/agent.log" && break; sleep 0.1; done
-  grep -q "polling" "$DEMO/hosts/$h/agent.log" || die "the agent of $h did not start: $(cat "$DEMO/hosts/$h/agent.log")"
+  grep -q "polling" "$DEMO/hosts/$h/agent.log" ||
+    die "the agent of $h did not start: $(cat "$DEMO/hosts/$h/agent.log")"
 done
 run slipway instance list
 
@@ -176,7 +181,8 @@ ROLLBACK=$(aws deploy get-deployment --deployment-id "$BAD" \
 case $ROLLBACK in d-*) ;; *) die "$BAD failed but started no automatic rollback" ;; esac
 printf '%s%s failed; %s rolled back to the last good revision%s\n' "$bold" "$BAD" "$ROLLBACK" "$off"
 run aws deploy get-deployment --deployment-id "$ROLLBACK" --output table \
-  --query 'deploymentInfo.{id:deploymentId,status:status,creator:creator,rollsBack:rollbackInfo.rollbackTriggeringDeploymentId}'
+  --query "deploymentInfo.{id:deploymentId,status:status,creator:creator,\
+rollsBack:rollbackInfo.rollbackTriggeringDeploymentId}"
 run slipway deploy events "$ROLLBACK"
 
 say "what web-2 serves after the rollback"

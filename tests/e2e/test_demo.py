@@ -124,7 +124,8 @@ def test_demo_deploys_fails_and_rolls_back(tmp_path):
     for h in ("web-1", "web-2", "web-3"):
         assert re.search(rf"^{h}\s+ValidateService\s+Succeeded\s", events, re.M), h
     after = out[out.index("== what web-2 serves after the rollback"):]
-    assert "revision: webapp v1" in after and "broken" not in after.split("$ slipway deploy list")[0]
+    site = after.split("$ slipway deploy list")[0]
+    assert "revision: webapp v1" in site and "broken" not in site
     assert re.search(rf"site/DEPLOYMENT_ID\n{rollback}\n", after)
     assert re.search(rf"^{rollback}\s+Succeeded\s+demo-web\s+prod\s.*codeDeployRollback$",
                      after, re.M)
@@ -171,7 +172,8 @@ def test_demo_on_a_terminal_without_colour(tmp_path):
     assert not COLOUR.search(out), COLOUR.search(out)
     check_story(out, hosts=AS_ROOT)
     if AS_ROOT:
-        assert "\x1b[?25l" in out and "\x1b[?25h" in out  # the live view hid and restored the cursor
+        # the live view hid the cursor while it redrew, and restored it
+        assert "\x1b[?25l" in out and "\x1b[?25h" in out
         assert re.search(r"✘ Failed after \S+ \(HEALTH_CONSTRAINTS\)", out)
         assert re.search(r"d-[A-Z0-9]{9} Failed, rolled back by d-[A-Z0-9]{9} \(Succeeded\)", out)
         assert "revision: webapp v1" in out[out.index("what web-2 serves after the rollback"):]
