@@ -1,36 +1,38 @@
 /* crypto: digests, MACs, encodings and random identifiers. */
 #include "crypto.h"
 #include "err.h"
+#include "hash.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <string.h>
 #include <zlib.h>
 
+/* One-shot digests use the small implementations in hash.c (shared with the agent, which
+ * must not map OpenSSL); streamed digests below go through OpenSSL's EVP. */
 void sha256(const void *data, size_t n, uint8_t out[SHA256_LEN])
 {
-	unsigned int len = SHA256_LEN;
-
-	EVP_Digest(data, n, out, &len, EVP_sha256(), NULL);
+	hash_sha256(data, n, out);
 }
 
 void md5(const void *data, size_t n, uint8_t out[MD5_LEN])
 {
-	unsigned int len = MD5_LEN;
+	struct hash_md5 m;
 
-	EVP_Digest(data, n, out, &len, EVP_md5(), NULL);
+	hash_md5_init(&m);
+	hash_md5_update(&m, data, n);
+	hash_md5_final(&m, out);
 }
 
 void hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
 		 uint8_t out[SHA256_LEN])
 {
-	unsigned int len = SHA256_LEN;
-
-	HMAC(EVP_sha256(), key, (int)keylen, data, n, out, &len);
+	hash_hmac_sha256(key, keylen, data, n, out);
 }
 
 struct digest {
@@ -210,9 +212,23 @@ int base64_decode(const char *in, uint8_t *out, size_t outmax)
 	return n;
 }
 
+/* The kernel's CSPRNG (getrandom(2)): request ids and generated names need no OpenSSL DRBG,
+ * whose first use costs the daemon ~2 MiB of resident library pages. */
 int random_bytes(void *out, size_t n)
 {
-	return RAND_bytes(out, (int)n) == 1 ? 0 : -SW_E_INTERNAL;
+	uint8_t *p = out;
+
+	while (n) {
+		ssize_t k = getrandom(p, n, 0);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return RAND_bytes(p, (int)n) == 1 ? 0 : -SW_E_INTERNAL;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
 }
 
 int random_string(char *out, size_t n, const char *alphabet)
