@@ -407,8 +407,11 @@ def main():
 
     b = Bench(args)
 
-    def on_signal(sig, frame):
+    def on_signal(sig, frame):  # the first SIGINT/SIGTERM stops the run; cleanup ignores more
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     status = 0
     results = {}
@@ -476,7 +479,8 @@ def main():
         b.cleanup()
     if not results:
         return status or 1
-    report(args, sizes, results, b.hook_runs, idle_kib, after, agent_report(args.agent_report))
+    done = list(results)  # the sizes that finished (all of them unless interrupted)
+    report(args, done, results, b.hook_runs, idle_kib, after, agent_report(args.agent_report))
     return status
 
 
