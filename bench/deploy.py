@@ -333,6 +333,10 @@ class Bench:
                 "per_event": {k: statistics.median(v) for k, v in per_event.items()}}
 
 
+def agents(n):
+    return f"{n} agent" if n == 1 else f"{n} agents"
+
+
 def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -550,7 +554,7 @@ def report(args, sizes, results, hook_runs, idle_kib, after, rss):
     for r in results[n]["OneAtATime"]:
         for k, v in r["timeline"]["per_event"].items():
             pe.setdefault(k, []).append(v)
-    print(f"  one event, delivered -> completed ({n} agents, OneAtATime): " +
+    print(f"  one event, delivered -> completed ({agents(n)}, OneAtATime): " +
           ", ".join(f"{k} {med(v) * 1000:.0f}" for k, v in pe.items()) + " ms")
     for n, case in results.items():
         tl = [r["timeline"] for r in case["AllAtOnce"]]
@@ -572,15 +576,15 @@ def report(args, sizes, results, hook_runs, idle_kib, after, rss):
     big = sizes[-1]
     a = med([r["wall"] for r in results[big]["AllAtOnce"]])
     o = med([r["wall"] for r in results[big]["OneAtATime"]])
-    row(f"AllAtOnce to {big} agents, wall (median of {args.runs})", f"{a:.2f} s",
+    row(f"AllAtOnce to {agents(big)}, wall (median of {args.runs})", f"{a:.2f} s",
         "<= 3 s" if big == 50 else "(at 50)", verdict(a, TARGETS["all50_s"]) if big == 50 else "")
-    row(f"OneAtATime to {big} agents, wall (median of {args.runs})", f"{o:.2f} s", "", "")
+    row(f"OneAtATime to {agents(big)}, wall (median of {args.runs})", f"{o:.2f} s", "", "")
     for n in sizes:
-        row(f"per-host overhead, OneAtATime to {n} agent{'s' if n > 1 else ''}",
+        row(f"per-host overhead, OneAtATime to {agents(n)}",
             f"{overhead[n]:.1f} ms", "<= 50 ms",
             verdict(overhead[n], TARGETS["overhead_ms"]))
     if idle_kib:
-        row(f"agent idle VmRSS after its first empty long poll ({len(idle_kib)} agents)",
+        row(f"agent idle VmRSS after its first empty long poll ({agents(len(idle_kib))})",
             f"{mib(med(idle_kib)):.2f} MiB (max {mib(max(idle_kib)):.2f})", "<= 4 MiB",
             verdict(mib(max(idle_kib)), 4))
     if after.get("rss"):
