@@ -408,6 +408,10 @@ def main():
         ap.error("--runs: 1 to 10")
     if not 1 <= args.poll_timeout <= 60:
         ap.error("--poll-timeout: 1 to 60 s")
+    if not 1 <= args.hook_batches <= 50:
+        ap.error("--hook-batches: 1 to 50")
+    if not 10 <= args.deadline <= 7200:
+        ap.error("--deadline: 10 to 7200 s")
 
     b = Bench(args)
 
