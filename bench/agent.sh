@@ -54,6 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+: >"$tmp/slipwayd.out"   # exists before the first read below, whatever the scheduling
 "$BUILD/src/server/slipwayd" --data "$tmp/data" --listen 127.0.0.1:0 --log-level warn \
   >"$tmp/slipwayd.out" 2>"$tmp/slipwayd.log" &
 spid=$!
