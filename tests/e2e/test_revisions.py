@@ -143,10 +143,8 @@ def test_s3_revision_shape_errors(cd, bundle):
         (dict(_s3_rev("bundles", "web/app.zip"),
               s3Location=dict(_s3_rev("bundles", "web/app.zip")["s3Location"], version="v1")),
          "InvalidRevisionException", "version"),
-        # A Server application deploys archives, not a bare AppSpec.
+        # A Server application deploys archives from S3, not a bare AppSpec object.
         (_s3_rev("bundles", "web/app.zip", bundle="YAML"), "InvalidRevisionException", "YAML"),
-        (_appspec_rev(LAMBDA_APPSPEC), "InvalidRevisionException", "Lambda"),
-        (_appspec_rev(LAMBDA_APPSPEC, kind="String"), "InvalidRevisionException", "Lambda"),
         ({"revisionType": "GitHub", "gitHubLocation": {"repository": "o/r", "commitId": "a" * 40}},
          "InvalidRevisionException", "GitHub integration"),
         ({"s3Location": {"bucket": "bundles", "key": "web/app.zip", "bundleType": "zip"}},
@@ -238,6 +236,17 @@ def test_renamed_application_keeps_its_revisions(cd, bundle):
 
 
 # ---- String / AppSpecContent revisions (Lambda) -------------------------------------------
+
+def test_appspec_content_revisions_on_server(cd):
+    # Slipway's extension: an AppSpec that installs no files can be deployed to hosts as a
+    # String / AppSpecContent revision, so it can be registered on a Server application too.
+    cd.create_application(applicationName="web")
+    spec = "version: 0.0\nos: linux\n"
+    for kind in ("AppSpecContent", "String"):
+        cd.register_application_revision(applicationName="web", revision=_appspec_rev(spec, kind=kind))
+    revs = cd.list_application_revisions(applicationName="web")["revisions"]
+    assert sorted(r["revisionType"] for r in revs) == ["AppSpecContent", "String"]
+
 
 def test_appspec_content_revisions_on_lambda(cd, s3):
     cd.create_application(applicationName="fn", computePlatform="Lambda")

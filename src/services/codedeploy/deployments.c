@@ -239,7 +239,6 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 	struct store_stmt *st;
 	struct fleet_rule rule;
 	json_t *group = NULL, *config = NULL, *rev = NULL, *arc;
-	const char *type;
 	char platform[16], rkey[CD_REVISION_KEY_MAX];
 	int r;
 
@@ -261,13 +260,7 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 		r = fleet_rule_from_config(config, &rule, e);
 	if (r)
 		goto out;
-	/* Slipway deploys AppSpec-only String revisions to Server groups too (see the top). */
-	type = json_string_value(json_object_get(a->revision, "revisionType"));
-	r = cd_revision_resolve(
-	    sc,
-	    type && (strcmp(type, "String") == 0 || strcmp(type, "AppSpecContent") == 0) ? "Lambda"
-											 : platform,
-	    a->revision, &rev, rkey, sizeof(rkey), e);
+	r = cd_revision_resolve(sc, platform, a->revision, &rev, rkey, sizeof(rkey), e);
 	if (r)
 		goto out;
 	r = store_exec(sc, &st,

@@ -16,9 +16,11 @@
  *   bundleType) and replaces the description when the request has one ("" clears it; an absent
  *   description keeps the old one).
  * - Platforms: Server applications take S3 bundles (tar, tgz, zip); Lambda applications take
- *   AppSpecContent / String revisions or an AppSpec in S3 (YAML, JSON).  GitHub revisions are
- *   refused: Slipway has no GitHub integration.  S3 object versions are refused: Slipway's S3
- *   keeps one version per key (pin content with eTag instead).
+ *   an AppSpec in S3 (YAML, JSON); both take AppSpecContent / String revisions — on Server
+ *   that is Slipway's extension (an AppSpec that installs no files; AWS allows these for
+ *   Lambda and ECS only), so what CreateDeployment deploys can always be registered.  GitHub
+ * revisions are refused: Slipway has no GitHub integration.  S3 object versions are refused:
+ * Slipway's S3 keeps one version per key (pin content with eTag instead).
  * - ListApplicationRevisions without sortBy sorts by registerTime; revisions never used sort last
  *   under firstUsedTime / lastUsedTime in either order; ties are broken by the key.
  */
@@ -229,11 +231,7 @@ static int rev__platform_check(const struct rev_loc *l, const char *platform, st
 			       "bundleType '%s' cannot be deployed by this %s application: %s",
 			       l->bundle, platform, rev__platform_hint(platform));
 	}
-	if (lambda)
-		return 0;
-	return err_set(e, SW_E_InvalidRevision, "%s revisions are for Lambda applications: %s",
-		       l->type == REV_STRING ? "String" : "AppSpecContent",
-		       rev__platform_hint(platform));
+	return 0; /* String / AppSpecContent: every platform (see the top) */
 }
 
 /* Appends s with '%' and '#' percent-encoded, so '#' can separate the parts of a key. */
