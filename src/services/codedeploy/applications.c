@@ -183,20 +183,14 @@ static int app__list(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct app_list *l = arg;
 	struct store_stmt *st;
-	int r, n = 0;
+	int r;
 
 	r = store_exec(sc, &st,
 		       "SELECT name FROM applications WHERE name > ? ORDER BY name LIMIT ?", "ti",
 		       e, l->after, (int64_t)CD_PAGE_SIZE + 1);
 	while (r == 1) {
-		if (++n > CD_PAGE_SIZE) {
-			const char *last = json_string_value(
-			    json_array_get(l->names, json_array_size(l->names) - 1));
-
-			cd_token_encode(last, l->next, sizeof(l->next));
+		if (cd_page_add(l->names, store_col_text(st, 0), l->next, sizeof(l->next)))
 			break;
-		}
-		json_array_append_new(l->names, json_string(store_col_text(st, 0)));
 		r = store_step(st, e);
 	}
 	return r < 0 ? r : 0;

@@ -45,6 +45,18 @@ int cd_token_decode(const char *token, char *out, size_t size, struct err *e)
 	return 0;
 }
 
+int cd_page_add(json_t *names, const char *name, char *next, size_t next_size)
+{
+	size_t n = json_array_size(names);
+
+	if (n >= CD_PAGE_SIZE) {
+		cd_token_encode(json_string_value(json_array_get(names, n - 1)), next, next_size);
+		return 1;
+	}
+	json_array_append_new(names, json_string(name));
+	return 0;
+}
+
 int cd_app_arn(const struct slipwayd *d, const char *app, char *out, size_t size)
 {
 	return slipwayd_arn(d, out, size, "codedeploy", "application:%s", app);

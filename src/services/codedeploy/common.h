@@ -28,6 +28,10 @@ int cd_name(const json_t *in, const char *key, int required_code, int invalid_co
 /* Opaque nextToken: encodes the last key of a page; decode fails with InvalidNextToken. */
 int cd_token_encode(const char *last_key, char *out, size_t size);
 int cd_token_decode(const char *token, char *out, size_t size, struct err *e);
+/* Adds name to a page of names (a JSON array) unless the page already holds CD_PAGE_SIZE; then
+ * the page's last name becomes the next token (written to next) and 1 is returned: the page is
+ * complete, stop there.  0 otherwise. */
+int cd_page_add(json_t *names, const char *name, char *next, size_t next_size);
 
 /* ARNs of CodeDeploy resources. */
 int cd_app_arn(const struct slipwayd *d, const char *app, char *out, size_t size);

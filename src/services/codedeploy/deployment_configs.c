@@ -556,7 +556,7 @@ static int config__list(struct store_conn *sc, void *arg, struct err *e)
 	const char *pre[CONFIG_PREDEFINED_COUNT];
 	size_t npre = 0, ip = 0;
 	struct store_stmt *st;
-	int r, n = 0;
+	int r;
 
 	for (size_t i = 0; i < CONFIG_PREDEFINED_COUNT; i++)
 		if (strcmp(config__predefined[i].name, l->after) > 0)
@@ -572,18 +572,12 @@ static int config__list(struct store_conn *sc, void *arg, struct err *e)
 			return r;
 		if (!custom && ip == npre)
 			break;
-		if (++n > CD_PAGE_SIZE) {
-			const char *last = json_string_value(
-			    json_array_get(l->names, json_array_size(l->names) - 1));
-
-			cd_token_encode(last, l->next, sizeof(l->next));
-			break;
-		}
 		if (custom && (ip == npre || strcmp(custom, pre[ip]) < 0)) {
-			json_array_append_new(l->names, json_string(custom));
+			if (cd_page_add(l->names, custom, l->next, sizeof(l->next)))
+				break;
 			r = store_step(st, e);
-		} else {
-			json_array_append_new(l->names, json_string(pre[ip++]));
+		} else if (cd_page_add(l->names, pre[ip++], l->next, sizeof(l->next))) {
+			break;
 		}
 	}
 	return 0;

@@ -1233,7 +1233,7 @@ static int group__list_page(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct group_list *l = arg;
 	struct store_stmt *st;
-	int r, n = 0;
+	int r;
 
 	r = cd_app_get(sc, l->app, NULL, 0, NULL, 0, e);
 	if (r)
@@ -1244,14 +1244,8 @@ static int group__list_page(struct store_conn *sc, void *arg, struct err *e)
 	    "LIMIT ?",
 	    "tti", e, l->app, l->after, (int64_t)CD_PAGE_SIZE + 1);
 	while (r == 1) {
-		if (++n > CD_PAGE_SIZE) {
-			const char *last = json_string_value(
-			    json_array_get(l->names, json_array_size(l->names) - 1));
-
-			cd_token_encode(last, l->next, sizeof(l->next));
+		if (cd_page_add(l->names, store_col_text(st, 0), l->next, sizeof(l->next)))
 			break;
-		}
-		json_array_append_new(l->names, json_string(store_col_text(st, 0)));
 		r = store_step(st, e);
 	}
 	return r < 0 ? r : 0;

@@ -675,7 +675,7 @@ static int inst__list(struct store_conn *sc, void *arg, struct err *e)
 	struct inst_list *l = arg;
 	json_t *all, *inst;
 	size_t i;
-	int r = inst__load(sc, l->status, &all, e), n = 0;
+	int r = inst__load(sc, l->status, &all, e);
 
 	if (r)
 		return r;
@@ -688,14 +688,8 @@ static int inst__list(struct store_conn *sc, void *arg, struct err *e)
 		if (json_array_size(l->filters) > 0 &&
 		    !inst__any_match(l->filters, json_object_get(inst, "tags")))
 			continue;
-		if (++n > CD_PAGE_SIZE) {
-			const char *last = json_string_value(
-			    json_array_get(l->names, json_array_size(l->names) - 1));
-
-			cd_token_encode(last, l->next, sizeof(l->next));
+		if (cd_page_add(l->names, name, l->next, sizeof(l->next)))
 			break;
-		}
-		json_array_append_new(l->names, json_string(name));
 	}
 	json_decref(all);
 	return 0;
