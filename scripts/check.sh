@@ -22,3 +22,10 @@ meson test -C "$SAN" --print-errorlogs
 echo "== end-to-end tests"
 export SLIPWAY_BUILD="$PWD/$SAN"
 "$PYTHON" -m pytest -q -p no:cacheprovider --durations=15 tests/e2e "$@"
+
+# The same statements must hold on PostgreSQL (DESIGN.md): the store-heavy suites again, each
+# test on a fresh database of a real PostgreSQL server the fixtures start (tests/e2e/pg.py).
+echo "== end-to-end tests on PostgreSQL"
+SLIPWAY_TEST_STORE=postgres "$PYTHON" -m pytest -q -p no:cacheprovider \
+  tests/e2e/test_basics.py tests/e2e/test_iam.py tests/e2e/test_instances.py \
+  tests/e2e/test_revisions.py tests/e2e/test_deployments_api.py

