@@ -173,15 +173,9 @@ static int BatchGetApplications(struct call *c)
 	return r;
 }
 
-struct app_list {
-	char after[CD_NAME_MAX + 1];
-	json_t *names;
-	char next[512];
-};
-
 static int app__list(struct store_conn *sc, void *arg, struct err *e)
 {
-	struct app_list *l = arg;
+	struct cd_page *l = arg;
 	struct store_stmt *st;
 	int r;
 
@@ -189,7 +183,7 @@ static int app__list(struct store_conn *sc, void *arg, struct err *e)
 		       "SELECT name FROM applications WHERE name > ? ORDER BY name LIMIT ?", "ti",
 		       e, l->after, (int64_t)CD_PAGE_SIZE + 1);
 	while (r == 1) {
-		if (cd_page_add(l->names, store_col_text(st, 0), l->next, sizeof(l->next)))
+		if (cd_page_add(l, store_col_text(st, 0)))
 			break;
 		r = store_step(st, e);
 	}
@@ -198,24 +192,9 @@ static int app__list(struct store_conn *sc, void *arg, struct err *e)
 
 static int ListApplications(struct call *c)
 {
-	struct app_list l = { .after = "" };
-	const char *token = NULL;
-	int r;
+	struct cd_page l = { .after = "" };
 
-	r = json_opt_str(c->in, "nextToken", &token, c->err);
-	if (!r && token)
-		r = cd_token_decode(token, l.after, sizeof(l.after), c->err);
-	if (r)
-		return r;
-	l.names = json_array();
-	r = store_read(c->d->store, app__list, &l, c->err);
-	if (!r) {
-		c->out = json_pack("{s:O}", "applications", l.names);
-		if (l.next[0])
-			json_set_str(c->out, "nextToken", l.next);
-	}
-	json_decref(l.names);
-	return r;
+	return cd_list_names(c, "applications", &l, app__list, &l);
 }
 
 struct app_update {

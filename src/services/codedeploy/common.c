@@ -45,16 +45,40 @@ int cd_token_decode(const char *token, char *out, size_t size, struct err *e)
 	return 0;
 }
 
-int cd_page_add(json_t *names, const char *name, char *next, size_t next_size)
+int cd_page_add(struct cd_page *p, const char *name)
 {
-	size_t n = json_array_size(names);
+	size_t n = json_array_size(p->names);
 
 	if (n >= CD_PAGE_SIZE) {
-		cd_token_encode(json_string_value(json_array_get(names, n - 1)), next, next_size);
+		cd_token_encode(json_string_value(json_array_get(p->names, n - 1)), p->next,
+				sizeof(p->next));
 		return 1;
 	}
-	json_array_append_new(names, json_string(name));
+	json_array_append_new(p->names, json_string(name));
 	return 0;
+}
+
+int cd_list_names(struct call *c, const char *key, struct cd_page *p,
+		  int (*fill)(struct store_conn *, void *, struct err *), void *arg)
+{
+	const char *token = NULL;
+	int r = json_opt_str(c->in, "nextToken", &token, c->err);
+
+	if (!r && token)
+		r = cd_token_decode(token, p->after, sizeof(p->after), c->err);
+	if (r)
+		return r;
+	p->names = json_array();
+	r = store_read(c->d->store, fill, arg, c->err);
+	if (!r) {
+		if (!c->out)
+			c->out = json_object();
+		json_object_set(c->out, key, p->names);
+		json_set_str(c->out, "nextToken", p->next[0] ? p->next : NULL);
+	}
+	json_decref(p->names);
+	p->names = NULL;
+	return r;
 }
 
 int cd_app_arn(const struct slipwayd *d, const char *app, char *out, size_t size)

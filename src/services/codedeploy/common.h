@@ -28,10 +28,20 @@ int cd_name(const json_t *in, const char *key, int required_code, int invalid_co
 /* Opaque nextToken: encodes the last key of a page; decode fails with InvalidNextToken. */
 int cd_token_encode(const char *last_key, char *out, size_t size);
 int cd_token_decode(const char *token, char *out, size_t size, struct err *e);
-/* Adds name to a page of names (a JSON array) unless the page already holds CD_PAGE_SIZE; then
- * the page's last name becomes the next token (written to next) and 1 is returned: the page is
- * complete, stop there.  0 otherwise. */
-int cd_page_add(json_t *names, const char *name, char *next, size_t next_size);
+/* One page of a List* operation that returns names. */
+struct cd_page {
+	char after[CD_NAME_MAX + 1]; /* the page starts after this name (from nextToken) */
+	json_t *names;
+	char next[512]; /* the nextToken to return, "" on the last page */
+};
+/* Adds name to the page unless it already holds CD_PAGE_SIZE names; then the page's last name
+ * becomes the next token and 1 is returned: the page is complete, stop there.  0 otherwise. */
+int cd_page_add(struct cd_page *p, const char *name);
+/* The shape of every List* of names: decodes nextToken into p->after, runs fill(arg) in a read
+ * transaction (it calls cd_page_add), then sets c->out's member key to the names and nextToken
+ * when there are more (members already in c->out are kept). */
+int cd_list_names(struct call *c, const char *key, struct cd_page *p,
+		  int (*fill)(struct store_conn *, void *, struct err *), void *arg);
 
 /* ARNs of CodeDeploy resources. */
 int cd_app_arn(const struct slipwayd *d, const char *app, char *out, size_t size);

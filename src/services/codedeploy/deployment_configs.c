@@ -543,16 +543,10 @@ static int config__cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-struct config_list {
-	char after[CD_NAME_MAX + 1];
-	json_t *names;
-	char next[512];
-};
-
 /* Predefined and custom names merged in byte order, one page after l->after. */
 static int config__list(struct store_conn *sc, void *arg, struct err *e)
 {
-	struct config_list *l = arg;
+	struct cd_page *l = arg;
 	const char *pre[CONFIG_PREDEFINED_COUNT];
 	size_t npre = 0, ip = 0;
 	struct store_stmt *st;
@@ -573,10 +567,10 @@ static int config__list(struct store_conn *sc, void *arg, struct err *e)
 		if (!custom && ip == npre)
 			break;
 		if (custom && (ip == npre || strcmp(custom, pre[ip]) < 0)) {
-			if (cd_page_add(l->names, custom, l->next, sizeof(l->next)))
+			if (cd_page_add(l, custom))
 				break;
 			r = store_step(st, e);
-		} else if (cd_page_add(l->names, pre[ip++], l->next, sizeof(l->next))) {
+		} else if (cd_page_add(l, pre[ip++])) {
 			break;
 		}
 	}
@@ -585,24 +579,9 @@ static int config__list(struct store_conn *sc, void *arg, struct err *e)
 
 static int ListDeploymentConfigs(struct call *c)
 {
-	struct config_list l = { .after = "" };
-	const char *token = NULL;
-	int r;
+	struct cd_page l = { .after = "" };
 
-	r = json_opt_str(c->in, "nextToken", &token, c->err);
-	if (!r && token)
-		r = cd_token_decode(token, l.after, sizeof(l.after), c->err);
-	if (r)
-		return r;
-	l.names = json_array();
-	r = store_read(c->d->store, config__list, &l, c->err);
-	if (!r) {
-		c->out = json_pack("{s:O}", "deploymentConfigsList", l.names);
-		if (l.next[0])
-			json_set_str(c->out, "nextToken", l.next);
-	}
-	json_decref(l.names);
-	return r;
+	return cd_list_names(c, "deploymentConfigsList", &l, config__list, &l);
 }
 
 static int config__delete(struct store_conn *sc, void *arg, struct err *e)

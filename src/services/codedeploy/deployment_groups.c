@@ -1224,9 +1224,7 @@ static int BatchGetDeploymentGroups(struct call *c)
 
 struct group_list {
 	const char *app;
-	char after[CD_NAME_MAX + 1];
-	json_t *names;
-	char next[512];
+	struct cd_page page;
 };
 
 static int group__list_page(struct store_conn *sc, void *arg, struct err *e)
@@ -1242,9 +1240,9 @@ static int group__list_page(struct store_conn *sc, void *arg, struct err *e)
 	    sc, &st,
 	    "SELECT name FROM deployment_groups WHERE app = ? AND name > ? ORDER BY name "
 	    "LIMIT ?",
-	    "tti", e, l->app, l->after, (int64_t)CD_PAGE_SIZE + 1);
+	    "tti", e, l->app, l->page.after, (int64_t)CD_PAGE_SIZE + 1);
 	while (r == 1) {
-		if (cd_page_add(l->names, store_col_text(st, 0), l->next, sizeof(l->next)))
+		if (cd_page_add(&l->page, store_col_text(st, 0)))
 			break;
 		r = store_step(st, e);
 	}
@@ -1253,27 +1251,13 @@ static int group__list_page(struct store_conn *sc, void *arg, struct err *e)
 
 static int ListDeploymentGroups(struct call *c)
 {
-	struct group_list l = { .after = "" };
-	const char *token = NULL;
-	int r;
+	struct group_list l = { .page.after = "" };
+	int r = group__names(c, NULL, &l.app, NULL);
 
-	r = group__names(c, NULL, &l.app, NULL);
-	if (!r)
-		r = json_opt_str(c->in, "nextToken", &token, c->err);
-	if (!r && token)
-		r = cd_token_decode(token, l.after, sizeof(l.after), c->err);
 	if (r)
 		return r;
-	l.names = json_array();
-	r = store_read(c->d->store, group__list_page, &l, c->err);
-	if (!r) {
-		c->out =
-		    json_pack("{s:s,s:O}", "applicationName", l.app, "deploymentGroups", l.names);
-		if (l.next[0])
-			json_set_str(c->out, "nextToken", l.next);
-	}
-	json_decref(l.names);
-	return r;
+	c->out = json_pack("{s:s}", "applicationName", l.app);
+	return cd_list_names(c, "deploymentGroups", &l.page, group__list_page, &l);
 }
 
 struct group_update {

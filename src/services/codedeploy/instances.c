@@ -665,9 +665,7 @@ static int BatchGetOnPremisesInstances(struct call *c)
 struct inst_list {
 	const char *status;
 	const json_t *filters;
-	char after[CD_INSTANCE_NAME_MAX + 1];
-	json_t *names;
-	char next[512];
+	struct cd_page page;
 };
 
 static int inst__list(struct store_conn *sc, void *arg, struct err *e)
@@ -683,12 +681,12 @@ static int inst__list(struct store_conn *sc, void *arg, struct err *e)
 	{
 		const char *name = json_string_value(json_object_get(inst, "name"));
 
-		if (strcmp(name, l->after) <= 0)
+		if (strcmp(name, l->page.after) <= 0)
 			continue;
 		if (json_array_size(l->filters) > 0 &&
 		    !inst__any_match(l->filters, json_object_get(inst, "tags")))
 			continue;
-		if (cd_page_add(l->names, name, l->next, sizeof(l->next)))
+		if (cd_page_add(&l->page, name))
 			break;
 	}
 	json_decref(all);
@@ -697,8 +695,7 @@ static int inst__list(struct store_conn *sc, void *arg, struct err *e)
 
 static int ListOnPremisesInstances(struct call *c)
 {
-	struct inst_list l = { .after = "" };
-	const char *token = NULL;
+	struct inst_list l = { .page.after = "" };
 	json_t *filters = NULL;
 	int r;
 
@@ -712,22 +709,10 @@ static int ListOnPremisesInstances(struct call *c)
 		r = json_opt_arr(c->in, "tagFilters", &filters, c->err);
 	if (!r)
 		r = cd_tag_filters_validate(filters, SW_E_InvalidTagFilter, c->err);
-	if (!r)
-		r = json_opt_str(c->in, "nextToken", &token, c->err);
-	if (!r && token)
-		r = cd_token_decode(token, l.after, sizeof(l.after), c->err);
 	if (r)
 		return r;
 	l.filters = filters;
-	l.names = json_array();
-	r = store_read(c->d->store, inst__list, &l, c->err);
-	if (!r) {
-		c->out = json_pack("{s:O}", "instanceNames", l.names);
-		if (l.next[0])
-			json_set_str(c->out, "nextToken", l.next);
-	}
-	json_decref(l.names);
-	return r;
+	return cd_list_names(c, "instanceNames", &l.page, inst__list, &l);
 }
 
 /* ---- AddTagsToOnPremisesInstances, RemoveTagsFromOnPremisesInstances ---- */
