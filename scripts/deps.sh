@@ -8,7 +8,7 @@ pkgs=(
   libmicrohttpd-dev libjansson-dev libfyaml-dev libsqlite3-dev libpq-dev libarchive-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libcmocka-dev
   python3 python3-pytest python3-boto3 awscli
-  haproxy postgresql zip unzip curl procps util-linux iproute2 sudo
+  haproxy postgresql openssl sqlite3 zip unzip curl procps util-linux iproute2 sudo
 )
 
 missing=()
