@@ -2,6 +2,7 @@
  * endian-independent; fast enough for signatures and for checking a download as it streams. */
 #include "hash.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "banned.h" /* last: it redefines libc names */
@@ -73,6 +74,51 @@ static void hash__sha256_block(uint32_t h[8], const uint8_t *p)
 	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 }
 
+/* What SHA-256 and MD5 share (Merkle–Damgård over 64-byte blocks): buffering input into whole
+ * blocks, and the final padding — 0x80, zeros, the message length in bits (big-endian for
+ * SHA-256, little-endian for MD5). */
+typedef void (*hash__block_fn)(uint32_t *h, const uint8_t *p);
+
+static void hash__absorb(uint32_t *h, uint8_t block[64], size_t *fill, const uint8_t *p, size_t n,
+			 hash__block_fn compress)
+{
+	if (*fill) {
+		size_t take = 64 - *fill < n ? 64 - *fill : n;
+
+		memcpy(block + *fill, p, take);
+		*fill += take;
+		p += take;
+		n -= take;
+		if (*fill < 64)
+			return;
+		compress(h, block);
+		*fill = 0;
+	}
+	for (; n >= 64; p += 64, n -= 64)
+		compress(h, p);
+	if (n) {
+		memcpy(block, p, n);
+		*fill = n;
+	}
+}
+
+static void hash__pad(uint32_t *h, uint8_t block[64], size_t fill, uint64_t bytes, bool big_endian,
+		      hash__block_fn compress)
+{
+	uint64_t bits = bytes * 8;
+
+	block[fill++] = 0x80;
+	if (fill > 56) {
+		memset(block + fill, 0, 64 - fill);
+		compress(h, block);
+		fill = 0;
+	}
+	memset(block + fill, 0, 56 - fill);
+	for (int i = 0; i < 8; i++)
+		block[56 + i] = (uint8_t)(bits >> (big_endian ? 56 - 8 * i : 8 * i));
+	compress(h, block);
+}
+
 void hash_sha256_init(struct hash_sha256 *s)
 {
 	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -85,43 +131,13 @@ void hash_sha256_init(struct hash_sha256 *s)
 
 void hash_sha256_update(struct hash_sha256 *s, const void *data, size_t n)
 {
-	const uint8_t *p = data;
-
 	s->bytes += n;
-	if (s->fill) {
-		size_t take = 64 - s->fill < n ? 64 - s->fill : n;
-
-		memcpy(s->block + s->fill, p, take);
-		s->fill += take;
-		p += take;
-		n -= take;
-		if (s->fill < 64)
-			return;
-		hash__sha256_block(s->h, s->block);
-		s->fill = 0;
-	}
-	for (; n >= 64; p += 64, n -= 64)
-		hash__sha256_block(s->h, p);
-	if (n) {
-		memcpy(s->block, p, n);
-		s->fill = n;
-	}
+	hash__absorb(s->h, s->block, &s->fill, data, n, hash__sha256_block);
 }
 
 void hash_sha256_final(struct hash_sha256 *s, uint8_t out[HASH_SHA256_LEN])
 {
-	uint64_t bits = s->bytes * 8;
-
-	s->block[s->fill++] = 0x80;
-	if (s->fill > 56) {
-		memset(s->block + s->fill, 0, 64 - s->fill);
-		hash__sha256_block(s->h, s->block);
-		s->fill = 0;
-	}
-	memset(s->block + s->fill, 0, 56 - s->fill);
-	for (int i = 0; i < 8; i++)
-		s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	hash__sha256_block(s->h, s->block);
+	hash__pad(s->h, s->block, s->fill, s->bytes, true, hash__sha256_block);
 	for (int i = 0; i < 8; i++) {
 		out[4 * i] = (uint8_t)(s->h[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
@@ -234,43 +250,13 @@ void hash_md5_init(struct hash_md5 *s)
 
 void hash_md5_update(struct hash_md5 *s, const void *data, size_t n)
 {
-	const uint8_t *p = data;
-
 	s->bytes += n;
-	if (s->fill) {
-		size_t take = 64 - s->fill < n ? 64 - s->fill : n;
-
-		memcpy(s->block + s->fill, p, take);
-		s->fill += take;
-		p += take;
-		n -= take;
-		if (s->fill < 64)
-			return;
-		hash__md5_block(s->h, s->block);
-		s->fill = 0;
-	}
-	for (; n >= 64; p += 64, n -= 64)
-		hash__md5_block(s->h, p);
-	if (n) {
-		memcpy(s->block, p, n);
-		s->fill = n;
-	}
+	hash__absorb(s->h, s->block, &s->fill, data, n, hash__md5_block);
 }
 
 void hash_md5_final(struct hash_md5 *s, uint8_t out[HASH_MD5_LEN])
 {
-	uint64_t bits = s->bytes * 8;
-
-	s->block[s->fill++] = 0x80;
-	if (s->fill > 56) {
-		memset(s->block + s->fill, 0, 64 - s->fill);
-		hash__md5_block(s->h, s->block);
-		s->fill = 0;
-	}
-	memset(s->block + s->fill, 0, 56 - s->fill);
-	for (int i = 0; i < 8; i++)
-		s->block[56 + i] = (uint8_t)(bits >> (8 * i));
-	hash__md5_block(s->h, s->block);
+	hash__pad(s->h, s->block, s->fill, s->bytes, false, hash__md5_block);
 	for (int i = 0; i < 4; i++) {
 		out[4 * i] = (uint8_t)s->h[i];
 		out[4 * i + 1] = (uint8_t)(s->h[i] >> 8);
