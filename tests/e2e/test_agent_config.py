@@ -16,6 +16,8 @@ import zipfile
 
 import pytest
 
+from tlsproxy import tls_terminator
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("SLIPWAY_BUILD", os.path.join(ROOT, "build"))
 AGENT = os.path.join(BUILD, "src/agent/slipway-agent")
@@ -365,47 +367,12 @@ def events_of(server, did, host):
 def terminator(server, tmp_path):
     """HAProxy terminating TLS for 127.0.0.1 in front of slipwayd; yields (https endpoint, a
     certificate directory that trusts its certificate, for SSL_CERT_DIR)."""
-    if not shutil.which("haproxy") or not shutil.which("openssl"):
-        pytest.skip("haproxy or openssl is not installed")
-    key, crt, pem = tmp_path / "tls.key", tmp_path / "tls.crt", tmp_path / "tls.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
-                    "-out", str(crt)], check=True, capture_output=True)
-    pem.write_bytes(crt.read_bytes() + key.read_bytes())
-    trust = tmp_path / "trusted-certs"
-    trust.mkdir()
-    shutil.copy(crt, trust / "terminator.pem")
-    subprocess.run(["openssl", "rehash", str(trust)], check=True, capture_output=True)
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    cfg = tmp_path / "haproxy.cfg"
-    cfg.write_text(f"""global
-    maxconn 100
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 120s
-    timeout server 120s
-frontend tls
-    bind 127.0.0.1:{port} ssl crt {pem}
-    default_backend slipwayd
-backend slipwayd
-    server s1 127.0.0.1:{server.port}
-""")
-    proc = subprocess.Popen(["haproxy", "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"https://127.0.0.1:{port}", trust
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=10)
+    with tls_terminator(server.port, tmp_path) as (endpoint, crt):
+        trust = tmp_path / "trusted-certs"
+        trust.mkdir()
+        shutil.copy(crt, trust / "terminator.pem")
+        subprocess.run(["openssl", "rehash", str(trust)], check=True, capture_output=True)
+        yield endpoint, trust
 
 
 def test_agent_over_https_checks_the_certificate_and_deploys(server, terminator, tmp_path):

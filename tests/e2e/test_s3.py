@@ -22,6 +22,8 @@ import boto3
 import botocore.config
 import botocore.exceptions
 import pytest
+
+from tlsproxy import tls_terminator
 from boto3.s3.transfer import TransferConfig
 
 MiB = 1 << 20
@@ -752,50 +754,11 @@ def test_unsigned_trailer_upload_raw(server, s3):
 
 # ---- through TLS: botocore sends unsigned aws-chunked bodies with checksum trailers ----------
 
-def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 @pytest.fixture
 def tls(server, tmp_path):
     """HAProxy terminating TLS on a loopback port in front of slipwayd."""
-    if not shutil.which("haproxy") or not shutil.which("openssl"):
-        pytest.skip("haproxy or openssl is not installed")
-    key, crt, pem = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "both.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(crt)],
-                   check=True, capture_output=True)
-    pem.write_bytes(crt.read_bytes() + key.read_bytes())
-    port = _free_port()
-    cfg = tmp_path / "haproxy.cfg"
-    cfg.write_text(f"""global
-    maxconn 200
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 120s
-    timeout server 120s
-frontend tls
-    bind 127.0.0.1:{port} ssl crt {pem}
-    default_backend slipwayd
-backend slipwayd
-    server s1 127.0.0.1:{server.port}
-""")
-    proc = subprocess.Popen(["haproxy", "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"https://127.0.0.1:{port}"
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=10)
+    with tls_terminator(server.port, tmp_path) as (endpoint, _crt):
+        yield endpoint
 
 
 def test_trailer_checksums_over_tls(server, s3, tls, tmp_path):
