@@ -25,9 +25,9 @@
 	X(MissingAuthenticationToken, 403, "MissingAuthenticationTokenException",           \
 	  "request is missing authentication token")                                        \
 	X(IncompleteSignature, 400, "IncompleteSignatureException", "incomplete signature") \
-	X(InvalidClientTokenId, 403, "UnrecognizedClientException",                         \
+	X(InvalidClientTokenId, 400, "UnrecognizedClientException",                         \
 	  "the security token included in the request is invalid")                          \
-	X(SignatureDoesNotMatch, 403, "InvalidSignatureException",                          \
+	X(SignatureDoesNotMatch, 400, "InvalidSignatureException",                          \
 	  "the request signature we calculated does not match the signature you provided")  \
 	X(RequestExpired, 400, "InvalidSignatureException", "signature expired")            \
 	X(AccessDenied, 400, "AccessDeniedException", "access denied")                      \

@@ -212,6 +212,8 @@ int sigv4_parse_query(const struct sigv4_kv *q, size_t n, struct sigv4_auth *a, 
 		return err_set(e, SW_E_IncompleteSignature,
 			       "X-Amz-Algorithm only supports 'AWS4-HMAC-SHA256'");
 	r = uri_decode(&tmp, cred, strlen(cred));
+	if (!r && memchr(buf_str(&tmp), '\0', tmp.len))
+		r = -SW_E_INVALID; /* a NUL would shorten the access key id */
 	if (!r)
 		r = sigv4__credential(tmp.p ? tmp.p : "", tmp.len, a, e);
 	if (r) {

@@ -67,38 +67,75 @@ struct auth__load {
 	struct auth_entry *out;
 };
 
+enum principal_kind principal_kind_parse(const char *s)
+{
+	if (!s)
+		return PRINCIPAL_NONE;
+	if (strcmp(s, "admin") == 0)
+		return PRINCIPAL_ADMIN;
+	if (strcmp(s, "instance") == 0)
+		return PRINCIPAL_INSTANCE;
+	if (strcmp(s, "user") == 0)
+		return PRINCIPAL_USER;
+	return PRINCIPAL_NONE;
+}
+
+const char *principal_describe(const struct principal *p, char *buf, size_t size)
+{
+	switch (p->kind) {
+	case PRINCIPAL_ADMIN:
+		str_copy(buf, size, "an administrator");
+		break;
+	case PRINCIPAL_INSTANCE:
+		str_fmt(buf, size, "bound to on-premises instance '%s'", p->instance);
+		break;
+	case PRINCIPAL_USER:
+		str_copy(buf, size, "an ordinary user that has been granted nothing");
+		break;
+	default:
+		str_copy(buf, size, "granted nothing");
+		break;
+	}
+	return buf;
+}
+
+/* The key's secret and its user's recorded kind.  An 'instance' user counts as one only while
+ * its instance is registered: if the two ever disagree, the key may do nothing. */
 static int auth__load(struct store_conn *c, void *arg, struct err *e)
 {
 	struct auth__load *l = arg;
+	struct principal *who = &l->out->who;
 	struct store_stmt *st;
 	int r;
 
-	r = store_exec(
-	    c, &st,
-	    "SELECT k.secret, k.status, u.name, u.arn FROM access_keys k JOIN users u ON "
-	    "u.name = k.user_name WHERE k.id = ?",
-	    "t", e, l->access_key);
+	r = store_exec(c, &st,
+		       "SELECT k.secret, k.status, u.name, u.arn, u.kind FROM access_keys k JOIN "
+		       "users u ON u.name = k.user_name WHERE k.id = ?",
+		       "t", e, l->access_key);
 	if (r < 0)
 		return r;
 	if (r == 0 || strcmp(store_col_text(st, 1), "Active") != 0)
 		return err_set(e, SW_E_InvalidClientTokenId,
 			       "The security token included in the request is invalid.");
 	str_copy(l->out->secret, sizeof(l->out->secret), store_col_text(st, 0));
-	str_copy(l->out->who.user, sizeof(l->out->who.user), store_col_text(st, 2));
-	str_copy(l->out->who.user_arn, sizeof(l->out->who.user_arn), store_col_text(st, 3));
-	str_copy(l->out->who.access_key, sizeof(l->out->who.access_key), l->access_key);
+	str_copy(who->user, sizeof(who->user), store_col_text(st, 2));
+	str_copy(who->user_arn, sizeof(who->user_arn), store_col_text(st, 3));
+	str_copy(who->access_key, sizeof(who->access_key), l->access_key);
+	who->kind = principal_kind_parse(store_col_text(st, 4));
+	if (who->kind != PRINCIPAL_INSTANCE)
+		return 0;
 	r = store_exec(c, &st,
 		       "SELECT name, arn FROM instances WHERE iam_user_arn = ? AND status = "
 		       "'Registered'",
-		       "t", e, l->out->who.user_arn);
+		       "t", e, who->user_arn);
 	if (r < 0)
 		return r;
-	if (r == 1) {
-		str_copy(l->out->who.instance, sizeof(l->out->who.instance), store_col_text(st, 0));
-		str_copy(l->out->who.instance_arn, sizeof(l->out->who.instance_arn),
-			 store_col_text(st, 1));
+	if (r == 0) {
+		who->kind = PRINCIPAL_NONE;
+		return 0;
 	}
-	l->out->who.admin = r == 0;
+	str_copy(who->instance, sizeof(who->instance), store_col_text(st, 0));
+	str_copy(who->instance_arn, sizeof(who->instance_arn), store_col_text(st, 1));
 	return 0;
 }
 
@@ -364,24 +401,75 @@ static int auth__verify_v2_query(struct slipwayd *d, struct http_req *req)
 	return r;
 }
 
+/* The credential scope must name this server's region and the service the request went to;
+ * AWS refuses anything else before it looks at the signature. */
+static int auth__check_scope(struct slipwayd *d, struct http_req *req)
+{
+	const char *const only[] = { req->service->name, NULL };
+	const char *const *names = req->service->signing_names ? req->service->signing_names : only;
+	bool s3 = strcmp(req->service->name, "s3") == 0;
+
+	if (strcmp(req->auth.region, d->cfg.region) != 0) {
+		if (s3)
+			return err_set(&req->err, SW_E_IncompleteSignature,
+				       "The authorization header is malformed; the region '%s' is "
+				       "wrong; expecting '%s'",
+				       req->auth.region, d->cfg.region);
+		return err_set(&req->err, SW_E_SignatureDoesNotMatch,
+			       "Credential should be scoped to a valid region. (The region "
+			       "'%s' is wrong; this server is '%s'.)",
+			       req->auth.region, d->cfg.region);
+	}
+	for (const char *const *n = names; *n; n++)
+		if (strcmp(req->auth.service, *n) == 0)
+			return 0;
+	return err_set(&req->err, s3 ? SW_E_IncompleteSignature : SW_E_SignatureDoesNotMatch,
+		       "Credential should be scoped to correct service: '%s'.", names[0]);
+}
+
+static bool auth__is_hex64(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!isxdigit((unsigned char)s[n]))
+			return false;
+	return n == 64;
+}
+
+/*
+ * What the signature covers of the body, and where that is checked:
+ *  - S3 takes x-amz-content-sha256 as the client declares it: a hex SHA-256 (which the body
+ *    must then match: auth_late for a buffered body, the upload sink for a streamed one),
+ *    UNSIGNED-PAYLOAD (the body is not signed, as in AWS), or an aws-chunked STREAMING-* form
+ *    (whose chunk signatures only an operation with a sink decodes; auth_late refuses it for
+ *    a buffered body).  A presigned S3 URL covers no body, as AWS's do.
+ *  - Every other service signs the body itself: the signature is verified in auth_late over
+ *    the SHA-256 of the bytes that arrived, whatever any header says, so a captured signature
+ *    never covers a different body and UNSIGNED-PAYLOAD never means anything there.
+ */
 int auth_early(struct slipwayd *d, struct http_req *req)
 {
 	const char *authz = http_header(req, "Authorization");
 	const char *declared;
+	bool s3 = strcmp(req->service->name, "s3") == 0;
 	int r;
 
+	req->payload_hash[0] = '\0';
 	if (!authz) {
 		r = sigv4_parse_query(req->query, req->nquery, &req->auth, &req->err);
 		if (r < 0)
 			return r;
-		if (r == 1 && req->service && strcmp(req->service->name, "s3") == 0 &&
-		    http_query_raw(req, "AWSAccessKeyId") && http_query_raw(req, "Signature") &&
-		    http_query_raw(req, "Expires"))
+		if (r == 1 && s3 && http_query_raw(req, "AWSAccessKeyId") &&
+		    http_query_raw(req, "Signature") && http_query_raw(req, "Expires"))
 			return auth__verify_v2_query(d, req);
 		if (r == 1)
 			return err_set(&req->err, SW_E_MissingAuthenticationToken,
 				       "Request is missing Authentication Token");
 		req->signed_request = true;
+		r = auth__check_scope(d, req);
+		if (r || !s3)
+			return r;
 		return auth__verify(d, req, SIGV4_UNSIGNED);
 	}
 	r = sigv4_parse_header(authz, &req->auth, &req->err);
@@ -395,28 +483,48 @@ int auth_early(struct slipwayd *d, struct http_req *req)
 		    "a 'Date' header.");
 	str_copy(req->auth.amz_date, sizeof(req->auth.amz_date), declared);
 	req->signed_request = true;
+	r = auth__check_scope(d, req);
+	if (r)
+		return r;
 	declared = http_header(req, "X-Amz-Content-SHA256");
-	if (!declared)
+	if (!s3 || !declared)
 		return 0;
-	return auth__verify(d, req, declared);
+	r = auth__verify(d, req, declared);
+	if (r)
+		return r;
+	if (auth__is_hex64(declared))
+		str_copy(req->payload_hash, sizeof(req->payload_hash), declared);
+	else if (strcmp(declared, SIGV4_UNSIGNED) != 0 && !str_starts(declared, "STREAMING-"))
+		return err_set(&req->err, SW_E_InvalidArgument,
+			       "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+			       "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.");
+	return 0;
 }
 
 int auth_late(struct slipwayd *d, struct http_req *req)
 {
-	const char *declared = http_header(req, "X-Amz-Content-SHA256");
 	uint8_t h[SHA256_LEN];
 	char hex[65];
 
+	if (req->authenticated && req->sink)
+		return 0; /* the sink checked the body against what was signed */
 	sha256(buf_str(&req->body), req->body.len, h);
 	hex_encode(h, SHA256_LEN, hex);
 	if (req->authenticated) {
-		/* Verified against the declared hash: the body must match it. */
-		if (declared && !req->sink && strlen(declared) == 64 &&
-		    strcasecmp(declared, hex) != 0)
-			return err_set(&req->err, SW_E_XAmzContentSHA256Mismatch,
-				       "The provided 'x-amz-content-sha256' header does not match "
-				       "what was computed.");
-		return 0;
+		const char *declared = http_header(req, "X-Amz-Content-SHA256");
+
+		if (req->payload_hash[0])
+			return strcasecmp(req->payload_hash, hex) == 0
+				   ? 0
+				   : err_set(&req->err, SW_E_XAmzContentSHA256Mismatch,
+					     "The provided 'x-amz-content-sha256' header does not "
+					     "match what was computed.");
+		if (declared && str_starts(declared, "STREAMING-"))
+			return err_set(&req->err, SW_E_InvalidRequest,
+				       "An aws-chunked body (x-amz-content-sha256: %s) is accepted "
+				       "only by PutObject and UploadPart",
+				       declared);
+		return 0; /* UNSIGNED-PAYLOAD, or an S3 presigned URL: no body is signed */
 	}
 	if (!req->signed_request)
 		return err_set(&req->err, SW_E_MissingAuthenticationToken,

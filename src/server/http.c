@@ -42,11 +42,16 @@ bool http_has_query(const struct http_req *r, const char *name)
 int http_query(const struct http_req *r, const char *name, struct buf *out)
 {
 	const char *v = http_query_raw(r, name);
+	int rc;
 
 	if (!v)
 		return 1;
 	buf_reset(out);
-	return uri_decode(out, v, strlen(v));
+	rc = uri_decode(out, v, strlen(v));
+	/* Callers use the value as a C string: a decoded NUL would shorten it. */
+	if (!rc && memchr(buf_str(out), '\0', out->len))
+		rc = -SW_E_INVALID;
+	return rc;
 }
 
 int http_resp_header(struct http_resp *resp, const char *name, const char *value)
@@ -215,6 +220,17 @@ static int http__start(struct slipwayd *d, struct MHD_Connection *conn, struct h
 			return -1;
 		}
 		req->content_length = (uint64_t)v;
+		/* Two lengths that disagree are how requests are smuggled past a proxy that
+		 * believes the other one (RFC 9112 §6.3): refuse them. */
+		for (size_t i = 0; i < req->nheaders; i++)
+			if (strcasecmp(req->headers[i].name, "Content-Length") == 0 &&
+			    strcmp(req->headers[i].value, cl) != 0) {
+				err_set(&req->err, SW_E_INVALID,
+					"conflicting Content-Length headers ('%s' and '%s')", cl,
+					req->headers[i].value);
+				req->failed = true;
+				return -1;
+			}
 	}
 	svc = router_route(req);
 	req->service = svc;
@@ -286,7 +302,7 @@ static enum MHD_Result http__handler(void *cls, struct MHD_Connection *conn, con
 		return http__fail(conn, req);
 	if (req->sink && req->sink->finish(req->sink, &req->err) < 0)
 		return http__fail(conn, req);
-	if (!req->service->anonymous && !req->authenticated && auth_late(d, req) < 0)
+	if (!req->service->anonymous && auth_late(d, req) < 0)
 		return http__fail(conn, req);
 	buf_init(&resp.body, 64u << 20);
 	req->service->handle(req, &resp);

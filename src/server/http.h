@@ -18,15 +18,30 @@
 struct slipwayd;
 struct service;
 
+/* What a signer may do, as recorded in users.kind.  The zero value grants nothing, so a
+ * principal that was never filled in (or a kind this build does not know) is refused
+ * everywhere. */
+enum principal_kind {
+	PRINCIPAL_NONE = 0, /* nothing: unknown kind, or an instance user whose host is gone */
+	PRINCIPAL_ADMIN,    /* users.kind 'admin' */
+	PRINCIPAL_INSTANCE, /* users.kind 'instance': the agent channel of its one host */
+	PRINCIPAL_USER,	    /* users.kind 'user': an ordinary user, granted nothing yet */
+};
+
 /* Who signed the request. */
 struct principal {
 	char access_key[129];
 	char user[129];
 	char user_arn[300];
-	char instance[129]; /* on-premises instance bound to this user ("" for administrators) */
+	char instance[129]; /* the on-premises instance of a PRINCIPAL_INSTANCE, else "" */
 	char instance_arn[300];
-	bool admin;
+	enum principal_kind kind;
 };
+
+/* The kind named by users.kind; PRINCIPAL_NONE for anything else. */
+enum principal_kind principal_kind_parse(const char *s);
+/* "administrator", "on-premises instance 'NAME'", "ordinary user" …: for denial messages. */
+const char *principal_describe(const struct principal *p, char *buf, size_t size);
 
 /* A streaming consumer of the request body (large S3 uploads go straight to disk). */
 struct body_sink {
@@ -52,6 +67,9 @@ struct http_req {
 	char target[160]; /* X-Amz-Target */
 	struct sigv4_auth auth;
 	uint8_t signing_key[32];
+	/* S3 only: the hex SHA-256 of the body that the signature covers, when the client
+	 * declared one ("" otherwise); the body that arrives must hash to it. */
+	char payload_hash[65];
 	bool signed_request;
 	bool authenticated;
 	struct principal who;

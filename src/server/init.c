@@ -213,8 +213,8 @@ static int init__setup(struct store_conn *c, void *arg, struct err *e)
 	random_string(uid + 4, 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
 	slipwayd_arn(d, arn, sizeof(arn), "iam", "user/admin");
 	r = store_exec(c, NULL,
-		       "INSERT INTO users (name, id, arn, path, created) VALUES ('admin', ?, ?, "
-		       "'/', ?)",
+		       "INSERT INTO users (name, id, arn, path, created, kind) VALUES ('admin', ?, "
+		       "?, '/', ?, 'admin')",
 		       "tti", e, uid, arn, now);
 	if (r < 0)
 		return r;

@@ -56,11 +56,13 @@ void json_proto_handle(const struct json_service *svc, struct http_req *req, str
 		json_proto_error(req, resp, &req->err);
 		return;
 	}
-	if (!req->who.admin && !(op->flags & OP_INSTANCE_OK)) {
+	if (!(req->who.kind == PRINCIPAL_ADMIN ||
+	      (req->who.kind == PRINCIPAL_INSTANCE && (op->flags & OP_INSTANCE_OK)))) {
+		char what[200];
+
 		err_set(&req->err, SW_E_AccessDenied,
-			"User: %s is bound to on-premises instance '%s' and is not authorized to "
-			"perform: %s",
-			req->who.user_arn, req->who.instance, opname);
+			"User: %s is %s and is not authorized to perform: %s", req->who.user_arn,
+			principal_describe(&req->who, what, sizeof(what)), opname);
 		json_proto_error(req, resp, &req->err);
 		return;
 	}

@@ -49,6 +49,15 @@ int query_form_parse(struct query_form *f, const char *s, size_t len, struct err
 			return err_set(e, SW_E_Serialization, "malformed form encoding");
 		}
 		buf_release(&tmp);
+		/* Names and values are used as C strings: a decoded NUL would shorten them past
+		 * every later check (UserName=ab%00cd would be "ab"), so it is refused here. */
+		if (memchr(f->store.p + offsets[f->n][0], '\0',
+			   offsets[f->n][1] - 1 - offsets[f->n][0]) ||
+		    memchr(f->store.p + offsets[f->n][1], '\0',
+			   f->store.len - 1 - offsets[f->n][1]))
+			return err_set(e, SW_E_ValidationError,
+				       "1 validation error detected: a parameter name or value "
+				       "contains a NUL byte (%%00), which no IAM value may hold");
 		f->n++;
 		p = stop + 1;
 	}
@@ -78,11 +87,10 @@ static const char *query__code(const struct err *e)
 {
 	switch (e->code) {
 	case SW_E_SignatureDoesNotMatch:
+	case SW_E_RequestExpired: /* query services call an expired signature a mismatch */
 		return "SignatureDoesNotMatch";
 	case SW_E_InvalidClientTokenId:
 		return "InvalidClientTokenId";
-	case SW_E_RequestExpired:
-		return "RequestExpired";
 	case SW_E_MissingAuthenticationToken:
 		return "MissingAuthenticationToken";
 	case SW_E_IncompleteSignature:
@@ -102,8 +110,10 @@ void query_proto_error(struct http_req *req, struct http_resp *resp, const struc
 	const struct err_info *info = err_info(e->code);
 
 	resp->status = info->http_status == 200 ? 400 : info->http_status;
+	/* Every authentication and authorisation failure is a 403 in the query protocol. */
 	if (e->code == SW_E_AccessDenied || e->code == SW_E_InvalidClientTokenId ||
-	    e->code == SW_E_SignatureDoesNotMatch)
+	    e->code == SW_E_SignatureDoesNotMatch || e->code == SW_E_RequestExpired ||
+	    e->code == SW_E_MissingAuthenticationToken)
 		resp->status = 403;
 	buf_reset(&resp->body);
 	buf_addf(&resp->body,
@@ -145,11 +155,14 @@ void query_proto_handle(const struct query_service *svc, struct http_req *req,
 			op = o;
 	if (!r && !op)
 		r = err_set(&req->err, SW_E_InvalidAction, "Could not find operation %s", action);
-	if (!r && !req->who.admin)
+	if (!r && req->who.kind != PRINCIPAL_ADMIN) {
+		char what[200];
+
 		r = err_set(&req->err, SW_E_AccessDenied,
-			    "User: %s is bound to an on-premises instance and is not authorized to "
-			    "perform: iam:%s",
-			    req->who.user_arn, action);
+			    "User: %s is %s and is not authorized to perform: iam:%s",
+			    req->who.user_arn, principal_describe(&req->who, what, sizeof(what)),
+			    action);
+	}
 	if (!r)
 		r = op->fn(&c);
 	if (r < 0) {

@@ -8,7 +8,9 @@
 
 struct service {
 	const char *name; /* "codedeploy", "s3", "iam", … */
-	bool anonymous;	  /* no signature needed (health, metrics) */
+	/* The services a SigV4 credential scope may name (NULL-terminated); NULL: just `name`. */
+	const char *const *signing_names;
+	bool anonymous; /* no signature needed (health, metrics) */
 	/* Headers are in and the caller is authenticated (when the body is not signed yet,
 	 * authentication happens later): a service may install req->sink to stream the body.
 	 * Optional. */

@@ -31,7 +31,8 @@ def signed_json(server, key, target, body):
     req = AWSRequest(method="POST", url=server.endpoint + "/", data=json.dumps(body).encode(),
                      headers={"X-Amz-Target": target,
                               "Content-Type": "application/x-amz-json-1.1"})
-    SigV4Auth(Credentials(key["id"], key["secret"]), "codedeploy", "us-east-1").add_auth(req)
+    service = "codedeploy-commands" if target.startswith("CodeDeployCommand") else "codedeploy"
+    SigV4Auth(Credentials(key["id"], key["secret"]), service, "us-east-1").add_auth(req)
     r = urllib.request.Request(req.url, data=req.body, method="POST",
                                headers=dict(req.headers.items()))
     try:
@@ -77,13 +78,45 @@ def test_bound_user_passes_for_instance_operations(server, host):
     assert status == 400 and body["__type"] == "AccessDeniedException"
 
 
-def test_deregistering_frees_the_user(server, cd, host):
+def test_deregistered_host_key_can_do_nothing(server, cd, iam, host):
+    """The attack of issue 7: deregister a host, then use its key as an administrator's.
+    What a key may do is recorded, not inferred from a missing binding: deregistering makes
+    the user an ordinary user granted nothing and deactivates its keys in one transaction."""
     cd.deregister_on_premises_instance(instanceName="host-1")
+    keys = iam.list_access_keys(UserName="host-1")["AccessKeyMetadata"]
+    assert [k["Status"] for k in keys] == ["Inactive"]
     bound = server.client("codedeploy", host["id"], host["secret"])
-    bound.create_application(applicationName="now-allowed")
-    assert "now-allowed" in cd.list_applications()["applications"]
-    # Registering it again binds it again, at once.
+    assert error_of(bound.create_application, applicationName="now-allowed")[0] == \
+        "UnrecognizedClientException"
+    hiam = server.client("iam", host["id"], host["secret"])
+    assert error_of(hiam.create_access_key, UserName="admin")[0] == "InvalidClientTokenId"
+    # Even an administrator turning the key on again grants it nothing.
+    iam.update_access_key(UserName="host-1", AccessKeyId=host["id"], Status="Active")
+    code, msg = error_of(bound.create_application, applicationName="now-allowed")
+    assert code == "AccessDeniedException" and "granted nothing" in msg
+    assert error_of(hiam.create_access_key, UserName="admin")[0] == "AccessDenied"
+    assert error_of(hiam.create_user, UserName="escalate")[0] == "AccessDenied"
+    hs3 = server.client("s3", host["id"], host["secret"])
+    assert error_of(hs3.create_bucket, Bucket="mine")[0] == "AccessDenied"
+    agent_status, body = signed_json(server, host,
+                                     "CodeDeployCommandService_v20141006.PollHostCommand",
+                                     {"HostIdentifier": host["arn"]})
+    assert agent_status == 400 and body["__type"] == "ClientException"
+    assert "not bound to a registered on-premises instance" in body["message"]
+    # Nothing changed: no application, no new key, no user.
+    assert cd.list_applications()["applications"] == []
+    assert len(iam.list_access_keys(UserName="admin")["AccessKeyMetadata"]) == 1
+    assert sorted(u["UserName"] for u in iam.list_users()["Users"]) == ["admin", "host-1"]
+    # Registering it again binds it again: an agent key once more, never an administrator.
     cd.register_on_premises_instance(instanceName="host-1", iamUserArn=host["arn"])
+    assert error_of(bound.list_applications)[0] == "AccessDeniedException"
+
+
+def test_deregister_then_restart_keeps_the_key_powerless(server, cd, iam, host):
+    cd.deregister_on_premises_instance(instanceName="host-1")
+    iam.update_access_key(UserName="host-1", AccessKeyId=host["id"], Status="Active")
+    server.restart()
+    bound = server.client("codedeploy", host["id"], host["secret"])
     assert error_of(bound.list_applications)[0] == "AccessDeniedException"
 
 

@@ -922,25 +922,47 @@ def test_presigned_urls(server, s3, version):
     assert got["Body"].read() == b"uploaded" and got["ContentType"] == "text/plain"
 
 
-def test_bound_instance_user_may_only_read(server, s3, iam):
+def test_bound_instance_user_may_only_read_its_bundles(server, s3, iam):
+    """An agent's key reads the bundle of a deployment in progress that targets its host, and
+    nothing else in the account: no other object, no listing, no write."""
     cd = server.client("codedeploy")
-    try:
-        arn = iam.create_user(UserName="host-1")["User"]["Arn"]
-        key = iam.create_access_key(UserName="host-1")["AccessKey"]
-        cd.register_on_premises_instance(instanceName="host-1", iamUserArn=arn)
-    except botocore.exceptions.ClientError as e:
-        if e.response["Error"]["Code"] in ("NotImplementedException", "NotImplemented"):
-            pytest.skip("IAM users or instance registration are not implemented yet")
-        raise
+    arn = iam.create_user(UserName="host-1")["User"]["Arn"]
+    key = iam.create_access_key(UserName="host-1")["AccessKey"]
+    cd.register_on_premises_instance(instanceName="host-1", iamUserArn=arn)
+    cd.add_tags_to_on_premises_instances(instanceNames=["host-1"],
+                                         tags=[{"Key": "role", "Value": "web"}])
     s3.create_bucket(Bucket="bundles")
     s3.put_object(Bucket="bundles", Key="app/rev1.zip", Body=b"bundle")
+    s3.put_object(Bucket="bundles", Key="app/other.zip", Body=b"other")
+    s3.put_object(Bucket="bundles", Key="secrets.txt", Body=b"s3cret")
     host = server.client("s3", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    denied = ("AccessDenied", 403)
+    # Before any deployment names it, not even the bundle may be read.
+    assert error_of(host.get_object, Bucket="bundles", Key="app/rev1.zip") == denied
+    cd.create_application(applicationName="app")
+    cd.create_deployment_group(applicationName="app", deploymentGroupName="web",
+                               serviceRoleArn="arn:aws:iam::123456789012:role/cd",
+                               onPremisesInstanceTagFilters=[
+                                   {"Key": "role", "Value": "web", "Type": "KEY_AND_VALUE"}])
+    did = cd.create_deployment(applicationName="app", deploymentGroupName="web", revision={
+        "revisionType": "S3",
+        "s3Location": {"bucket": "bundles", "key": "app/rev1.zip",
+                       "bundleType": "zip"}})["deploymentId"]
+    # No agent runs: the deployment stays in progress, waiting for host-1 (300 s).
+    deadline = time.time() + 30
+    while cd.get_deployment(deploymentId=did)["deploymentInfo"]["status"] != "InProgress":
+        assert time.time() < deadline
+        time.sleep(0.1)
     assert host.get_object(Bucket="bundles", Key="app/rev1.zip")["Body"].read() == b"bundle"
     assert host.head_object(Bucket="bundles", Key="app/rev1.zip")["ContentLength"] == 6
-    assert host.head_bucket(Bucket="bundles")["ResponseMetadata"]["HTTPStatusCode"] == 200
-    assert [o["Key"] for o in host.list_objects_v2(Bucket="bundles")["Contents"]] == \
-        ["app/rev1.zip"]
-    denied = ("AccessDenied", 403)
+    p = server.aws("s3", "cp", "s3://bundles/app/rev1.zip", "/dev/null", check=False,
+                   access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    assert p.returncode == 0, p.stderr
+    assert error_of(host.get_object, Bucket="bundles", Key="secrets.txt") == denied
+    assert error_of(host.get_object, Bucket="bundles", Key="app/other.zip") == denied
+    assert error_of(host.head_bucket, Bucket="bundles")[1] == 403
+    assert error_of(host.list_objects_v2, Bucket="bundles") == denied
+    assert error_of(host.list_objects, Bucket="bundles") == denied
     assert error_of(host.put_object, Bucket="bundles", Key="evil", Body=b"x" * 2000) == denied
     assert error_of(host.delete_object, Bucket="bundles", Key="app/rev1.zip") == denied
     assert error_of(host.create_bucket, Bucket="mine") == denied
@@ -949,11 +971,8 @@ def test_bound_instance_user_may_only_read(server, s3, iam):
     assert error_of(host.create_multipart_upload, Bucket="bundles", Key="m") == denied
     assert error_of(host.copy_object, Bucket="bundles", Key="c",
                     CopySource="bundles/app/rev1.zip") == denied
-    p = server.aws("s3", "cp", "s3://bundles/app/rev1.zip", "/dev/null", check=False,
-                   access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
-    assert p.returncode == 0, p.stderr
-    assert [o["Key"] for o in s3.list_objects_v2(Bucket="bundles")["Contents"]] == \
-        ["app/rev1.zip"]
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket="bundles")["Contents"]) == \
+        ["app/other.zip", "app/rev1.zip", "secrets.txt"]
 
 
 # ---- the aws CLI ----------------------------------------------------------------------------

@@ -51,7 +51,7 @@ static int cmd__caller(const struct http_req *req, const json_t *in, const char 
 	const char *h = NULL;
 	int r;
 
-	if (!req->who.instance[0])
+	if (req->who.kind != PRINCIPAL_INSTANCE || !req->who.instance[0])
 		return err_set(e, SW_E_ClientException,
 			       "%s is not bound to a registered on-premises instance: the agent "
 			       "must sign with its instance's IAM user key",
@@ -585,8 +585,16 @@ static void commands_list(void (*fn)(const char *, const char *, bool, void *), 
 	json_proto_list(&commands__json, "CodeDeploy Commands (agent)", fn, arg);
 }
 
+/* The stock agent signs for its endpoint's prefix (codedeploy-commands[-secure]). */
+static const char *const commands__signing_names[] = {
+	"codedeploy-commands",
+	"codedeploy-commands-secure",
+	NULL,
+};
+
 const struct service commands_service = {
 	.name = "commands",
+	.signing_names = commands__signing_names,
 	.handle = commands_handle,
 	.error = json_proto_error,
 	.list_ops = commands_list,

@@ -3,8 +3,10 @@
  * AddTagsToOnPremisesInstances, RemoveTagsFromOnPremisesInstances, and the tag-filter matching
  * the deployment engine reuses (instances.h).
  *
- * Registering an instance with an IAM user's ARN binds that user to it: from then on the user
- * is no administrator any more (src/server/auth.c) and may only speak the agent channel.
+ * Registering an instance with an IAM user's ARN binds that user to it (users.kind 'instance',
+ * services/iam/iam.h): from then on it may only speak the agent channel and read its
+ * deployments' bundles.  Deregistering makes it an ordinary user granted nothing and
+ * deactivates its keys, in the same transaction.
  * Slipway's choices where AWS documents nothing: instance names are 1..100 characters of
  * letters, digits and `_.-+=,@`; a deregistered instance's name may be registered again; a
  * deregistered instance loses its tags (as AWS's guide says today); an instance carries at most
@@ -504,6 +506,10 @@ static int inst__register(struct store_conn *sc, void *arg, struct err *e)
 		    "status, registered, deregistered) VALUES (?, ?, ?, ?, 'Registered', "
 		    "?, NULL)",
 		    "tttti", e, a->name, a->arn, a->user_arn, a->session_arn, time_now_ms());
+	/* From now on the user's keys are this host's (iam.h), recorded with the binding. */
+	if (r >= 0 && a->user_arn)
+		r = store_exec(sc, NULL, "UPDATE users SET kind = 'instance' WHERE arn = ?", "t", e,
+			       a->user_arn);
 	return r < 0 ? r : 0;
 }
 
@@ -551,7 +557,10 @@ static int inst__deregister(struct store_conn *sc, void *arg, struct err *e)
 	struct store_stmt *st;
 	int r;
 
-	r = store_exec(sc, &st, "SELECT status FROM instances WHERE name = ?", "t", e, a->name);
+	char user_arn[512] = "";
+
+	r = store_exec(sc, &st, "SELECT status, iam_user_arn FROM instances WHERE name = ?", "t", e,
+		       a->name);
 	if (r < 0)
 		return r;
 	if (r == 0)
@@ -559,6 +568,8 @@ static int inst__deregister(struct store_conn *sc, void *arg, struct err *e)
 			       "The on-premises instance %s is not registered", a->name);
 	if (strcmp(store_col_text(st, 0), "Registered") != 0)
 		return 0; /* already deregistered: nothing to do */
+	if (!store_col_null(st, 1))
+		str_copy(user_arn, sizeof(user_arn), store_col_text(st, 1));
 	r = store_exec(sc, NULL,
 		       "UPDATE instances SET status = 'Deregistered', deregistered = ? WHERE name "
 		       "= ?",
@@ -566,6 +577,17 @@ static int inst__deregister(struct store_conn *sc, void *arg, struct err *e)
 	if (r >= 0)
 		r = store_exec(sc, NULL, "DELETE FROM instance_tags WHERE instance = ?", "t", e,
 			       a->name);
+	/* The host's user becomes an ordinary user granted nothing, and its keys stop working,
+	 * in this same transaction (iam.h): a deregistered host's key never becomes anything. */
+	if (r >= 0 && user_arn[0])
+		r = store_exec(sc, NULL,
+			       "UPDATE users SET kind = 'user' WHERE arn = ? AND kind = 'instance'",
+			       "t", e, user_arn);
+	if (r >= 0 && user_arn[0])
+		r = store_exec(sc, NULL,
+			       "UPDATE access_keys SET status = 'Inactive' WHERE user_name IN "
+			       "(SELECT name FROM users WHERE arn = ?)",
+			       "t", e, user_arn);
 	return r < 0 ? r : 0;
 }
 

@@ -9,9 +9,12 @@
 #include <stdint.h>
 
 /*
- * Who is an administrator: every user that is not bound to a registered on-premises instance
- * (instances.iam_user_arn = users.arn, status 'Registered'); src/server/auth.c decides it the
- * same way.  An "administrator key" is an Active access key of such a user.
+ * What a user's keys may do is recorded in users.kind (migration 0006), never inferred:
+ * 'admin' (the init user and every user CreateUser makes), 'instance' (set in the transaction
+ * that registers an on-premises instance with the user's ARN) or 'user' (an ordinary user,
+ * granted nothing: what an instance's user becomes when the instance is deregistered, in the
+ * same transaction that deactivates its keys).  src/server/auth.c reads the same column.  An
+ * "administrator key" is an Active access key of an 'admin' user.
  *
  * Lock-out rule: Slipway never lets the last active administrator key disappear.  Deleting
  * it, making it Inactive, deleting its user (the `admin` user created at init included) or

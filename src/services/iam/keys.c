@@ -236,12 +236,11 @@ static int key__guard(struct store_conn *sc, struct key_change *k, const char *s
 
 	if (strcmp(status, "Active") != 0)
 		return 0;
-	r = store_exec(sc, &st,
-		       "SELECT 1 FROM instances WHERE iam_user_arn = ? AND status = 'Registered'",
-		       "t", e, k->o.arn);
+	r = store_exec(sc, &st, "SELECT 1 FROM users WHERE arn = ? AND kind = 'admin'", "t", e,
+		       k->o.arn);
 	if (r < 0)
 		return r;
-	if (r == 1) /* an instance's key: not an administrator's */
+	if (r == 0) /* not an administrator's key */
 		return 0;
 	r = iam_admin_keys_left(sc, NULL, k->id, &left, e);
 	if (r)

@@ -25,9 +25,8 @@ int iam_admin_keys_left(struct store_conn *c, const char *except_user, const cha
 
 	r = store_exec(c, &st,
 		       "SELECT COUNT(*) FROM access_keys k JOIN users u ON u.name = k.user_name "
-		       "WHERE k.status = 'Active' AND k.id <> ? AND u.name <> ? AND NOT EXISTS "
-		       "(SELECT 1 FROM instances i WHERE i.iam_user_arn = u.arn AND i.status = "
-		       "'Registered')",
+		       "WHERE k.status = 'Active' AND k.id <> ? AND u.name <> ? AND u.kind = "
+		       "'admin'",
 		       "tt", e, except_key ? except_key : "", except_user ? except_user : "");
 	if (r < 0)
 		return r;

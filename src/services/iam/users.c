@@ -196,7 +196,8 @@ static int user__create(struct store_conn *sc, void *arg, struct err *e)
 		return err_set(e, SW_E_EntityAlreadyExists, "User with name %s already exists.",
 			       a->u.name);
 	r = store_exec(sc, NULL,
-		       "INSERT INTO users (name, id, arn, path, created) VALUES (?, ?, ?, ?, ?)",
+		       "INSERT INTO users (name, id, arn, path, created, kind) VALUES (?, ?, ?, ?, "
+		       "?, 'admin')",
 		       "tttti", e, a->u.name, a->u.id, a->u.arn, a->u.path, a->u.created);
 	if (r < 0)
 		return r;

@@ -668,7 +668,8 @@ int s3_copy_object(struct s3_ctx *c, struct http_resp *resp)
 	/* "bucket/key" or "/bucket/key", percent-encoded, maybe "?versionId=…" */
 	if (src[0] == '/')
 		src++;
-	if (uri_decode(&b, src, strlen(src)) || !(slash = strchr(b.p ? b.p : "", '/'))) {
+	if (uri_decode(&b, src, strlen(src)) || memchr(buf_str(&b), '\0', b.len) ||
+	    !(slash = strchr(b.p ? b.p : "", '/'))) {
 		buf_release(&b);
 		return err_set(&req->err, SW_E_InvalidArgument,
 			       "Copy Source must mention the source bucket and key: "
@@ -849,8 +850,17 @@ int s3_delete_objects(struct s3_ctx *c, struct http_resp *resp)
 	const char **keys = NULL;
 	const char *quiet;
 	size_t n = 0;
-	int r = s3__body_digests(c);
+	bool digest = http_header(c->req, "Content-MD5") != NULL;
+	int r;
 
+	/* S3 requires the body's integrity to be declared: Content-MD5 or a flexible checksum. */
+	for (int a = S3_CK_CRC32; a <= S3_CK_SHA256 && !digest; a++)
+		digest = http_header(c->req, s3_ck_header((enum s3_ck_alg)a)) != NULL;
+	if (!digest)
+		return err_set(&c->req->err, SW_E_InvalidRequest,
+			       "Missing required header for this request: Content-MD5 (or an "
+			       "x-amz-checksum-* header)");
+	r = s3__body_digests(c);
 	if (!r)
 		r = s3_xml_parse(buf_str(&c->req->body), c->req->body.len, &x, &c->req->err);
 	if (r)

@@ -33,7 +33,9 @@ struct s3_op {
 	unsigned flags;
 };
 
-#define S3_OP_READ 1u /* allowed to users bound to an on-premises instance */
+/* An on-premises instance's key may call it, for the bundle of a deployment in progress that
+ * targets that instance (s3__may in service.c); every other operation is an administrator's. */
+#define S3_OP_BUNDLE_READ 1u
 
 /* Per-request state, in req->svc_state. */
 struct s3_ctx {

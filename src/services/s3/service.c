@@ -35,18 +35,18 @@ enum {
 static const struct s3_op s3__ops[] = {
 	[OP_LIST_BUCKETS] = { "ListBuckets", NULL, s3_list_buckets, 0 },
 	[OP_CREATE_BUCKET] = { "CreateBucket", NULL, s3_create_bucket, 0 },
-	[OP_HEAD_BUCKET] = { "HeadBucket", NULL, s3_head_bucket, S3_OP_READ },
+	[OP_HEAD_BUCKET] = { "HeadBucket", NULL, s3_head_bucket, 0 },
 	[OP_DELETE_BUCKET] = { "DeleteBucket", NULL, s3_delete_bucket, 0 },
 	[OP_GET_BUCKET_LOCATION] = { "GetBucketLocation", NULL, s3_get_bucket_location, 0 },
-	[OP_LIST_OBJECTS] = { "ListObjects", NULL, s3_list_objects, S3_OP_READ },
-	[OP_LIST_OBJECTS_V2] = { "ListObjectsV2", NULL, s3_list_objects_v2, S3_OP_READ },
+	[OP_LIST_OBJECTS] = { "ListObjects", NULL, s3_list_objects, 0 },
+	[OP_LIST_OBJECTS_V2] = { "ListObjectsV2", NULL, s3_list_objects_v2, 0 },
 	[OP_LIST_MULTIPART_UPLOADS] = { "ListMultipartUploads", NULL, s3_list_multipart_uploads,
 					0 },
 	[OP_DELETE_OBJECTS] = { "DeleteObjects", NULL, s3_delete_objects, 0 },
 	[OP_PUT_OBJECT] = { "PutObject", s3_put_object_begin, s3_put_object, 0 },
 	[OP_COPY_OBJECT] = { "CopyObject", NULL, s3_copy_object, 0 },
-	[OP_GET_OBJECT] = { "GetObject", NULL, s3_get_object, S3_OP_READ },
-	[OP_HEAD_OBJECT] = { "HeadObject", NULL, s3_head_object, S3_OP_READ },
+	[OP_GET_OBJECT] = { "GetObject", NULL, s3_get_object, S3_OP_BUNDLE_READ },
+	[OP_HEAD_OBJECT] = { "HeadObject", NULL, s3_head_object, S3_OP_BUNDLE_READ },
 	[OP_DELETE_OBJECT] = { "DeleteObject", NULL, s3_delete_object, 0 },
 	[OP_CREATE_MULTIPART] = { "CreateMultipartUpload", NULL, s3_create_multipart, 0 },
 	[OP_UPLOAD_PART] = { "UploadPart", s3_upload_part_begin, s3_upload_part, 0 },
@@ -211,7 +211,10 @@ static int s3__parse_path(struct s3_ctx *c, struct err *e)
 	if (!*path)
 		return 0;
 	r = uri_decode(&b, path, slash ? (size_t)(slash - path) : strlen(path));
-	if (r || str_copy(c->bucket, sizeof(c->bucket), buf_str(&b)) || !b.len) {
+	/* A decoded name is checked whole before it is used as a C string: a NUL (or any
+	 * control byte) would shorten it past every later check. */
+	if (r || !b.len || !s3__key_ok((const unsigned char *)b.p, b.len) ||
+	    memchr(b.p, '\0', b.len) || str_copy(c->bucket, sizeof(c->bucket), buf_str(&b))) {
 		buf_release(&b);
 		return err_set(e, SW_E_InvalidBucketName, "The specified bucket is not valid.");
 	}
@@ -433,6 +436,65 @@ static void s3_error(struct http_req *req, struct http_resp *resp, const struct 
 	http_resp_header(resp, "Content-Type", "application/xml");
 }
 
+struct s3__bundle_check {
+	const char *instance, *bucket, *key;
+	bool found;
+};
+
+static int s3__bundle_of_deployment(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct s3__bundle_check *b = arg;
+	struct store_stmt *st;
+	int r;
+
+	r = store_exec(sc, &st,
+		       "SELECT d.revision FROM deployments d JOIN deployment_targets t ON "
+		       "t.deployment = d.id WHERE t.instance = ? AND d.status IN ('Created', "
+		       "'Queued', 'InProgress')",
+		       "t", e, b->instance);
+	for (; r == 1 && !b->found; r = store_step(st, e)) {
+		json_t *rev = json_loads(store_col_text(st, 0), 0, NULL);
+		json_t *loc = json_object_get(rev, "s3Location");
+
+		b->found = str_eq(json_string_value(json_object_get(loc, "bucket")), b->bucket) &&
+			   str_eq(json_string_value(json_object_get(loc, "key")), b->key);
+		json_decref(rev);
+	}
+	return r < 0 ? r : 0;
+}
+
+/* Who may call c's operation: an administrator anything; an on-premises instance only
+ * S3_OP_BUNDLE_READ operations on the bundle of a deployment in progress that targets it;
+ * anyone else nothing.  Fills e with AccessDenied when refused. */
+static int s3__may(struct s3_ctx *c, struct err *e)
+{
+	const struct principal *who = &c->req->who;
+	struct s3__bundle_check b = { .instance = who->instance,
+				      .bucket = c->bucket,
+				      .key = c->key };
+	char what[200];
+	int r;
+
+	if (who->kind == PRINCIPAL_ADMIN)
+		return 0;
+	if (who->kind == PRINCIPAL_INSTANCE && (c->op->flags & S3_OP_BUNDLE_READ) && c->has_key) {
+		r = store_read(c->d->store, s3__bundle_of_deployment, &b, e);
+		if (r)
+			return r;
+		if (b.found)
+			return 0;
+		return err_set(
+		    e, SW_E_AccessDenied,
+		    "User: %s is bound to on-premises instance '%s', which may read only "
+		    "the bundles of deployments in progress that target it; s3://%s/%s "
+		    "is none of them",
+		    who->user_arn, who->instance, c->bucket, c->key);
+	}
+	return err_set(e, SW_E_AccessDenied,
+		       "User: %s is %s and is not authorized to perform: s3:%s", who->user_arn,
+		       principal_describe(who, what, sizeof(what)), c->op->name);
+}
+
 static int s3_begin(struct http_req *req, struct err *e)
 {
 	struct s3_ctx *c;
@@ -452,12 +514,8 @@ static int s3_begin(struct http_req *req, struct err *e)
 	if (!req->authenticated)
 		return err_set(e, SW_E_InvalidRequest,
 			       "Missing required header for this request: x-amz-content-sha256");
-	if (!req->who.admin)
-		return err_set(e, SW_E_AccessDenied,
-			       "User: %s is bound to on-premises instance '%s' and is not "
-			       "authorized to perform: s3:%s",
-			       req->who.user_arn, req->who.instance, c->op->name);
-	return c->op->begin(c, e);
+	r = s3__may(c, e);
+	return r ? r : c->op->begin(c, e);
 }
 
 static void s3_handle(struct http_req *req, struct http_resp *resp)
@@ -472,11 +530,8 @@ static void s3_handle(struct http_req *req, struct http_resp *resp)
 		req->err = c->deferred;
 		r = -c->deferred.code;
 	}
-	if (!r && !req->who.admin && !(c->op->flags & S3_OP_READ))
-		r = err_set(&req->err, SW_E_AccessDenied,
-			    "User: %s is bound to on-premises instance '%s' and is not authorized "
-			    "to perform: s3:%s",
-			    req->who.user_arn, req->who.instance, c->op->name);
+	if (!r)
+		r = s3__may(c, &req->err);
 	if (!r)
 		r = c->op->run(c, resp);
 	if (r < 0) {

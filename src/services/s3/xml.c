@@ -399,6 +399,16 @@ int s3_xml_parse(const char *s, size_t n, struct s3_xml **out, struct err *e)
 		free(x);
 		return err_set(e, SW_E_NOMEM, NULL);
 	}
+	/* XML forbids NUL anywhere; and every name and text here is handed on as a C string,
+	 * which a NUL would shorten ("victim\0x" deleting "victim"). */
+	if (memchr(s, '\0', n)) {
+		free(ps);
+		free(x);
+		return err_set(
+		    e, SW_E_MalformedXML,
+		    "The XML you provided was not well-formed or did not validate against "
+		    "our published schema (it holds a NUL byte)");
+	}
 	buf_init(&x->strings, 16u << 20);
 	ps->start = ps->p = s;
 	ps->end = s + n;
