@@ -320,6 +320,12 @@ static int ap__files(struct ap *a, struct fy_node *n, struct appspec *spec)
 			rc = ap__fail(a, item, 0,
 				      "'files' entry has an empty 'source' or "
 				      "'destination'");
+		/* Refused here, before any event runs: a relative destination would be resolved
+		 * against the agent's working directory (AWS requires an absolute one). */
+		if (!rc && f->destination[0] != '/')
+			rc =
+			    ap__fail(a, dst, 0, "'files' destination '%s' must be an absolute path",
+				     f->destination);
 	}
 	return rc;
 }

@@ -23,10 +23,10 @@ SCRIPTABLE = ["BeforeBlockTraffic", "AfterBlockTraffic", "ApplicationStop", "Bef
               "AfterAllowTraffic"]
 
 
-def deploy(bundle, root, *args, timeout=120):
+def deploy(bundle, root, *args, timeout=120, cwd=None):
     p = subprocess.run([CLI, "deploy", "local", "--bundle", str(bundle), "--root", str(root)]
                        + list(args), capture_output=True, text=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
+                       stdin=subprocess.DEVNULL, cwd=cwd)
     assert "AddressSanitizer" not in p.stderr and "runtime error:" not in p.stderr, p.stderr
     return p
 
@@ -482,6 +482,39 @@ def test_invalid_appspec_names_the_key_and_line(tmp_path):
     p = deploy(rev, tmp_path / "root", "--events", "BeforeInstall")
     assert p.returncode != 0
     assert "appspec.yml line 4: 'files' entry has no 'destination'" in p.stdout
+
+
+@pytest.mark.parametrize("source, destination, message", [
+    ("app.txt", "www", "appspec.yml line 5: 'files' destination 'www' must be an absolute path"),
+])
+def test_bad_files_paths_are_refused_before_anything_runs(tmp_path, source, destination,
+                                                          message):
+    # a relative destination used to land in the working directory of whoever ran the agent
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    marker = tmp_path / "before-install-ran"
+    rev = revision(tmp_path / "rev", f"""\
+        version: 0.0
+        os: linux
+        files:
+          - source: {source}
+            destination: {destination.format(abs=tmp_path / "dest")}
+        hooks:
+          BeforeInstall:
+            - location: scripts/before.sh
+        """, {"scripts/before.sh": f"touch {marker}\n"}, {"app.txt": "x\n"})
+    root = tmp_path / "root"
+    p = deploy(rev, root, cwd=cwd)
+    assert p.returncode != 0
+    assert events(p.stdout)["BeforeInstall"] == "FAILED"
+    assert "Install" not in events(p.stdout)
+    assert message in p.stdout, p.stdout
+    # nothing was written: no hook of the revision ran, no file was installed or planned
+    assert not marker.exists()
+    assert os.listdir(cwd) == []
+    assert not (tmp_path / "dest").exists()
+    assert sorted(os.listdir(root / "deployment-instructions")) == [
+        "default-local-deployment-group_most_recent_install"]
 
 
 def test_missing_script_and_usage_errors(tmp_path):

@@ -129,6 +129,11 @@ static const struct {
 	  "appspec.yml line 5: 'destination' must be a string" },
 	{ "version: 0.0\nos: linux\nfiles:\n  - source: ''\n    destination: /x\n",
 	  "appspec.yml line 4: 'files' entry has an empty 'source' or 'destination'" },
+	{ "version: 0.0\nos: linux\nfiles:\n  - source: a\n    destination: www\n",
+	  "appspec.yml line 5: 'files' destination 'www' must be an absolute path" },
+	{ "version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: /srv\n"
+	  "  - destination: ./site\n    source: a\n",
+	  "appspec.yml line 6: 'files' destination './site' must be an absolute path" },
 	{ "version: 0.0\nos: linux\nfile_exists_behavior: SOMETIMES\n",
 	  "appspec.yml line 3: invalid 'file_exists_behavior' value 'SOMETIMES'" },
 	{ "version: 0.0\nos: linux\npermissions: {}\n",
