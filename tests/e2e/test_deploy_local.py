@@ -486,12 +486,20 @@ def test_invalid_appspec_names_the_key_and_line(tmp_path):
 
 @pytest.mark.parametrize("source, destination, message", [
     ("app.txt", "www", "appspec.yml line 5: 'files' destination 'www' must be an absolute path"),
+    ("../../../../outside/app.txt", "{abs}",
+     "appspec.yml line 4: 'files' source '../../../../outside/app.txt' points outside the "
+     "bundle"),
 ])
 def test_bad_files_paths_are_refused_before_anything_runs(tmp_path, source, destination,
                                                           message):
-    # a relative destination used to land in the working directory of whoever ran the agent
+    # a relative destination used to land in the working directory of whoever ran the agent;
+    # a source leaving the bundle (here for ROOT/../outside) was refused only at Install, after
+    # BeforeInstall's hooks had run
     cwd = tmp_path / "cwd"
     cwd.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "app.txt").write_text("not from the bundle\n")
     marker = tmp_path / "before-install-ran"
     rev = revision(tmp_path / "rev", f"""\
         version: 0.0
