@@ -282,6 +282,28 @@ static int ap__os(struct ap *a, struct fy_node *root)
 	return rc;
 }
 
+/* True when path, taken relative to the bundle root (a leading '/' is that root too), climbs
+ * out of it with "..". */
+static bool ap__leaves_bundle(const char *path)
+{
+	int depth = 0;
+
+	for (const char *p = path; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return true;
+		} else if (len && !(len == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return false;
+}
+
 static int ap__files(struct ap *a, struct fy_node *n, struct appspec *spec)
 {
 	void *it = NULL;
@@ -320,6 +342,16 @@ static int ap__files(struct ap *a, struct fy_node *n, struct appspec *spec)
 			rc = ap__fail(a, item, 0,
 				      "'files' entry has an empty 'source' or "
 				      "'destination'");
+		/* Both refused here, before any event runs: a relative destination would be
+		 * resolved against the agent's working directory (AWS requires an absolute one),
+		 * and a source is read from inside the bundle only. */
+		if (!rc && f->destination[0] != '/')
+			rc =
+			    ap__fail(a, dst, 0, "'files' destination '%s' must be an absolute path",
+				     f->destination);
+		if (!rc && ap__leaves_bundle(f->source))
+			rc = ap__fail(a, src, 0, "'files' source '%s' points outside the bundle",
+				      f->source);
 	}
 	return rc;
 }

@@ -84,7 +84,9 @@ struct appspec {
  * with appspec_release() whatever the result.  name is the file name used in messages.
  * allowed_events, when not NULL, is a NULL-terminated list of the only hook names accepted
  * (AllPossibleLifecycleEvents); otherwise any hook name is kept and unknown ones never run.
- * Fails with -SW_E_INVALID and "<name> line N: <what is wrong with which key>".
+ * Fails with -SW_E_INVALID and "<name> line N: <what is wrong with which key>" — among others
+ * for a 'files' destination that is not an absolute path, and a 'files' source whose ".."
+ * climbs out of the bundle.
  */
 int appspec_parse(const char *text, size_t len, const char *name, const char *const *allowed_events,
 		  struct appspec *spec, struct err *e);

@@ -269,7 +269,9 @@ static int command__hook(const struct command_ctx *ctx, const struct deploy_spec
 	str_fmt(dlog, sizeof(dlog), "%s/deployment-logs/codedeploy-agent-deployments.log",
 		ctx->root);
 	(void)deploy_dir;
-	r = hook_run_event(name, appspec_hook(&as, name), archive, &env, res->log_path, dlog, &hr);
+	r = hook_run_event(
+	    name, appspec_hook(&as, name), archive, &env, res->log_path, dlog,
+	    ctx->max_script_log_bytes ? ctx->max_script_log_bytes : HOOK_LOG_DEFAULT_MAX, &hr);
 	appspec_release(&as);
 	res->tail = hr.tail;
 	if (r) {

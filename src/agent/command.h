@@ -22,6 +22,8 @@ typedef int (*command_extract_fn)(const char *path, const char *type, const char
 struct command_ctx {
 	const char *root;  /* deployment root directory */
 	int max_revisions; /* >= 1 */
+	/* Output of one script run kept in each log file; 0: HOOK_LOG_DEFAULT_MAX. */
+	size_t max_script_log_bytes;
 	command_download_fn download;
 	void *download_arg;
 	command_extract_fn extract; /* required for S3 and local file revisions */

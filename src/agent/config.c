@@ -3,6 +3,7 @@
 #include "config.h"
 #include "base/buf.h"
 #include "base/str.h"
+#include "hooks.h"
 
 #include <errno.h>
 #include <libfyaml.h>
@@ -115,6 +116,7 @@ int config_load(const char *path, struct agent_config *c, struct err *e)
 	c->max_revisions = 5;
 	c->http_read_timeout = 80;
 	c->wait_between_runs = 1;
+	c->max_script_log_bytes = (int)HOOK_LOG_DEFAULT_MAX;
 	str_copy(c->root_dir, sizeof(c->root_dir), "/opt/codedeploy-agent/deployment-root");
 	if (stat(path, &st) != 0)
 		return err_set(e, SW_E_INVALID, "configuration file '%s' cannot be read: %s", path,
@@ -167,6 +169,9 @@ int config_load(const char *path, struct agent_config *c, struct err *e)
 			r = config__int(path, key, value, 5, 3600, &c->http_read_timeout, e);
 		} else if (strcmp(key, "wait_between_runs") == 0) {
 			r = config__int(path, key, value, 0, 3600, &c->wait_between_runs, e);
+		} else if (strcmp(key, "max_script_log_bytes") == 0) {
+			r = config__int(path, key, value, 1 << 10, 1 << 30,
+					&c->max_script_log_bytes, e);
 		} else if (strcmp(key, "iam_session_arn") == 0 ||
 			   strcmp(key, "aws_credentials_file") == 0) {
 			r = err_set(

@@ -1,6 +1,7 @@
 /* config: slipway-agent's configuration file — the keys of AWS's codedeploy.onpremises.yml
  * (aws_access_key_id, aws_secret_access_key, iam_user_arn, region) plus endpoint, ca_file,
- * root_dir, log_dir and max_revisions. */
+ * root_dir, log_dir, max_revisions, http_read_timeout, wait_between_runs and
+ * max_script_log_bytes (docs/agent.md). */
 #ifndef SW_AGENT_CONFIG_H
 #define SW_AGENT_CONFIG_H
 
@@ -18,7 +19,10 @@ struct agent_config {
 	int max_revisions;     /* default 5, at least 1 */
 	int http_read_timeout; /* seconds, default 80 */
 	int wait_between_runs; /* seconds between polls after an empty one, default 1 */
-	char *ca_pem;	       /* the certificate's text, loaded from ca_file (owned) */
+	/* Output of one script run kept in scripts.log and in the deployments log, each: default
+	 * HOOK_LOG_DEFAULT_MAX (1 MiB), from 1 KiB to 1 GiB. */
+	int max_script_log_bytes;
+	char *ca_pem; /* the certificate's text, loaded from ca_file (owned) */
 };
 
 /*

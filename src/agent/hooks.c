@@ -44,12 +44,24 @@ void hook_tail_add(struct hook_tail *t, const char *entry, size_t len)
 	t->text[t->len] = '\0';
 }
 
-/* Where one event's output goes. */
+/* One log file and how much of the running script's output it took. */
+struct hook__file {
+	int fd;
+	size_t used; /* bytes of this script run's output written, timestamps included */
+	bool full;   /* the note is written: the rest of this run's output is not */
+};
+
+/* Where one event's output goes.  Each script run may write at most max_bytes of its output
+ * to each file; all of it reaches the tail. */
 struct hook__sink {
-	int log_fd;
-	int dlog_fd;
+	struct hook__file log;
+	struct hook__file dlog;
 	const char *deployment_id;
 	struct hook_tail *tail;
+	size_t max_bytes;
+	bool noted; /* the note went to the tail during this script run */
+	char note[160];
+	size_t note_len;
 };
 
 static void hook__write_all(int fd, const char *p, size_t n)
@@ -66,13 +78,48 @@ static void hook__write_all(int fd, const char *p, size_t n)
 	}
 }
 
-/* Logs one entry (prefix + text, newline added when missing). */
-static void hook__log(struct hook__sink *s, const char *prefix, const char *text, size_t len)
+/* Writes stamp + line to f.  For script output (output true) the entry that would take f past
+ * max bytes is replaced by the sink's note, and the ones after it are dropped.  Returns true
+ * when it wrote the note. */
+static bool hook__put(struct hook__sink *s, struct hook__file *f, const char *stamp, size_t slen,
+		      const char *line, size_t len, bool output)
+{
+	if (f->fd < 0 || (output && f->full))
+		return false;
+	if (output && f->used + slen + len > s->max_bytes) {
+		f->full = true;
+		hook__write_all(f->fd, stamp, slen);
+		hook__write_all(f->fd, s->note, s->note_len);
+		return true;
+	}
+	hook__write_all(f->fd, stamp, slen);
+	hook__write_all(f->fd, line, len);
+	if (output)
+		f->used += slen + len;
+	return false;
+}
+
+/* True when neither file takes any more of this script run's output. */
+static bool hook__files_full(const struct hook__sink *s)
+{
+	return (s->log.fd < 0 || s->log.full) && (s->dlog.fd < 0 || s->dlog.full);
+}
+
+/*
+ * Logs one entry (prefix + text, newline added when missing) to the files and the tail.  A
+ * script's output (output true) counts against the cap of each file separately: the first
+ * entry that would take a file past it is replaced there by one note, and from then on the
+ * script's output reaches only the tail, which so still ends with its last lines.  The agent's
+ * own entries (event, script) are always written.
+ */
+static void hook__log(struct hook__sink *s, const char *prefix, const char *text, size_t len,
+		      bool output)
 {
 	char stamp[64], dstamp[80];
 	struct timeval tv;
 	struct tm tm;
 	size_t plen = strlen(prefix), slen, dlen;
+	bool noted = false;
 	char *line;
 
 	if (len && text[len - 1] == '\n')
@@ -83,19 +130,22 @@ static void hook__log(struct hook__sink *s, const char *prefix, const char *text
 	memcpy(line, prefix, plen);
 	memcpy(line + plen, text, len);
 	line[plen + len] = '\n';
-	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	slen = strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S ", &tm);
-	dlen = strftime(dstamp, sizeof(dstamp), "[%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(dstamp + dlen, sizeof(dstamp) - dlen, ".%03d] [%s]", (int)(tv.tv_usec / 1000),
-		 s->deployment_id ? s->deployment_id : "");
-	hook__write_all(s->log_fd, stamp, slen);
-	hook__write_all(s->log_fd, line, plen + len + 1);
-	if (s->dlog_fd >= 0) {
-		hook__write_all(s->dlog_fd, dstamp, strlen(dstamp));
-		hook__write_all(s->dlog_fd, line, plen + len + 1);
+	len += plen + 1;
+	if (!output || !hook__files_full(s)) {
+		gettimeofday(&tv, NULL);
+		localtime_r(&tv.tv_sec, &tm);
+		slen = strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S ", &tm);
+		dlen = strftime(dstamp, sizeof(dstamp), "[%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(dstamp + dlen, sizeof(dstamp) - dlen, ".%03d] [%s]",
+			 (int)(tv.tv_usec / 1000), s->deployment_id ? s->deployment_id : "");
+		noted = hook__put(s, &s->log, stamp, slen, line, len, output);
+		noted |= hook__put(s, &s->dlog, dstamp, strlen(dstamp), line, len, output);
 	}
-	hook_tail_add(s->tail, line, plen + len + 1);
+	if (noted && !s->noted) {
+		s->noted = true;
+		hook_tail_add(s->tail, s->note, s->note_len);
+	}
+	hook_tail_add(s->tail, line, len);
 	free(line);
 }
 
@@ -116,7 +166,7 @@ static void hook__stream_read(struct hook__stream *st, struct hook__sink *s)
 		return;
 	if (n <= 0) {
 		if (st->len)
-			hook__log(s, st->prefix, st->line, st->len);
+			hook__log(s, st->prefix, st->line, st->len, true);
 		st->len = 0;
 		close(st->fd);
 		st->fd = -1;
@@ -125,7 +175,7 @@ static void hook__stream_read(struct hook__stream *st, struct hook__sink *s)
 	for (ssize_t i = 0; i < n; i++) {
 		st->line[st->len++] = buf[i];
 		if (buf[i] == '\n' || st->len == sizeof(st->line)) {
-			hook__log(s, st->prefix, st->line, st->len);
+			hook__log(s, st->prefix, st->line, st->len, true);
 			st->len = 0;
 		}
 	}
@@ -314,7 +364,10 @@ static int hook__run_script(const char *event, const struct appspec_script *sc,
 	}
 	argv[k++] = path;
 	argv[k] = NULL;
-	hook__log(sink, "Script - ", sc->location, strlen(sc->location));
+	hook__log(sink, "Script - ", sc->location, strlen(sc->location), false);
+	/* the cap is per script run */
+	sink->log.used = sink->dlog.used = 0;
+	sink->log.full = sink->dlog.full = sink->noted = false;
 	streams = calloc(2, sizeof(*streams));
 	envp = hook__envp(event, env);
 	if (!streams || !envp || pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
@@ -413,7 +466,8 @@ static int hook__run_script(const char *event, const struct appspec_script *sc,
 	for (int i = 0; i < 2; i++)
 		if (streams[i].fd >= 0) {
 			if (streams[i].len)
-				hook__log(sink, streams[i].prefix, streams[i].line, streams[i].len);
+				hook__log(sink, streams[i].prefix, streams[i].line, streams[i].len,
+					  true);
 			close(streams[i].fd);
 		}
 	if (pidfd >= 0)
@@ -447,24 +501,30 @@ static int hook__open_log(const char *path)
 
 int hook_run_event(const char *event, const struct appspec_hook *hook, const char *archive_dir,
 		   const struct hook_env *env, const char *log_path, const char *deployments_log,
-		   struct hook_result *res)
+		   size_t max_log_bytes, struct hook_result *res)
 {
-	struct hook__sink sink;
+	struct hook__sink sink = { 0 };
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (!hook || !hook->nscripts)
 		return 0;
-	sink.log_fd = hook__open_log(log_path);
-	sink.dlog_fd = hook__open_log(deployments_log);
+	sink.max_bytes = max_log_bytes;
+	str_fmt(sink.note, sizeof(sink.note),
+		"[slipway-agent] output truncated after %zu bytes (max_script_log_bytes); the "
+		"script went on running\n",
+		max_log_bytes);
+	sink.note_len = strlen(sink.note);
+	sink.log.fd = hook__open_log(log_path);
+	sink.dlog.fd = hook__open_log(deployments_log);
 	sink.deployment_id = env->deployment_id;
 	sink.tail = &res->tail;
-	hook__log(&sink, "LifecycleEvent - ", event, strlen(event));
+	hook__log(&sink, "LifecycleEvent - ", event, strlen(event), false);
 	for (size_t i = 0; i < hook->nscripts && !rc; i++)
 		rc = hook__run_script(event, &hook->scripts[i], archive_dir, env, &sink, res);
-	if (sink.log_fd >= 0)
-		close(sink.log_fd);
-	if (sink.dlog_fd >= 0)
-		close(sink.dlog_fd);
+	if (sink.log.fd >= 0)
+		close(sink.log.fd);
+	if (sink.dlog.fd >= 0)
+		close(sink.dlog.fd);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* hooks: running an event's hook scripts as the AWS agent does (reference §6.5) — environment,
  * runas/sudo, stdin closed, own process group, one deadline over exit and pipe closure, output
- * to scripts.log, and a bounded tail of whole lines for the diagnostics. */
+ * to scripts.log (bounded per script run), and a bounded tail of whole lines for the
+ * diagnostics. */
 #ifndef SW_AGENT_HOOKS_H
 #define SW_AGENT_HOOKS_H
 
@@ -50,15 +51,21 @@ struct hook_result {
 	struct hook_tail tail;
 };
 
+/* The default of max_script_log_bytes: how much of one script run's output each log keeps. */
+#define HOOK_LOG_DEFAULT_MAX ((size_t)1 << 20)
+
 /*
  * Runs the scripts of one event in order; the first failure stops the event.  Scripts are
  * archive_dir/<location>.  Output goes, with timestamps, to log_path (appended; created with
- * its directory) and, when deployments_log is not NULL, to that file too.  Returns 0 when every
- * script succeeded, else -1 with res->code/script/message filled; res->tail always holds the
- * tail of this event's output.
+ * its directory) and, when deployments_log is not NULL, to that file too — at most
+ * max_log_bytes (timestamps included) of each script run's output to each file, then one line
+ * "[slipway-agent] output truncated after N bytes ..."; the script goes on running, its output
+ * is still drained and still feeds the tail.  Returns 0 when every script succeeded, else -1
+ * with res->code/script/message filled; res->tail always holds the tail of this event's output
+ * (its last lines, whether or not they reached the files).
  */
 int hook_run_event(const char *event, const struct appspec_hook *hook, const char *archive_dir,
 		   const struct hook_env *env, const char *log_path, const char *deployments_log,
-		   struct hook_result *res);
+		   size_t max_log_bytes, struct hook_result *res);
 
 #endif

@@ -276,10 +276,12 @@ static int agent__backoff_ms(int n)
 static void agent__usage(FILE *fp)
 {
 	fprintf(fp, "usage: slipway-agent --config FILE [--once] [--log-level LEVEL] [--stderr]\n"
-		    "  --config FILE   YAML configuration (see docs: aws_access_key_id, "
+		    "  --config FILE   YAML configuration (docs/agent.md: aws_access_key_id, "
 		    "aws_secret_access_key,\n"
 		    "                  iam_user_arn, region, endpoint, ca_file, root_dir, log_dir, "
-		    "max_revisions)\n"
+		    "max_revisions,\n"
+		    "                  http_read_timeout, wait_between_runs, "
+		    "max_script_log_bytes)\n"
 		    "  --once          poll once, run what comes, and exit\n"
 		    "  --stderr        keep logging to stderr even when log_dir is set\n");
 }
@@ -388,6 +390,7 @@ int main(int argc, char **argv)
 	}
 	a->ctx.root = a->cfg.root_dir;
 	a->ctx.max_revisions = a->cfg.max_revisions;
+	a->ctx.max_script_log_bytes = (size_t)a->cfg.max_script_log_bytes;
 	a->ctx.download = client_download;
 	a->ctx.download_arg = &a->client;
 	a->ctx.extract = helper_unpack;

@@ -241,6 +241,8 @@ static const struct cli_opt deploy_local_opts[] = {
 	{ "root", 'r', CLI_VALUE, 0, "DIR", NULL, "dir", "deployment root" },
 	{ "max-revisions", 0, CLI_VALUE, 0, "N", NULL, NULL,
 	  "revisions kept per group (default 5)" },
+	{ "max-script-log-bytes", 0, CLI_VALUE, 0, "N", NULL, NULL,
+	  "output of one script run kept in each log, 1024 to 1073741824 (default 1048576)" },
 	{ NULL },
 };
 

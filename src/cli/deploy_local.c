@@ -41,7 +41,10 @@ static void local__usage(FILE *fp)
 	    "  --root, -r DIR                 deployment root (default "
 	    "/opt/codedeploy-agent/deployment-root\n"
 	    "                                 as root, else ~/.slipway/deployment-root)\n"
-	    "  --max-revisions N              revisions kept per group (default 5)\n");
+	    "  --max-revisions N              revisions kept per group (default 5)\n"
+	    "  --max-script-log-bytes N       output of one script run kept in each log, 1024 to\n"
+	    "                                 1073741824 (default 1048576, as the agent's\n"
+	    "                                 max_script_log_bytes)\n");
 }
 
 /* The events to run and the AllPossibleLifecycleEvents list, both NULL-terminated. */
@@ -133,6 +136,7 @@ int cli_deploy_local(int argc, char **argv)
 		{ "appspec-filename", required_argument, NULL, 'a' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "max-revisions", required_argument, NULL, 'm' },
+		{ "max-script-log-bytes", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -144,7 +148,7 @@ int cli_deploy_local(int argc, char **argv)
 	struct command_ctx ctx = { 0 };
 	struct err e = { 0 };
 	struct stat st;
-	int64_t max_revisions = 5;
+	int64_t max_revisions = 5, max_log = (int64_t)HOOK_LOG_DEFAULT_MAX;
 	int opt, status = 0;
 
 	optind = 1;
@@ -174,6 +178,13 @@ int cli_deploy_local(int argc, char **argv)
 		case 'm':
 			if (str_to_i64(optarg, 1, 1000, &max_revisions)) {
 				fprintf(stderr, "slipway: --max-revisions must be 1 to 1000\n");
+				return 2;
+			}
+			break;
+		case 'L':
+			if (str_to_i64(optarg, 1 << 10, 1 << 30, &max_log)) {
+				fprintf(stderr, "slipway: --max-script-log-bytes must be 1024 to "
+						"1073741824\n");
 				return 2;
 			}
 			break;
@@ -238,6 +249,7 @@ int cli_deploy_local(int argc, char **argv)
 	str_copy(spec.location, sizeof(spec.location), bundle_abs);
 	ctx.root = root;
 	ctx.max_revisions = (int)max_revisions;
+	ctx.max_script_log_bytes = (size_t)max_log;
 	ctx.extract = bundle_extract; /* in process: the CLI links libarchive anyway */
 
 	printf("deployment %s: group %s, bundle %s, root %s\n", spec.deployment_id, group,

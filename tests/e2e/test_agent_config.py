@@ -80,6 +80,8 @@ def test_missing_keys_are_all_named(tmp_path):
     ({"max_revisions": 0}, "'max_revisions' must be an integer from 1 to 1000"),
     ({"iam_session_arn": "arn:aws:sts::1:assumed-role/r/s"}, "'iam_session_arn' is not supported"),
     ({"root_dir": "relative/dir"}, "'root_dir' must be an absolute path"),
+    ({"max_script_log_bytes": 512},
+     "'max_script_log_bytes' must be an integer from 1024 to 1073741824 (got '512')"),
     ({"region": ["us-east-1"]}, "'region' must be a single value"),
 ])
 def test_bad_values(tmp_path, mutation, message):
@@ -269,6 +271,39 @@ def test_failed_hook_reaches_the_deployment_with_its_log_tail(server, tmp_path):
     assert diag["scriptName"] == "check.sh"
     assert "failed with exit code 7" in diag["message"]
     assert "[stderr]health check: 503 from /healthz" in diag["logTail"]
+
+
+def test_max_script_log_bytes_caps_both_logs_and_the_log_tail_keeps_the_end(server, tmp_path):
+    arn, akid, secret = register_host(server, "host-chatty")
+    data = bundle({
+        "appspec.yml": ("version: 0.0\nos: linux\nhooks:\n  ValidateService:\n"
+                        "    - location: chatty.sh\n", 0o644),
+        "chatty.sh": ("#!/bin/sh\nyes 'two megabytes of a chatty health check, fifty!' | "
+                      "head -n 40000\necho 'health check: 503 at the very end'\nexit 3\n",
+                      0o755),
+    })
+    config = agent_config(server, tmp_path, arn, akid, secret)
+    with open(config, "a") as f:
+        f.write("max_script_log_bytes: 65536\n")
+    log = tmp_path / "agent.log"
+    agent = Agent(config, log)
+    try:
+        did = deploy(server, "chatty", "chatty-web", "chatty/v1.zip", data)
+        info = wait_deployment(server, did)
+    finally:
+        assert agent.stop() == 0, log.read_text()
+    assert info["status"] == "Failed", info
+    diag = events_of(server, did, "host-chatty")["ValidateService"]["diagnostics"]
+    assert "failed with exit code 3" in diag["message"]
+    assert diag["logTail"].endswith("[stdout]health check: 503 at the very end\n"), diag
+    root = tmp_path / "agent-root"
+    (scripts_log,) = root.glob(f"*/{did}/logs/scripts.log")
+    for path in (scripts_log, root / "deployment-logs" / "codedeploy-agent-deployments.log"):
+        text = path.read_text()
+        assert 65536 - 200 < len(text) <= 65536 + 1024, (path, len(text))
+        assert text.count("[slipway-agent] output truncated after 65536 bytes "
+                          "(max_script_log_bytes); the script went on running\n") == 1
+        assert "503 at the very end" not in text
 
 
 def test_sigterm_cancels_the_long_poll_at_once(server, tmp_path):

@@ -23,10 +23,10 @@ SCRIPTABLE = ["BeforeBlockTraffic", "AfterBlockTraffic", "ApplicationStop", "Bef
               "AfterAllowTraffic"]
 
 
-def deploy(bundle, root, *args, timeout=120):
+def deploy(bundle, root, *args, timeout=120, cwd=None):
     p = subprocess.run([CLI, "deploy", "local", "--bundle", str(bundle), "--root", str(root)]
                        + list(args), capture_output=True, text=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
+                       stdin=subprocess.DEVNULL, cwd=cwd)
     assert "AddressSanitizer" not in p.stderr and "runtime error:" not in p.stderr, p.stderr
     return p
 
@@ -171,6 +171,56 @@ def test_failing_hook_reports_code_4_and_the_log_tail(tmp_path):
     # the full output is in scripts.log
     log_path = re.search(r"full log:\s+(\S+)", out).group(1)
     assert "[stdout]line 1 of noise" in open(log_path).read()
+
+
+NOTE = re.compile(r"^.*\[slipway-agent\] output truncated after (\d+) bytes "
+                  r"\(max_script_log_bytes\); the script went on running$", re.M)
+
+
+def test_hook_output_is_capped_in_both_logs_and_the_tail_keeps_its_end(tmp_path):
+    # 400000 lines of 50 bytes: a hook printing 20 MB used to write 40 MB to disk
+    done = tmp_path / "flood-finished"
+    rev = revision(tmp_path / "rev", """\
+        version: 0.0
+        os: linux
+        hooks:
+          AfterInstall:
+            - location: scripts/flood.sh
+        """, {"scripts/flood.sh": "yes 'twenty megabytes of chatter from one hook, fifty!' | "
+                                  f"head -n 400000\ntouch {done}\n"
+                                  "echo 'the last line of 20 MB'\nexit 9\n"})
+    root = tmp_path / "root"
+    p = deploy(rev, root, "--events", "AfterInstall")
+    assert p.returncode != 0
+    assert events(p.stdout)["AfterInstall"] == "FAILED"
+    assert "failed with exit code 9" in p.stdout
+    assert done.exists()  # the script ran to its end: its output was drained throughout
+    # the tail shows the end of the output, which the capped logs no longer hold
+    tail = p.stdout.split("log tail:\n", 1)[1].split("    full log:", 1)[0]
+    assert "[stdout]the last line of 20 MB" in tail
+    assert len("".join(l[6:] + "\n" for l in tail.splitlines())) <= 2048
+    scripts_log = re.search(r"full log:\s+(\S+)", p.stdout).group(1)
+    deployments_log = root / "deployment-logs" / "codedeploy-agent-deployments.log"
+    for path in (scripts_log, deployments_log):
+        size = os.path.getsize(path)
+        text = open(path).read()
+        # the default cap (1 MiB of output per script run) plus the event, script and note lines
+        assert 1048576 - 200 < size <= 1048576 + 1024, (path, size)
+        assert [int(n) for n in NOTE.findall(text)] == [1048576], path
+        assert "twenty megabytes of chatter from one hook, fifty!" in text
+        assert "the last line of 20 MB" not in text
+        assert text.endswith(" output truncated after 1048576 bytes (max_script_log_bytes); "
+                             "the script went on running\n")
+
+    # deploy local takes the cap as --max-script-log-bytes
+    p = deploy(rev, tmp_path / "root2", "--events", "AfterInstall",
+               "--max-script-log-bytes", "65536")
+    assert "[stdout]the last line of 20 MB" in p.stdout
+    scripts_log = re.search(r"full log:\s+(\S+)", p.stdout).group(1)
+    assert os.path.getsize(scripts_log) <= 65536 + 1024
+    assert NOTE.findall(open(scripts_log).read()) == ["65536"]
+    p = deploy(rev, tmp_path / "root3", "--max-script-log-bytes", "100")
+    assert p.returncode == 2 and "--max-script-log-bytes must be 1024 to 1073741824" in p.stderr
 
 
 def test_hook_timeout_is_code_3_and_kills_the_process_group(tmp_path):
@@ -432,6 +482,47 @@ def test_invalid_appspec_names_the_key_and_line(tmp_path):
     p = deploy(rev, tmp_path / "root", "--events", "BeforeInstall")
     assert p.returncode != 0
     assert "appspec.yml line 4: 'files' entry has no 'destination'" in p.stdout
+
+
+@pytest.mark.parametrize("source, destination, message", [
+    ("app.txt", "www", "appspec.yml line 5: 'files' destination 'www' must be an absolute path"),
+    ("../../../../outside/app.txt", "{abs}",
+     "appspec.yml line 4: 'files' source '../../../../outside/app.txt' points outside the "
+     "bundle"),
+])
+def test_bad_files_paths_are_refused_before_anything_runs(tmp_path, source, destination,
+                                                          message):
+    # a relative destination used to land in the working directory of whoever ran the agent;
+    # a source leaving the bundle (here for ROOT/../outside) was refused only at Install, after
+    # BeforeInstall's hooks had run
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "app.txt").write_text("not from the bundle\n")
+    marker = tmp_path / "before-install-ran"
+    rev = revision(tmp_path / "rev", f"""\
+        version: 0.0
+        os: linux
+        files:
+          - source: {source}
+            destination: {destination.format(abs=tmp_path / "dest")}
+        hooks:
+          BeforeInstall:
+            - location: scripts/before.sh
+        """, {"scripts/before.sh": f"touch {marker}\n"}, {"app.txt": "x\n"})
+    root = tmp_path / "root"
+    p = deploy(rev, root, cwd=cwd)
+    assert p.returncode != 0
+    assert events(p.stdout)["BeforeInstall"] == "FAILED"
+    assert "Install" not in events(p.stdout)
+    assert message in p.stdout, p.stdout
+    # nothing was written: no hook of the revision ran, no file was installed or planned
+    assert not marker.exists()
+    assert os.listdir(cwd) == []
+    assert not (tmp_path / "dest").exists()
+    assert sorted(os.listdir(root / "deployment-instructions")) == [
+        "default-local-deployment-group_most_recent_install"]
 
 
 def test_missing_script_and_usage_errors(tmp_path):

@@ -96,6 +96,13 @@ static void test_defaults_and_short_mode(void **state)
 	assert_int_equal(as.permissions[0].type, APPSPEC_TYPE_FILE | APPSPEC_TYPE_DIRECTORY);
 	assert_int_equal(as.file_exists_behavior, APPSPEC_FEB_UNSET);
 	appspec_release(&as);
+	/* ".." that stays inside the bundle is fine */
+	assert_int_equal(parse("version: 0.0\nos: linux\nfiles:\n  - source: conf/./../site/..\n"
+			       "    destination: /srv/../var/www/\n",
+			       &as, &e),
+			 0);
+	assert_string_equal(as.files[0].source, "conf/./../site/..");
+	appspec_release(&as);
 	/* JSON is YAML too */
 	assert_int_equal(parse("{\"version\": 0.0, \"os\": \"linux\"}", &as, &e), 0);
 	appspec_release(&as);
@@ -129,6 +136,17 @@ static const struct {
 	  "appspec.yml line 5: 'destination' must be a string" },
 	{ "version: 0.0\nos: linux\nfiles:\n  - source: ''\n    destination: /x\n",
 	  "appspec.yml line 4: 'files' entry has an empty 'source' or 'destination'" },
+	{ "version: 0.0\nos: linux\nfiles:\n  - source: a\n    destination: www\n",
+	  "appspec.yml line 5: 'files' destination 'www' must be an absolute path" },
+	{ "version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: /srv\n"
+	  "  - destination: ./site\n    source: a\n",
+	  "appspec.yml line 6: 'files' destination './site' must be an absolute path" },
+	{ "version: 0.0\nos: linux\nfiles:\n  - source: ../../etc/passwd\n    destination: /x\n",
+	  "appspec.yml line 4: 'files' source '../../etc/passwd' points outside the bundle" },
+	{ "version: 0.0\nos: linux\nfiles:\n  - source: conf/../../x\n    destination: /x\n",
+	  "appspec.yml line 4: 'files' source 'conf/../../x' points outside the bundle" },
+	{ "version: 0.0\nos: linux\nfiles:\n  - source: /../etc\n    destination: /x\n",
+	  "appspec.yml line 4: 'files' source '/../etc' points outside the bundle" },
 	{ "version: 0.0\nos: linux\nfile_exists_behavior: SOMETIMES\n",
 	  "appspec.yml line 3: invalid 'file_exists_behavior' value 'SOMETIMES'" },
 	{ "version: 0.0\nos: linux\npermissions: {}\n",

@@ -1,5 +1,5 @@
 /* test_config: the agent's configuration file — defaults, symbol-style keys, and refusal of
- * incomplete or invalid files with every missing key named. */
+ * incomplete or invalid files with every missing key named (and of out-of-range values). */
 #include "agent/config.h"
 
 #include <setjmp.h>
@@ -71,6 +71,7 @@ static void test_good_config_and_defaults(void **state)
 	assert_string_equal(c.root_dir, "/opt/codedeploy-agent/deployment-root");
 	assert_int_equal(c.max_revisions, 5);
 	assert_int_equal(c.http_read_timeout, 80);
+	assert_int_equal(c.max_script_log_bytes, 1 << 20);
 	assert_non_null(strstr(c.ca_pem, "BEGIN CERTIFICATE"));
 	config_release(&c);
 }
@@ -97,6 +98,21 @@ static void test_refusals(void **state)
 			      &c, &e),
 			 -SW_E_INVALID);
 	assert_non_null(strstr(err_message(&e), "'max_revisions' must be an integer from 1"));
+	config_release(&c);
+	assert_int_equal(load("aws_access_key_id: A\naws_secret_access_key: S\niam_user_arn: x\n"
+			      "region: r\nendpoint: http://h\nca_file: %s\n"
+			      ":max_script_log_bytes: 100\n",
+			      &c, &e),
+			 -SW_E_INVALID);
+	assert_non_null(strstr(err_message(&e), "'max_script_log_bytes' must be an integer from "
+						"1024 to 1073741824 (got '100')"));
+	config_release(&c);
+	assert_int_equal(load("aws_access_key_id: A\naws_secret_access_key: S\niam_user_arn: x\n"
+			      "region: r\nendpoint: http://h\nca_file: %s\n"
+			      "max_script_log_bytes: 65536\n",
+			      &c, &e),
+			 0);
+	assert_int_equal(c.max_script_log_bytes, 65536);
 	config_release(&c);
 	unlink(cfg_path);
 	assert_int_equal(config_load(cfg_path, &c, &e), -SW_E_INVALID);
