@@ -186,7 +186,9 @@
 	X(InvalidDigest, 400, "InvalidDigest", "The Content-MD5 you specified was invalid.")     \
 	X(MetadataTooLarge, 400, "MetadataTooLarge",                                             \
 	  "Your metadata headers exceed the maximum allowed metadata size.")                     \
-	X(KeyTooLongError, 400, "KeyTooLongError", "Your key is too long")
+	X(KeyTooLongError, 400, "KeyTooLongError", "Your key is too long")                       \
+	X(AuthorizationQueryParametersError, 400, "AuthorizationQueryParametersError",           \
+	  "Query-string authentication parameters are malformed.")
 
 /* IAM's error codes (query protocol `<Error><Code>`). */
 #define SW_ERRORS_IAM(X)                                                                           \

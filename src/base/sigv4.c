@@ -235,8 +235,9 @@ int sigv4_parse_query(const struct sigv4_kv *q, size_t n, struct sigv4_auth *a, 
 	a->presigned = true;
 	a->expires = 604800;
 	if (exp && str_to_i64(exp, 1, 604800, &a->expires))
-		return err_set(e, SW_E_IncompleteSignature,
-			       "X-Amz-Expires must be between 1 and 604800 seconds");
+		return err_set(
+		    e, SW_E_IncompleteSignature,
+		    "X-Amz-Expires must be less than a week (in seconds) that is 604800");
 	return 0;
 }
 

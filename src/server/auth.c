@@ -437,27 +437,39 @@ static bool auth__is_hex64(const char *s)
 	return n == 64;
 }
 
-/*
- * What the signature covers of the body, and where that is checked:
- *  - S3 takes x-amz-content-sha256 as the client declares it: a hex SHA-256 (which the body
- *    must then match: auth_late for a buffered body, the upload sink for a streamed one),
- *    UNSIGNED-PAYLOAD (the body is not signed, as in AWS), or an aws-chunked STREAMING-* form
- *    (whose chunk signatures only an operation with a sink decodes; auth_late refuses it for
- *    a buffered body).  A presigned S3 URL covers no body, as AWS's do.
- *  - Every other service signs the body itself: the signature is verified in auth_late over
- *    the SHA-256 of the bytes that arrived, whatever any header says, so a captured signature
- *    never covers a different body and UNSIGNED-PAYLOAD never means anything there.
- */
+enum auth_payload auth_payload_rule(bool s3, bool presigned, const char *declared)
+{
+	if (!s3)
+		return AUTH_PAYLOAD_BODY;
+	if (presigned)
+		return AUTH_PAYLOAD_UNSIGNED;
+	if (!declared)
+		return AUTH_PAYLOAD_BODY;
+	if (auth__is_hex64(declared))
+		return AUTH_PAYLOAD_DECLARED_HASH;
+	if (strcmp(declared, SIGV4_UNSIGNED) == 0 || str_starts(declared, "STREAMING-"))
+		return AUTH_PAYLOAD_UNSIGNED;
+	return AUTH_PAYLOAD_INVALID;
+}
+
 int auth_early(struct slipwayd *d, struct http_req *req)
 {
 	const char *authz = http_header(req, "Authorization");
 	const char *declared;
 	bool s3 = strcmp(req->service->name, "s3") == 0;
+	enum auth_payload rule;
 	int r;
 
 	req->payload_hash[0] = '\0';
 	if (!authz) {
 		r = sigv4_parse_query(req->query, req->nquery, &req->auth, &req->err);
+		if (r == -SW_E_IncompleteSignature && s3) { /* S3 names presigning errors apart */
+			char why[sizeof(req->err.msg)];
+
+			str_copy(why, sizeof(why), req->err.msg);
+			return err_set(&req->err, SW_E_AuthorizationQueryParametersError, "%s",
+				       why);
+		}
 		if (r < 0)
 			return r;
 		if (r == 1 && s3 && http_query_raw(req, "AWSAccessKeyId") &&
@@ -468,7 +480,7 @@ int auth_early(struct slipwayd *d, struct http_req *req)
 				       "Request is missing Authentication Token");
 		req->signed_request = true;
 		r = auth__check_scope(d, req);
-		if (r || !s3)
+		if (r || auth_payload_rule(s3, true, NULL) == AUTH_PAYLOAD_BODY)
 			return r;
 		return auth__verify(d, req, SIGV4_UNSIGNED);
 	}
@@ -487,17 +499,18 @@ int auth_early(struct slipwayd *d, struct http_req *req)
 	if (r)
 		return r;
 	declared = http_header(req, "X-Amz-Content-SHA256");
-	if (!s3 || !declared)
+	rule = auth_payload_rule(s3, false, declared);
+	if (rule == AUTH_PAYLOAD_BODY)
 		return 0;
 	r = auth__verify(d, req, declared);
 	if (r)
 		return r;
-	if (auth__is_hex64(declared))
-		str_copy(req->payload_hash, sizeof(req->payload_hash), declared);
-	else if (strcmp(declared, SIGV4_UNSIGNED) != 0 && !str_starts(declared, "STREAMING-"))
+	if (rule == AUTH_PAYLOAD_INVALID)
 		return err_set(&req->err, SW_E_InvalidArgument,
 			       "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
 			       "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.");
+	if (rule == AUTH_PAYLOAD_DECLARED_HASH)
+		str_copy(req->payload_hash, sizeof(req->payload_hash), declared);
 	return 0;
 }
 
