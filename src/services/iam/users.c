@@ -413,12 +413,10 @@ static int user__delete(struct store_conn *sc, void *arg, struct err *e)
 		return err_set(e, SW_E_NoSuchEntity, "The user with name %s cannot be found.",
 			       a->name);
 	/* The lock-out rule first: its message says what to do. */
-	r = store_exec(
-	    sc, &st,
-	    "SELECT COUNT(*) FROM access_keys WHERE user_name = ? AND status = 'Active' "
-	    "AND NOT EXISTS (SELECT 1 FROM instances WHERE iam_user_arn = ? AND status = "
-	    "'Registered')",
-	    "tt", e, a->canonical, arn);
+	r = store_exec(sc, &st,
+		       "SELECT COUNT(*) FROM access_keys k JOIN users u ON u.name = k.user_name "
+		       "WHERE k.user_name = ? AND k.status = 'Active' AND u.kind = 'admin'",
+		       "t", e, a->canonical);
 	if (r < 0)
 		return r;
 	own = store_col_int(st, 0);

@@ -103,7 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	}
-	same = body_len == strlen(fuzz__signed_body) && memcmp(body, fuzz__signed_body, body_len) == 0;
+	same =
+	    body_len == strlen(fuzz__signed_body) && memcmp(body, fuzz__signed_body, body_len) == 0;
 	if (accepted && !same)
 		abort();
 	/* …and the genuine request still passes, so the check above can fail at all. */
