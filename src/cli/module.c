@@ -128,6 +128,9 @@ int cli_fail(struct cli_args *a)
 	for (size_t i = 0; i < sizeof(module__hints) / sizeof(module__hints[0]); i++)
 		if (strcmp(module__hints[i].type, e->type) == 0)
 			hint = module__hints[i].hint;
+	if (strstr(e->message, "scoped to a valid region") || strstr(e->message, "the region '"))
+		hint = "the region these credentials sign for is not slipwayd's: pass --region, or "
+		       "set it with `slipway configure --region REGION`";
 	if (hint)
 		fprintf(stderr, "hint: %s\n", hint);
 	return e->exit;
