@@ -130,9 +130,30 @@ def targets(cd, deployment_id):
     return out
 
 
+# Every lifecycle event AWS lists for an in-place deployment, in its order; without a load
+# balancer the six traffic events are Skipped (and never start).
+TRAFFIC = ("BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic", "BeforeAllowTraffic",
+           "AllowTraffic", "AfterAllowTraffic")
+ALL_EVENTS = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic", "ApplicationStop",
+              "DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart",
+              "ValidateService", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+
+
 def events(target):
     """{event name: LifecycleEvent} of an InstanceTarget."""
     return {e["lifecycleEventName"]: e for e in target["lifecycleEvents"]}
+
+
+def ran(target):
+    """The LifecycleEvents of an InstanceTarget but the traffic events of a group without a load
+    balancer (listed Skipped, as AWS lists them)."""
+    out = []
+    for e in target["lifecycleEvents"]:
+        if e["lifecycleEventName"] in TRAFFIC:
+            assert e["status"] == "Skipped" and "startTime" not in e, e
+            continue
+        out.append(e)
+    return out
 
 
 def max_in_flight(cd, deployment_id):

@@ -294,7 +294,7 @@ def test_failed_deployment_plain_stream_events_and_show(dserver, hosts, tmp_path
     for t in j:
         assert [(e["lifecycleEventName"], e["status"]) for e in t["lifecycleEvents"]] == \
             [(e["lifecycleEventName"], e["status"]) for e in want[t["targetId"]]["lifecycleEvents"]]
-    failed = j[1]["lifecycleEvents"][-1]
+    failed = [e for e in j[1]["lifecycleEvents"] if e["status"] == "Failed"][-1]
     assert failed["diagnostics"]["errorCode"] == "ScriptFailed"
     assert "health check failed" in failed["diagnostics"]["logTail"]
     text = ok(dserver, "deploy", "events", did, "--output", "text").stdout.splitlines()
