@@ -438,6 +438,35 @@ def test_a_failing_event_reports_its_diagnostics(dserver, fleet, cd):
     assert agent.poll() is None
 
 
+def test_a_second_completion_of_a_failed_command_is_ignored(dserver, fleet, cd):
+    """The stock AWS agent reports PutHostCommandComplete twice for one failed command (its
+    process_command reports and re-raises; acknowledge_and_process_command reports again with
+    the exception's text): the first report stands."""
+    host = fleet.add("host-1")
+    fleet.group()
+    agent = FakeAgent(dserver, host)
+    did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                               revision=appspec())["deploymentId"]
+    cmd = agent.poll()
+    assert cmd["CommandName"] == "ApplicationStop"
+    agent.ack(cmd)
+    agent.complete(cmd, "Failed", 4, "scripts/stop.sh",
+                   "Script at specified location: scripts/stop.sh failed with exit code 1",
+                   "[stderr]first\n")
+    assert agent.complete(cmd, "Failed", 5, "", "Script at specified location: "
+                          "scripts/stop.sh failed with exit code 1", "") == {}
+    assert agent.complete(cmd, "Succeeded") == {}
+    info = wait_deployment(cd, did)
+    assert info["status"] == "Failed"
+    ev = events(targets(cd, did)["host-1"])["ApplicationStop"]
+    assert ev["status"] == "Failed"
+    assert ev["diagnostics"] == {
+        "errorCode": "ScriptFailed", "scriptName": "scripts/stop.sh",
+        "message": "Script at specified location: scripts/stop.sh failed with exit code 1",
+        "logTail": "[stderr]first\n"}
+    assert agent.poll() is None
+
+
 @pytest.mark.parametrize("code,name", [(1, "ScriptMissing"), (2, "ScriptNotExecutable"),
                                        (3, "ScriptTimedOut"), (5, "UnknownError"),
                                        (6, "ScriptFailed"), (7, "UnknownError")])
