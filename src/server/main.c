@@ -27,7 +27,7 @@ static void usage(FILE *fp)
 		    "                [--store postgresql://USER@HOST:PORT/DB]\n"
 		    "                [--threads N] [--log-level debug|info|warn|error]\n"
 		    "                [--poll-timeout S] [--agent-timeout S] [--event-timeout S]\n"
-		    "                [--s3-domain NAME[,NAME...]]...\n"
+		    "                [--s3-domain NAME[,NAME...]]... [--queue-deployments]\n"
 		    "       slipwayd --list-operations\n"
 		    "       slipwayd --version\n"
 		    "\n"
@@ -36,7 +36,11 @@ static void usage(FILE *fp)
 		    "\n"
 		    "--s3-domain names the hosts S3 answers under: a request for <bucket>.NAME is\n"
 		    "virtual-hosted, one for NAME or an IP address is path-style, and any other\n"
-		    "host name is refused. Default: localhost (and the host name on 0.0.0.0).\n");
+		    "host name is refused. Default: localhost (and the host name on 0.0.0.0).\n"
+		    "\n"
+		    "--queue-deployments: CreateDeployment on a group whose deployment is still\n"
+		    "active queues the new one (status Queued) instead of refusing it with\n"
+		    "DeploymentLimitExceededException, as AWS does.\n");
 }
 
 static void print_op(const char *service, const char *op, bool implemented, void *arg)
@@ -90,6 +94,7 @@ int main(int argc, char **argv)
 		{ "agent-timeout", required_argument, NULL, 'A' },
 		{ "event-timeout", required_argument, NULL, 'E' },
 		{ "s3-domain", required_argument, NULL, 'D' },
+		{ "queue-deployments", no_argument, NULL, 'Q' },
 		{ "list-operations", no_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -169,6 +174,9 @@ int main(int argc, char **argv)
 				p += len + (p[len] == ',');
 			}
 			break;
+		case 'Q':
+			d.cfg.queue_deployments = true;
+			break;
 		case 'L':
 			router_list_ops(print_op, NULL);
 			return 0;
@@ -211,6 +219,9 @@ int main(int argc, char **argv)
 		 d.cfg.listen_host, d.port, d.account_id, d.cfg.region, d.data_dir);
 	for (int i = 0; i < d.cfg.ns3_domains; i++)
 		log_info("slipwayd", "s3: virtual-hosted buckets under '%s'", d.cfg.s3_domains[i]);
+	if (d.cfg.queue_deployments)
+		log_info("slipwayd",
+			 "a deployment to a busy group is queued (--queue-deployments)");
 	/* First start's key generation and migrations leave freed heap behind: give it back so
 	 * the idle daemon is small. */
 	malloc_trim(0);

@@ -27,6 +27,9 @@ struct slipwayd_config {
 	int poll_timeout_s;  /* --poll-timeout: how long PollHostCommand holds an idle agent */
 	int agent_timeout_s; /* --agent-timeout: an event no agent takes fails after this */
 	int event_timeout_s; /* --event-timeout: an acknowledged event must complete in this */
+	/* --queue-deployments: CreateDeployment on a group with an active deployment queues the
+	 * new one (status Queued) instead of answering DeploymentLimitExceededException as AWS */
+	bool queue_deployments;
 	/* --s3-domain: the host names S3 answers under, lowercase; a Host of <bucket>.<name> is
 	 * a virtual-hosted request (services/s3/s3.h, s3_addressing) */
 	char s3_domains[SLIPWAYD_S3_DOMAINS_MAX][SLIPWAYD_HOST_MAX];

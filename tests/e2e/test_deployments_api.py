@@ -260,6 +260,7 @@ def test_one_host_deployment_end_to_end(dserver, fleet, cd):
     wait_deployment(cd, did2)
 
 
+@pytest.mark.slipwayd_args("--queue-deployments")
 def test_list_deployments_filters_and_pages(dserver, fleet, cd):
     fleet.add("host-1")
     fleet.group()
@@ -275,7 +276,7 @@ def test_list_deployments_filters_and_pages(dserver, fleet, cd):
     got = cd.list_deployments(applicationName="app", deploymentGroupName="web")["deployments"]
     assert got == list(reversed(ids))
     assert set(cd.list_deployments()["deployments"]) == set(ids + [other])
-    # the first of the group runs, the others wait
+    # the first of the group runs, the others wait (--queue-deployments)
     wait_deployment(cd, ids[1], statuses=("Queued",), timeout=10)
     wait_deployment(cd, ids[2], statuses=("Queued",), timeout=10)
     queued = cd.list_deployments(applicationName="app", deploymentGroupName="web",
@@ -303,6 +304,7 @@ def test_list_deployments_filters_and_pages(dserver, fleet, cd):
         "DeploymentAlreadyCompletedException"
 
 
+@pytest.mark.slipwayd_args("--queue-deployments")
 def test_list_deployments_pagination(dserver, fleet, cd):
     fleet.add("host-1")
     fleet.group()
@@ -676,6 +678,38 @@ def test_update_outdated_instances_only(dserver, fleet, cd):
     assert not [n for n, d in agents[0].seen if d == did]
 
 
+@pytest.mark.slipwayd_args("--agent-timeout", "120")  # no agent: the first stays active
+def test_a_group_with_an_active_deployment_refuses_another(dserver, fleet, cd):
+    """AWS answers DeploymentLimitExceededException while the group's deployment is active;
+    another group, or the same one once the deployment ended, takes new ones."""
+    fleet.add("host-1")
+    fleet.group()
+    fleet.group(group="other")
+    first = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                 revision=appspec("1"))["deploymentId"]
+    code, msg = error_of(cd.create_deployment, applicationName="app",
+                         deploymentGroupName="web", revision=appspec("2"))
+    assert code == "DeploymentLimitExceededException"
+    assert msg == f"The Deployment Group 'web' already has an active Deployment '{first}'"
+    p = dserver.aws("deploy", "create-deployment", "--application-name", "app",
+                    "--deployment-group-name", "web", "--revision", json.dumps(appspec("3")),
+                    check=False)
+    assert p.returncode != 0 and "DeploymentLimitExceededException" in p.stderr
+    assert wait_deployment(cd, first, statuses=("InProgress",), timeout=10)
+    other = cd.create_deployment(applicationName="app", deploymentGroupName="other",
+                                 revision=appspec("1"))["deploymentId"]
+    assert cd.list_deployments(applicationName="app", deploymentGroupName="web")[
+        "deployments"] == [first]
+    for d in (first, other):
+        cd.stop_deployment(deploymentId=d, autoRollbackEnabled=False)
+        assert wait_deployment(cd, d)["status"] == "Stopped"
+    again = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                 revision=appspec("2"))["deploymentId"]
+    cd.stop_deployment(deploymentId=again)
+    wait_deployment(cd, again)
+
+
+@pytest.mark.slipwayd_args("--queue-deployments")
 def test_one_deployment_per_group_at_a_time(dserver, fleet, cd):
     host = fleet.add("host-1")
     fleet.group()
@@ -856,6 +890,7 @@ def test_kill9_and_restart_of_slipwayd_mid_deployment(dserver, fleet, cd):
     assert [e["status"] for e in ran(targets(cd, did)["host-1"])] == ["Succeeded"] * 7
 
 
+@pytest.mark.slipwayd_args("--agent-timeout", "120")  # no agent: it stays active
 def test_aws_cli_create_get_list_stop(dserver, fleet):
     fleet.add("host-1")
     fleet.group()

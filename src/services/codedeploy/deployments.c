@@ -26,6 +26,10 @@
  *   instance stopped mid-way ends Failed (its remaining events Skipped); one not started, Skipped.
  * - In-place targets carry no Blue/Green label: a non-empty instanceTypeFilter or
  *   ServerInstanceLabel filter matches none of them.
+ * - A group has one active deployment at a time, as in AWS: CreateDeployment while one is
+ *   Created, Queued or InProgress answers DeploymentLimitExceededException naming it.  With
+ *   slipwayd --queue-deployments it is queued instead (Queued until the engine starts it).
+ *   Automatic rollbacks are the engine's and start after the deployment they replace.
  * - ListDeployments lists newest first.  Deployments belong to their group by its id, so a
  *   renamed group keeps its deployments (which still show the names they were created with).
  */
@@ -277,6 +281,24 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 			    "there are already %d deployments in progress or queued",
 			    DEPLOY_ACTIVE_MAX);
 		goto out;
+	}
+	/* One active deployment per group, as AWS: refused, or queued behind it by choice */
+	if (!a->c->d->cfg.queue_deployments) {
+		r = store_exec(sc, &st,
+			       "SELECT id FROM deployments WHERE group_id = ? AND status IN "
+			       "('Created', 'Queued', 'InProgress', 'Baking', 'Ready') ORDER BY "
+			       "created, id",
+			       "t", e,
+			       json_string_value(json_object_get(group, "deploymentGroupId")));
+		if (r < 0)
+			goto out;
+		if (r == 1) {
+			r = err_set(e, SW_E_DeploymentLimitExceeded,
+				    "The Deployment Group '%s' already has an active Deployment "
+				    "'%s'",
+				    a->group, store_col_text(st, 0));
+			goto out;
+		}
 	}
 	arc = a->rollback_override ? (json_t *)a->rollback_override
 				   : json_object_get(group, "autoRollbackConfiguration");
