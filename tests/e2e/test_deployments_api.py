@@ -730,6 +730,74 @@ def test_one_deployment_per_group_at_a_time(dserver, fleet, cd):
     assert [d for _, d in agents[0].seen] == [first] * 7 + [second] * 7
 
 
+# ---- deleting what a deployment belongs to ----------------------------------------------------
+
+@pytest.mark.slipwayd_args("--queue-deployments", "--agent-timeout", "120")
+def test_deleting_a_group_stops_its_deployments_at_once(dserver, fleet, cd):
+    """A deployment in progress (and one queued behind it) would otherwise run on until the
+    agent timeout, holding its deployment configuration in use all that time."""
+    fleet.add_many(2)
+    fleet.group()
+    cd.create_deployment_config(deploymentConfigName="mine",
+                                minimumHealthyHosts={"type": "HOST_COUNT", "value": 1})
+    agent = FakeAgent(dserver, fleet.hosts[0])
+    running = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                   revision=appspec("1"),
+                                   deploymentConfigName="mine")["deploymentId"]
+    cmd = agent.poll()
+    agent.ack(cmd)  # the agent is running ApplicationStop on host-1
+    queued = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                  revision=appspec("2"))["deploymentId"]
+    assert wait_deployment(cd, queued, statuses=("Queued",), timeout=10)
+    assert error_of(cd.delete_deployment_config, deploymentConfigName="mine")[0] == \
+        "DeploymentConfigInUseException"
+    cd.delete_deployment_group(applicationName="app", deploymentGroupName="web")
+    # stopped in the same transaction: no waiting
+    for did in (running, queued):
+        info = cd.get_deployment(deploymentId=did)["deploymentInfo"]
+        assert info["status"] == "Stopped", info
+        assert info["errorInformation"] == {
+            "code": "DEPLOYMENT_GROUP_MISSING",
+            "message": "The deployment group 'web' was deleted before the deployment "
+                       "finished: Slipway stopped it"}
+        assert "rollbackInfo" not in info
+    t = targets(cd, running)
+    assert t["host-1"]["status"] == "Failed"
+    assert [e["status"] for e in ran(t["host-1"])] == ["Failed"] + ["Skipped"] * 6
+    assert "was deleted" in events(t["host-1"])["ApplicationStop"]["diagnostics"]["message"]
+    assert t["host-2"]["status"] == "Skipped"
+    cd.delete_deployment_config(deploymentConfigName="mine")  # no longer in use
+    # the agent's late report is ignored; nothing more comes
+    assert agent.complete(cmd) == {}
+    assert agent.poll() is None
+    assert cd.get_deployment(deploymentId=running)["deploymentInfo"]["status"] == "Stopped"
+    assert f"deployment {running} stopped: The deployment group 'web' was deleted" in \
+        dserver.read_log()
+
+
+@pytest.mark.slipwayd_args("--agent-timeout", "120")
+def test_deleting_an_application_stops_its_deployments_at_once(dserver, fleet, cd):
+    fleet.add("host-1")
+    fleet.group()
+    fleet.group(group="other", tag=("role", "none"))
+    agent = FakeAgent(dserver, fleet.hosts[0])
+    did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                               revision=appspec())["deploymentId"]
+    cmd = agent.poll()  # taken, not acknowledged yet
+    other = cd.create_deployment(applicationName="app", deploymentGroupName="other",
+                                 revision=appspec())["deploymentId"]
+    cd.delete_application(applicationName="app")
+    info = cd.get_deployment(deploymentId=did)["deploymentInfo"]
+    assert info["status"] == "Stopped"
+    assert info["errorInformation"]["code"] == "APPLICATION_MISSING"
+    assert "The application 'app' was deleted" in info["errorInformation"]["message"]
+    assert cd.get_deployment(deploymentId=other)["deploymentInfo"]["status"] in \
+        ("Stopped", "Failed")  # NO_INSTANCES if the engine got to it first
+    # the acknowledgement tells the agent not to run the command
+    assert agent.ack(cmd)["CommandStatus"] == "Failed"
+    assert agent.poll() is None
+
+
 # ---- stop and rollback ------------------------------------------------------------------------
 
 def test_stop_waits_for_the_event_in_progress(dserver, fleet, cd):
