@@ -17,10 +17,8 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
   fi
 done
-# The image may already provide an `aws` CLI; Debian's is only needed when none is on PATH.
-if command -v aws >/dev/null 2>&1; then
-  missing=("${missing[@]/awscli}")
-fi
+# Debian's awscli (2.9, /usr/bin/aws) is installed even when another `aws` comes first on PATH:
+# tests/e2e/test_revisions.py checks what that old CLI can and cannot do against Slipway.
 missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 
 # The AWS SDK for JavaScript v3 that the virtual-hosted S3 tests drive (tests/e2e/test_s3_js.py),
