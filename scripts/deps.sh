@@ -17,11 +17,19 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
   fi
 done
-# The image may already provide an `aws` CLI; Debian's is only needed when none is on PATH.
-if command -v aws >/dev/null 2>&1; then
-  missing=("${missing[@]/awscli}")
-fi
+# Debian's awscli (2.9, /usr/bin/aws) is installed even when another `aws` comes first on PATH:
+# tests/e2e/test_revisions.py checks what that old CLI can and cannot do against Slipway.
 missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+
+# The AWS SDK for JavaScript v3 that the virtual-hosted S3 tests drive (tests/e2e/test_s3_js.py),
+# pinned by tests/e2e/js/package-lock.json; without node and npm those tests are skipped.
+js_dir="$(dirname "$0")/../tests/e2e/js"
+if command -v npm >/dev/null 2>&1 && [ ! -d "$js_dir/node_modules/@aws-sdk/client-s3" ]; then
+  echo "deps: npm ci in tests/e2e/js"
+  (cd "$js_dir" && timeout 600 npm ci --no-audit --no-fund >/dev/null) ||
+    echo "deps: npm ci failed; the JS SDK tests will be skipped"
+fi
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}"

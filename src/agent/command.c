@@ -116,7 +116,7 @@ static int command__load(const struct deploy_spec *spec, const char *archive, st
 			 struct err *e)
 {
 	return appspec_load(archive, command__appspec_name(spec, archive),
-			    (const char *const *)spec->all_events, as, e);
+			    spec_lifecycle_events(spec), as, e);
 }
 
 bool command_is_noop(const struct command_ctx *ctx, const struct deploy_spec *spec,

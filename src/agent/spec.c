@@ -21,6 +21,15 @@ void spec_release(struct deploy_spec *s)
 	memset(s, 0, sizeof(*s));
 }
 
+const char *const *spec_lifecycle_events(const struct deploy_spec *s)
+{
+	if (s->all_events)
+		return (const char *const *)s->all_events;
+	/* EC2/on-premises deployment types (IN_PLACE, BLUE_GREEN) share one set of events;
+	 * which of them a host runs is the server's to say, one host command at a time */
+	return appspec_agent_events;
+}
+
 static int spec__str(json_t *o, const char *key, bool required, char *out, size_t size,
 		     struct err *e)
 {

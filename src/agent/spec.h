@@ -41,6 +41,15 @@ struct deploy_spec {
 void spec_release(struct deploy_spec *s);
 
 /*
+ * The lifecycle events an AppSpec may hook in this deployment, NULL-terminated and borrowed
+ * from s or static: AllPossibleLifecycleEvents when the spec has it (only local runs send it:
+ * codedeploy-local, `slipway deploy local`), else the events of its DeploymentType.  The AWS
+ * service never sends the list, so the agent knows it as the AWS agent does, from its own
+ * table: IN_PLACE and BLUE_GREEN deployments both hook the 11 agent-side events.
+ */
+const char *const *spec_lifecycle_events(const struct deploy_spec *s);
+
+/*
  * Parses the spec JSON (§6.3) into s (released by the caller whatever the result).  Requires
  * DeploymentId, DeploymentGroupId, DeploymentGroupName, ApplicationName and a Revision the
  * agent can fetch; an ARN deployment id keeps its last segment; ids must be usable as path

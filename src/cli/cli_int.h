@@ -164,6 +164,10 @@ const char *cli_duration(int64_t ms, char *out, size_t size);
 int64_t cli_ms(const json_t *t);
 /* Display width of UTF-8 text (one column per code point). */
 int cli_width(const char *s);
+/* True for a LifecycleEvent the deployment never had: a traffic event (BeforeBlockTraffic …
+ * AfterAllowTraffic) Skipped without ever starting, which AWS — and slipwayd — list for every
+ * in-place deployment, load balancer or not.  Timelines leave them out. */
+bool cli_event_absent(const json_t *event);
 
 /* "k=v,k=v" → [{Key, Value}] (with filter_type, Type too: KEY_AND_VALUE, KEY_ONLY for "k",
  * VALUE_ONLY for "=v").  NULL on a malformed list, with the reason in why. */

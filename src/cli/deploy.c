@@ -728,6 +728,8 @@ int cli_deploy_events(struct cli_args *a)
 				int64_t s = cli_ms(json_object_get(e, "startTime"));
 				int64_t f = cli_ms(json_object_get(e, "endTime"));
 
+				if (cli_event_absent(e))
+					continue;
 				if (s && f)
 					cli_duration(f - s, dur, sizeof(dur));
 				else if (s)

@@ -85,6 +85,10 @@ static const struct {
 	  "a deployment group or an unfinished deployment uses it; move the group to another "
 	  "configuration first (`slipway group update --app APP GROUP --config OTHER`)" },
 	{ "DeploymentDoesNotExistException", "see `slipway deploy list`" },
+	{ "DeploymentLimitExceededException",
+	  "a group takes one deployment at a time: follow the active one with `slipway deploy "
+	  "watch ID` or stop it with `slipway deploy stop ID` (slipwayd --queue-deployments "
+	  "queues new ones instead)" },
 	{ "DeploymentAlreadyCompletedException", "see how it ended with `slipway deploy show ID`" },
 	{ "InstanceNotRegisteredException", "see `slipway instance list`" },
 	{ "InstanceNameAlreadyRegisteredException",

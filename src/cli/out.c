@@ -189,6 +189,22 @@ int64_t cli_ms(const json_t *t)
 	return (int64_t)llround(json_number_value(t) * 1000.0);
 }
 
+bool cli_event_absent(const json_t *event)
+{
+	static const char *const traffic[] = { "BeforeBlockTraffic", "BlockTraffic",
+					       "AfterBlockTraffic",  "BeforeAllowTraffic",
+					       "AllowTraffic",	     "AfterAllowTraffic" };
+	const char *name = json_string_value(json_object_get(event, "lifecycleEventName"));
+
+	if (!str_eq(json_string_value(json_object_get(event, "status")), "Skipped") ||
+	    json_object_get(event, "startTime") || !name)
+		return false;
+	for (size_t i = 0; i < sizeof(traffic) / sizeof(traffic[0]); i++)
+		if (strcmp(name, traffic[i]) == 0)
+			return true;
+	return false;
+}
+
 const char *cli_time(const json_t *t, char *out, size_t size)
 {
 	time_t secs;

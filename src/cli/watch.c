@@ -266,7 +266,7 @@ static void watch__plain(struct watch *w, const char *id, const json_t *info, co
 			const char *es = watch__str(e, "status");
 			const json_t *d = json_object_get(e, "diagnostics");
 
-			if (strcmp(es, "Pending") == 0 ||
+			if (strcmp(es, "Pending") == 0 || cli_event_absent(e) ||
 			    str_eq(json_string_value(json_object_get(mine, name)), es))
 				continue;
 			json_object_set_new(mine, name, json_string(es));

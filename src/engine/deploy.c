@@ -4,6 +4,7 @@
 #include "store/store.h"
 #include "base/crypto.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/str.h"
 
 #include <stdlib.h>
@@ -89,6 +90,67 @@ out:
 	free(prev);
 	free(doc);
 	return r < 0 ? r : 0;
+}
+
+int deploy_stop_orphans(struct store_conn *c, const char *group_id, const char *code,
+			const char *message, int64_t now, struct err *e)
+{
+	struct store_stmt *st;
+	json_t *ids = json_array(), *v;
+	size_t i;
+	int r;
+
+	if (!ids)
+		return err_set(e, SW_E_NOMEM, NULL);
+	r = store_exec(c, &st,
+		       "SELECT id FROM deployments WHERE group_id = ? AND status IN ('Created', "
+		       "'Queued', 'InProgress') ORDER BY created, id",
+		       "t", e, group_id);
+	while (r == 1) {
+		json_array_append_new(ids, json_string(store_col_text(st, 0)));
+		r = store_step(st, e);
+	}
+	json_array_foreach(ids, i, v)
+	{
+		const char *id = json_string_value(v);
+
+		if (r < 0)
+			break;
+		r = store_exec(
+		    c, NULL,
+		    "UPDATE deployments SET status = 'Stopped', completed = ?, error_code "
+		    "= ?, error_message = ?, stop_requested = COALESCE(stop_requested, ?) "
+		    "WHERE id = ?",
+		    "ittit", e, now, code, message, now, id);
+		if (r >= 0)
+			r = store_exec(
+			    c, NULL,
+			    "UPDATE host_commands SET status = 'Skipped' WHERE deployment "
+			    "= ? AND status = 'Pending' AND delivered IS NULL",
+			    "t", e, id);
+		if (r >= 0)
+			r = store_exec(
+			    c, NULL,
+			    "UPDATE host_commands SET status = 'Failed', completed = ?, error_code "
+			    "= "
+			    "'UnknownError', script_name = '', message = ?, log_tail = '' WHERE "
+			    "deployment = ? AND status IN ('Pending', 'InProgress')",
+			    "itt", e, now, message, id);
+		if (r >= 0)
+			r = store_exec(
+			    c, NULL,
+			    "UPDATE deployment_targets SET status = CASE status WHEN "
+			    "'Pending' THEN 'Skipped' ELSE 'Failed' END, ended = CASE "
+			    "status WHEN 'InProgress' THEN ? ELSE ended END, updated = ? "
+			    "WHERE deployment = ? AND status IN ('Pending', 'InProgress')",
+			    "iit", e, now, now, id);
+		if (r >= 0)
+			log_info("codedeploy", "deployment %s stopped: %s", id, message);
+	}
+	if (r >= 0)
+		r = (int)json_array_size(ids);
+	json_decref(ids);
+	return r;
 }
 
 int deploy_execution_id(const struct slipwayd *d, const char *id, char *out, size_t size)

@@ -42,6 +42,19 @@ struct deploy_new {
 /* Inserts a new deployment with a fresh id.  Store errors only. */
 int deploy_insert(struct store_conn *c, struct deploy_new *n, struct err *e);
 
+/*
+ * Stops, inside the caller's write transaction, every unfinished deployment (Created, Queued,
+ * InProgress) of the deployment group group_id, which the caller is deleting with its group or
+ * application: nothing would be left to finish them, and they would hold their deployment
+ * configuration until agents timed out.  Each ends Stopped with errorInformation {code,
+ * message}; host commands not handed to an agent are Skipped, those an agent holds Failed (its
+ * acknowledgement answers Failed, so it does not run them; a late report is ignored); pending
+ * instances Skipped, instances mid-way Failed.  No rollback follows.  Logs each one.  Returns
+ * how many were stopped, or a negative code on a store error.
+ */
+int deploy_stop_orphans(struct store_conn *c, const char *group_id, const char *code,
+			const char *message, int64_t now, struct err *e);
+
 /* The DeploymentExecutionId the agent channel uses for a deployment:
  * CodeDeploy/<region>/Prod/arn:aws:sds:<region>:<account>:deployment/<id>. */
 int deploy_execution_id(const struct slipwayd *d, const char *id, char *out, size_t size);

@@ -26,13 +26,6 @@ static const struct inplace_event inplace__traffic[] = {
 	{ "AfterAllowTraffic", 13, true },
 };
 
-const char *const inplace_all_agent_events[] = {
-	"BeforeBlockTraffic", "AfterBlockTraffic", "ApplicationStop",
-	"DownloadBundle",     "BeforeInstall",	   "Install",
-	"AfterInstall",	      "ApplicationStart",  "ValidateService",
-	"BeforeAllowTraffic", "AfterAllowTraffic", NULL,
-};
-
 const struct inplace_event *inplace_events(bool with_traffic_control, size_t *n)
 {
 	if (with_traffic_control) {

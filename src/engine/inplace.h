@@ -23,10 +23,6 @@ struct inplace_event {
  * around them (for the load-balancer variant; its service-side events are not implemented). */
 const struct inplace_event *inplace_events(bool with_traffic_control, size_t *n);
 
-/* Every event name an AppSpec may hook on the EC2/on-premises platform (the spec's
- * AllPossibleLifecycleEvents), NULL-terminated. */
-extern const char *const inplace_all_agent_events[];
-
 /* ApplicationStop, BeforeBlockTraffic, AfterBlockTraffic: events whose failure
  * ignoreApplicationStopFailures forgives (they run the last successful revision's scripts). */
 bool inplace_stop_class(const char *name);

@@ -27,11 +27,20 @@ static void usage(FILE *fp)
 		    "                [--store postgresql://USER@HOST:PORT/DB]\n"
 		    "                [--threads N] [--log-level debug|info|warn|error]\n"
 		    "                [--poll-timeout S] [--agent-timeout S] [--event-timeout S]\n"
+		    "                [--s3-domain NAME[,NAME...]]... [--queue-deployments]\n"
 		    "       slipwayd --list-operations\n"
 		    "       slipwayd --version\n"
 		    "\n"
 		    "Serves the Slipway control plane (CodeDeploy, S3 and IAM subsets, the agent\n"
-		    "channel) on one port. The default address is 127.0.0.1:8790.\n");
+		    "channel) on one port. The default address is 127.0.0.1:8790.\n"
+		    "\n"
+		    "--s3-domain names the hosts S3 answers under: a request for <bucket>.NAME is\n"
+		    "virtual-hosted, one for NAME or an IP address is path-style, and any other\n"
+		    "host name is refused. Default: localhost (and the host name on 0.0.0.0).\n"
+		    "\n"
+		    "--queue-deployments: CreateDeployment on a group whose deployment is still\n"
+		    "active queues the new one (status Queued) instead of refusing it with\n"
+		    "DeploymentLimitExceededException, as AWS does.\n");
 }
 
 static void print_op(const char *service, const char *op, bool implemented, void *arg)
@@ -84,6 +93,8 @@ int main(int argc, char **argv)
 		{ "poll-timeout", required_argument, NULL, 'P' },
 		{ "agent-timeout", required_argument, NULL, 'A' },
 		{ "event-timeout", required_argument, NULL, 'E' },
+		{ "s3-domain", required_argument, NULL, 'D' },
+		{ "queue-deployments", no_argument, NULL, 'Q' },
 		{ "list-operations", no_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -149,6 +160,23 @@ int main(int argc, char **argv)
 			  : c == 'A' ? &d.cfg.agent_timeout_s
 				     : &d.cfg.event_timeout_s) = (int)n;
 			break;
+		case 'D':
+			for (const char *p = optarg; *p;) {
+				size_t len = strcspn(p, ",");
+				char name[SLIPWAYD_HOST_MAX];
+
+				if (len && (str_copyn(name, sizeof(name), p, len) ||
+					    slipwayd_s3_domain_add(&d.cfg, name, &e))) {
+					fprintf(stderr, "slipwayd: --s3-domain: %s\n",
+						e.code ? err_message(&e) : "name too long");
+					return 2;
+				}
+				p += len + (p[len] == ',');
+			}
+			break;
+		case 'Q':
+			d.cfg.queue_deployments = true;
+			break;
 		case 'L':
 			router_list_ops(print_op, NULL);
 			return 0;
@@ -167,6 +195,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!d.cfg.ns3_domains)
+		slipwayd_s3_domains_default(&d.cfg);
 	/* Signals are taken synchronously by the main thread; workers never see them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -187,6 +217,11 @@ int main(int argc, char **argv)
 	}
 	log_info("slipwayd", "listening on http://%s:%d (account %s, region %s, data %s)",
 		 d.cfg.listen_host, d.port, d.account_id, d.cfg.region, d.data_dir);
+	for (int i = 0; i < d.cfg.ns3_domains; i++)
+		log_info("slipwayd", "s3: virtual-hosted buckets under '%s'", d.cfg.s3_domains[i]);
+	if (d.cfg.queue_deployments)
+		log_info("slipwayd",
+			 "a deployment to a busy group is queued (--queue-deployments)");
 	/* First start's key generation and migrations leave freed heap behind: give it back so
 	 * the idle daemon is small. */
 	malloc_trim(0);

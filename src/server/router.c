@@ -1,6 +1,8 @@
 /* router: the routing table — X-Amz-Target prefixes, plain paths, then SigV4 scopes. */
 #include "router.h"
 #include "service.h"
+#include "slipwayd.h"
+#include "services/s3/s3.h"
 #include "base/sigv4.h"
 #include "base/str.h"
 
@@ -82,8 +84,10 @@ const struct service *router_route(const struct http_req *req)
 	if (target)
 		return NULL;
 	/* Unsigned requests: anything that is not the JSON root is S3's (it answers
-	 * AccessDenied in its own shape). */
-	if (!have_scope && strcmp(req->path, "/") != 0)
+	 * AccessDenied in its own shape), and so is the root of a virtual-hosted bucket. */
+	if (!have_scope && (strcmp(req->path, "/") != 0 ||
+			    (req->d && s3_addressing(&req->d->cfg, http_header(req, "Host"), NULL,
+						     0) == S3_VIRTUAL_HOSTED)))
 		return &s3_service;
 	return NULL;
 }

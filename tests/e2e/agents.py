@@ -6,7 +6,8 @@ wait for deployments and read their timelines.
 
     from agents import dserver, Fleet, FakeAgent, RealAgents, wait_deployment  # noqa: F401
 
-A test module may set SLIPWAYD_ARGS (a list) to change slipwayd's deployment timeouts."""
+A test module may set SLIPWAYD_ARGS (a list) to change slipwayd's deployment timeouts, and a
+test add options with @pytest.mark.slipwayd_args("--queue-deployments")."""
 import json
 import os
 import shutil
@@ -30,6 +31,8 @@ TERMINAL = ("Succeeded", "Failed", "Stopped")
 def dserver(tmp_path, request):
     """Like conftest's `server`, with the module's SLIPWAYD_ARGS (deployment timeouts)."""
     args = list(getattr(request.module, "SLIPWAYD_ARGS", DEFAULT_ARGS)) + store_args(request)
+    for mark in request.node.iter_markers("slipwayd_args"):
+        args += list(mark.args)
     s = Server(tmp_path / "data", tmp_path / "slipwayd.log", args).start()
     s.extra_args = args
     yield s
@@ -130,9 +133,30 @@ def targets(cd, deployment_id):
     return out
 
 
+# Every lifecycle event AWS lists for an in-place deployment, in its order; without a load
+# balancer the six traffic events are Skipped (and never start).
+TRAFFIC = ("BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic", "BeforeAllowTraffic",
+           "AllowTraffic", "AfterAllowTraffic")
+ALL_EVENTS = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic", "ApplicationStop",
+              "DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart",
+              "ValidateService", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+
+
 def events(target):
     """{event name: LifecycleEvent} of an InstanceTarget."""
     return {e["lifecycleEventName"]: e for e in target["lifecycleEvents"]}
+
+
+def ran(target):
+    """The LifecycleEvents of an InstanceTarget but the traffic events of a group without a load
+    balancer (listed Skipped, as AWS lists them)."""
+    out = []
+    for e in target["lifecycleEvents"]:
+        if e["lifecycleEventName"] in TRAFFIC:
+            assert e["status"] == "Skipped" and "startTime" not in e, e
+            continue
+        out.append(e)
+    return out
 
 
 def max_in_flight(cd, deployment_id):

@@ -135,6 +135,11 @@ class Server:
             return r.status, r.read()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slipwayd_args(*args): more slipwayd options for the "
+                            "test's server (the server and dserver fixtures)")
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -144,7 +149,10 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def server(tmp_path, request):
-    s = Server(tmp_path / "data", tmp_path / "slipwayd.log", store_args(request)).start()
+    args = store_args(request)
+    for mark in request.node.iter_markers("slipwayd_args"):
+        args += list(mark.args)
+    s = Server(tmp_path / "data", tmp_path / "slipwayd.log", args).start()
     yield s
     rc = s.stop()
     failed = getattr(request.node, "rep_call", None)

@@ -294,7 +294,7 @@ def test_failed_deployment_plain_stream_events_and_show(dserver, hosts, tmp_path
     for t in j:
         assert [(e["lifecycleEventName"], e["status"]) for e in t["lifecycleEvents"]] == \
             [(e["lifecycleEventName"], e["status"]) for e in want[t["targetId"]]["lifecycleEvents"]]
-    failed = j[1]["lifecycleEvents"][-1]
+    failed = [e for e in j[1]["lifecycleEvents"] if e["status"] == "Failed"][-1]
     assert failed["diagnostics"]["errorCode"] == "ScriptFailed"
     assert "health check failed" in failed["diagnostics"]["logTail"]
     text = ok(dserver, "deploy", "events", did, "--output", "text").stdout.splitlines()
@@ -541,6 +541,7 @@ def test_stop_and_continue(dserver, hosts, tmp_path):
     assert "hint: see how it ended with `slipway deploy show ID`" in p.stderr
 
 
+@pytest.mark.slipwayd_args("--queue-deployments")  # several at once in a group
 def test_create_from_s3_and_registered_revisions(dserver, hosts, tmp_path):
     setup_app(dserver)
     hosts.add("host-1")
@@ -597,6 +598,7 @@ def test_create_from_s3_and_registered_revisions(dserver, hosts, tmp_path):
     assert "InvalidDeploymentIdException" in p.stderr
 
 
+@pytest.mark.slipwayd_args("--queue-deployments")  # several at once in a group
 def test_list_pages_and_merges_groups(dserver):
     """250 deployments in two groups (no instances: each fails at once with NO_INSTANCES):
     every page is read, --app merges the groups newest first, --max cuts across pages."""

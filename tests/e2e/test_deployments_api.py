@@ -10,8 +10,8 @@ import time
 
 import botocore.exceptions
 import pytest
-from agents import (FakeAgent, Fleet, dserver, events, max_in_flight, open_spec,  # noqa: F401
-                    targets, wait_deployment)
+from agents import (ALL_EVENTS, TRAFFIC, FakeAgent, Fleet, dserver, events,  # noqa: F401
+                    max_in_flight, open_spec, ran, targets, wait_deployment)
 
 SLIPWAYD_ARGS = ["--poll-timeout", "3", "--agent-timeout", "4", "--event-timeout", "8"]
 AGENT_MESSAGE = ("CodeDeploy agent was not able to receive the lifecycle event. Check the "
@@ -194,31 +194,39 @@ def test_one_host_deployment_end_to_end(dserver, fleet, cd):
     assert before - 2 <= info["createTime"].timestamp() <= info["startTime"].timestamp() \
         <= info["completeTime"].timestamp() <= time.time() + 2
 
-    # the signed specification (§6.3)
+    # the signed specification (§6.3): the members the AWS service sends, and only those
+    # (codedeploy-local's AllPossibleLifecycleEvents breaks the stock agent's Install)
+    assert set(spec) == {"DeploymentId", "DeploymentGroupId", "DeploymentGroupName",
+                         "ApplicationName", "DeploymentCreator", "DeploymentType", "Revision",
+                         "AgentActionOverrides"}
     assert spec["DeploymentId"].endswith(":deployment/" + did)
     assert spec["DeploymentGroupId"] == group_id
     assert spec["DeploymentGroupName"] == "web" and spec["ApplicationName"] == "app"
     assert spec["DeploymentCreator"] == "user" and spec["DeploymentType"] == "IN_PLACE"
-    assert spec["AppSpecFilename"] == "appspec.yml"
     assert spec["AgentActionOverrides"] == {"AgentOverrides": {"FileExistsBehavior": "OVERWRITE"}}
     assert spec["Revision"]["RevisionType"] == "String"
     assert spec["Revision"]["StringRevision"]["Content"].startswith("version: 0.0")
-    assert set(IN_PLACE) <= set(spec["AllPossibleLifecycleEvents"])
 
     # targets, new and legacy shapes
     t = cd.get_deployment_target(deploymentId=did, targetId="host-1")["deploymentTarget"]
     assert t["deploymentTargetType"] == "InstanceTarget"
     it = t["instanceTarget"]
     assert it["targetArn"] == host.instance_arn and it["status"] == "Succeeded"
-    assert [e["lifecycleEventName"] for e in it["lifecycleEvents"]] == IN_PLACE
+    # every event AWS lists for the deployment type; without a load balancer the traffic
+    # events are Skipped, as AWS shows them
+    assert [e["lifecycleEventName"] for e in it["lifecycleEvents"]] == ALL_EVENTS
     for e in it["lifecycleEvents"]:
+        if e["lifecycleEventName"] in TRAFFIC:
+            assert e == {"lifecycleEventName": e["lifecycleEventName"], "status": "Skipped"}
+            continue
         assert e["status"] == "Succeeded"
         assert e["diagnostics"]["errorCode"] == "Success"
         assert e["startTime"] <= e["endTime"]
+    assert [e["lifecycleEventName"] for e in ran(it)] == IN_PLACE
     assert cd.list_deployment_instances(deploymentId=did)["instancesList"] == ["host-1"]
     s = cd.get_deployment_instance(deploymentId=did, instanceId="host-1")["instanceSummary"]
     assert s["instanceId"] == host.instance_arn and s["status"] == "Succeeded"
-    assert len(s["lifecycleEvents"]) == 7
+    assert [e["lifecycleEventName"] for e in s["lifecycleEvents"]] == ALL_EVENTS
     b = cd.batch_get_deployment_instances(deploymentId=did, instanceIds=["host-1", "ghost"])
     assert [x["instanceId"] for x in b["instancesSummary"]] == [host.instance_arn]
     assert "ghost" in b["errorMessage"]
@@ -252,6 +260,7 @@ def test_one_host_deployment_end_to_end(dserver, fleet, cd):
     wait_deployment(cd, did2)
 
 
+@pytest.mark.slipwayd_args("--queue-deployments")
 def test_list_deployments_filters_and_pages(dserver, fleet, cd):
     fleet.add("host-1")
     fleet.group()
@@ -267,7 +276,7 @@ def test_list_deployments_filters_and_pages(dserver, fleet, cd):
     got = cd.list_deployments(applicationName="app", deploymentGroupName="web")["deployments"]
     assert got == list(reversed(ids))
     assert set(cd.list_deployments()["deployments"]) == set(ids + [other])
-    # the first of the group runs, the others wait
+    # the first of the group runs, the others wait (--queue-deployments)
     wait_deployment(cd, ids[1], statuses=("Queued",), timeout=10)
     wait_deployment(cd, ids[2], statuses=("Queued",), timeout=10)
     queued = cd.list_deployments(applicationName="app", deploymentGroupName="web",
@@ -295,6 +304,7 @@ def test_list_deployments_filters_and_pages(dserver, fleet, cd):
         "DeploymentAlreadyCompletedException"
 
 
+@pytest.mark.slipwayd_args("--queue-deployments")
 def test_list_deployments_pagination(dserver, fleet, cd):
     fleet.add("host-1")
     fleet.group()
@@ -427,6 +437,35 @@ def test_a_failing_event_reports_its_diagnostics(dserver, fleet, cd):
     for name in IN_PLACE[4:]:
         assert ev[name]["status"] == "Skipped" and "startTime" not in ev[name]
     # a late report on a closed command is ignored
+    assert agent.poll() is None
+
+
+def test_a_second_completion_of_a_failed_command_is_ignored(dserver, fleet, cd):
+    """The stock AWS agent reports PutHostCommandComplete twice for one failed command (its
+    process_command reports and re-raises; acknowledge_and_process_command reports again with
+    the exception's text): the first report stands."""
+    host = fleet.add("host-1")
+    fleet.group()
+    agent = FakeAgent(dserver, host)
+    did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                               revision=appspec())["deploymentId"]
+    cmd = agent.poll()
+    assert cmd["CommandName"] == "ApplicationStop"
+    agent.ack(cmd)
+    agent.complete(cmd, "Failed", 4, "scripts/stop.sh",
+                   "Script at specified location: scripts/stop.sh failed with exit code 1",
+                   "[stderr]first\n")
+    assert agent.complete(cmd, "Failed", 5, "", "Script at specified location: "
+                          "scripts/stop.sh failed with exit code 1", "") == {}
+    assert agent.complete(cmd, "Succeeded") == {}
+    info = wait_deployment(cd, did)
+    assert info["status"] == "Failed"
+    ev = events(targets(cd, did)["host-1"])["ApplicationStop"]
+    assert ev["status"] == "Failed"
+    assert ev["diagnostics"] == {
+        "errorCode": "ScriptFailed", "scriptName": "scripts/stop.sh",
+        "message": "Script at specified location: scripts/stop.sh failed with exit code 1",
+        "logTail": "[stderr]first\n"}
     assert agent.poll() is None
 
 
@@ -591,7 +630,7 @@ def test_one_at_a_time_fails_fast_but_forgives_the_last_instance(dserver, fleet,
     t = targets(cd, did)
     assert t["host-3"]["status"] == "Failed"
     assert t["host-1"]["status"] == t["host-2"]["status"] == "Succeeded"
-    order = sorted(t.values(), key=lambda x: x["lifecycleEvents"][0]["startTime"])
+    order = sorted(t.values(), key=lambda x: ran(x)[0]["startTime"])
     assert [x["targetId"] for x in order] == ["host-1", "host-2", "host-3"]
 
 
@@ -613,7 +652,7 @@ def test_unhealthy_instances_are_deployed_first(dserver, fleet, cd):
     assert wait_deployment(cd, did)["status"] == "Succeeded"
     stop_agents(agents)
     t = targets(cd, did)
-    order = sorted(t.values(), key=lambda x: x["lifecycleEvents"][0]["startTime"])
+    order = sorted(t.values(), key=lambda x: ran(x)[0]["startTime"])
     assert [x["targetId"] for x in order] == ["host-3", "host-1", "host-2"]
 
 
@@ -639,6 +678,38 @@ def test_update_outdated_instances_only(dserver, fleet, cd):
     assert not [n for n, d in agents[0].seen if d == did]
 
 
+@pytest.mark.slipwayd_args("--agent-timeout", "120")  # no agent: the first stays active
+def test_a_group_with_an_active_deployment_refuses_another(dserver, fleet, cd):
+    """AWS answers DeploymentLimitExceededException while the group's deployment is active;
+    another group, or the same one once the deployment ended, takes new ones."""
+    fleet.add("host-1")
+    fleet.group()
+    fleet.group(group="other")
+    first = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                 revision=appspec("1"))["deploymentId"]
+    code, msg = error_of(cd.create_deployment, applicationName="app",
+                         deploymentGroupName="web", revision=appspec("2"))
+    assert code == "DeploymentLimitExceededException"
+    assert msg == f"The Deployment Group 'web' already has an active Deployment '{first}'"
+    p = dserver.aws("deploy", "create-deployment", "--application-name", "app",
+                    "--deployment-group-name", "web", "--revision", json.dumps(appspec("3")),
+                    check=False)
+    assert p.returncode != 0 and "DeploymentLimitExceededException" in p.stderr
+    assert wait_deployment(cd, first, statuses=("InProgress",), timeout=10)
+    other = cd.create_deployment(applicationName="app", deploymentGroupName="other",
+                                 revision=appspec("1"))["deploymentId"]
+    assert cd.list_deployments(applicationName="app", deploymentGroupName="web")[
+        "deployments"] == [first]
+    for d in (first, other):
+        cd.stop_deployment(deploymentId=d, autoRollbackEnabled=False)
+        assert wait_deployment(cd, d)["status"] == "Stopped"
+    again = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                 revision=appspec("2"))["deploymentId"]
+    cd.stop_deployment(deploymentId=again)
+    wait_deployment(cd, again)
+
+
+@pytest.mark.slipwayd_args("--queue-deployments")
 def test_one_deployment_per_group_at_a_time(dserver, fleet, cd):
     host = fleet.add("host-1")
     fleet.group()
@@ -657,6 +728,74 @@ def test_one_deployment_per_group_at_a_time(dserver, fleet, cd):
     assert info["startTime"] >= cd.get_deployment(deploymentId=first)["deploymentInfo"][
         "completeTime"]
     assert [d for _, d in agents[0].seen] == [first] * 7 + [second] * 7
+
+
+# ---- deleting what a deployment belongs to ----------------------------------------------------
+
+@pytest.mark.slipwayd_args("--queue-deployments", "--agent-timeout", "120")
+def test_deleting_a_group_stops_its_deployments_at_once(dserver, fleet, cd):
+    """A deployment in progress (and one queued behind it) would otherwise run on until the
+    agent timeout, holding its deployment configuration in use all that time."""
+    fleet.add_many(2)
+    fleet.group()
+    cd.create_deployment_config(deploymentConfigName="mine",
+                                minimumHealthyHosts={"type": "HOST_COUNT", "value": 1})
+    agent = FakeAgent(dserver, fleet.hosts[0])
+    running = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                   revision=appspec("1"),
+                                   deploymentConfigName="mine")["deploymentId"]
+    cmd = agent.poll()
+    agent.ack(cmd)  # the agent is running ApplicationStop on host-1
+    queued = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                                  revision=appspec("2"))["deploymentId"]
+    assert wait_deployment(cd, queued, statuses=("Queued",), timeout=10)
+    assert error_of(cd.delete_deployment_config, deploymentConfigName="mine")[0] == \
+        "DeploymentConfigInUseException"
+    cd.delete_deployment_group(applicationName="app", deploymentGroupName="web")
+    # stopped in the same transaction: no waiting
+    for did in (running, queued):
+        info = cd.get_deployment(deploymentId=did)["deploymentInfo"]
+        assert info["status"] == "Stopped", info
+        assert info["errorInformation"] == {
+            "code": "DEPLOYMENT_GROUP_MISSING",
+            "message": "The deployment group 'web' was deleted before the deployment "
+                       "finished: Slipway stopped it"}
+        assert "rollbackInfo" not in info
+    t = targets(cd, running)
+    assert t["host-1"]["status"] == "Failed"
+    assert [e["status"] for e in ran(t["host-1"])] == ["Failed"] + ["Skipped"] * 6
+    assert "was deleted" in events(t["host-1"])["ApplicationStop"]["diagnostics"]["message"]
+    assert t["host-2"]["status"] == "Skipped"
+    cd.delete_deployment_config(deploymentConfigName="mine")  # no longer in use
+    # the agent's late report is ignored; nothing more comes
+    assert agent.complete(cmd) == {}
+    assert agent.poll() is None
+    assert cd.get_deployment(deploymentId=running)["deploymentInfo"]["status"] == "Stopped"
+    assert f"deployment {running} stopped: The deployment group 'web' was deleted" in \
+        dserver.read_log()
+
+
+@pytest.mark.slipwayd_args("--agent-timeout", "120")
+def test_deleting_an_application_stops_its_deployments_at_once(dserver, fleet, cd):
+    fleet.add("host-1")
+    fleet.group()
+    fleet.group(group="other", tag=("role", "none"))
+    agent = FakeAgent(dserver, fleet.hosts[0])
+    did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
+                               revision=appspec())["deploymentId"]
+    cmd = agent.poll()  # taken, not acknowledged yet
+    other = cd.create_deployment(applicationName="app", deploymentGroupName="other",
+                                 revision=appspec())["deploymentId"]
+    cd.delete_application(applicationName="app")
+    info = cd.get_deployment(deploymentId=did)["deploymentInfo"]
+    assert info["status"] == "Stopped"
+    assert info["errorInformation"]["code"] == "APPLICATION_MISSING"
+    assert "The application 'app' was deleted" in info["errorInformation"]["message"]
+    assert cd.get_deployment(deploymentId=other)["deploymentInfo"]["status"] in \
+        ("Stopped", "Failed")  # NO_INSTANCES if the engine got to it first
+    # the acknowledgement tells the agent not to run the command
+    assert agent.ack(cmd)["CommandStatus"] == "Failed"
+    assert agent.poll() is None
 
 
 # ---- stop and rollback ------------------------------------------------------------------------
@@ -816,10 +955,10 @@ def test_kill9_and_restart_of_slipwayd_mid_deployment(dserver, fleet, cd):
     info = wait_deployment(cd, did)
     stop_agents(agents)
     assert info["status"] == "Succeeded", info
-    assert [e["status"] for e in targets(cd, did)["host-1"]["lifecycleEvents"]] == \
-        ["Succeeded"] * 7
+    assert [e["status"] for e in ran(targets(cd, did)["host-1"])] == ["Succeeded"] * 7
 
 
+@pytest.mark.slipwayd_args("--agent-timeout", "120")  # no agent: it stays active
 def test_aws_cli_create_get_list_stop(dserver, fleet):
     fleet.add("host-1")
     fleet.group()

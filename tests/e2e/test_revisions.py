@@ -1,13 +1,23 @@
 """CodeDeploy application revisions: register, get, list and batch-get, for bundles in Slipway's
-S3 and for AppSpec content, with boto3 and the aws CLI (including `aws deploy push`)."""
+S3 and for AppSpec content, with boto3 and the aws CLI (including `aws deploy push`, which
+reaches Slipway's S3 only from an aws CLI that honours AWS_ENDPOINT_URL_S3, and what works with
+Debian 12's awscli 2.9, which does not)."""
 import hashlib
 import io
+import json
+import os
+import re
+import shutil
+import socket
 import subprocess
+import threading
 import zipfile
 
 import botocore.exceptions
 import pytest
 from agents import FakeAgent, Fleet, dserver, wait_deployment  # noqa: F401
+from conftest import CLI
+from test_cli import cli_env
 
 
 def _code(ei):
@@ -527,17 +537,44 @@ def test_aws_cli_register_get_list(server, cd, bundle):
     assert "InvalidRevisionException" in p.stderr and "GitHub" in p.stderr
 
 
-def test_aws_deploy_push(server, cd, s3, tmp_path):
-    """`aws deploy push` zips a directory, uploads it with PutObject and registers it with the
-    returned ETag — the whole path a user takes to get a bundle into Slipway."""
-    cd.create_application(applicationName="pushed")
-    s3.create_bucket(Bucket="releases")
+def _aws_version(binary):
+    """(major, minor, patch) of an aws CLI, or None when it does not run."""
+    if not binary or not os.path.exists(binary):
+        return None
+    p = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=60)
+    m = re.search(r"aws-cli/(\d+)\.(\d+)\.(\d+)", p.stdout + p.stderr)
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def _honours_endpoint_url_s3(version):
+    """AWS_ENDPOINT_URL_S3 (service-specific endpoints) came with aws CLI 1.29 and 2.13."""
+    return version is not None and version >= ((1, 29, 0) if version[0] == 1 else (2, 13, 0))
+
+
+def _push_source(tmp_path):
     src = tmp_path / "src"
     (src / "scripts").mkdir(parents=True)
     (src / "appspec.yml").write_text("version: 0.0\nos: linux\nfiles:\n"
                                      "  - source: index.html\n    destination: /srv/www\n")
     (src / "index.html").write_text("<h1>hello</h1>\n")
     (src / "scripts" / "start.sh").write_text("#!/bin/sh\necho started\n")
+    return src
+
+
+def test_aws_deploy_push(server, cd, s3, tmp_path):
+    """`aws deploy push` zips a directory, uploads it with PutObject and registers it with the
+    returned ETag — the whole path a user takes to get a bundle into Slipway.  Its S3 client
+    ignores --endpoint-url: it needs an aws CLI that honours AWS_ENDPOINT_URL_S3 (1.29+ or
+    2.13+) first on PATH."""
+    version = _aws_version(shutil.which("aws"))
+    if not _honours_endpoint_url_s3(version):
+        pytest.skip("`aws deploy push` needs an aws CLI that honours AWS_ENDPOINT_URL_S3 "
+                    "(aws-cli 1.29+ or 2.13+) first on PATH; found "
+                    + (".".join(map(str, version)) if version else "none")
+                    + " (older ones: test_debian_awscli_2_9_push_and_what_works_instead)")
+    cd.create_application(applicationName="pushed")
+    s3.create_bucket(Bucket="releases")
+    src = _push_source(tmp_path)
     env = server.env()
     env["AWS_ENDPOINT_URL_S3"] = server.endpoint  # push's S3 client ignores --endpoint-url
     p = subprocess.run(["aws", "--endpoint-url", server.endpoint, "deploy", "push",
@@ -560,3 +597,128 @@ def test_aws_deploy_push(server, cd, s3, tmp_path):
     with zipfile.ZipFile(io.BytesIO(body)) as zf:
         assert sorted(zf.namelist()) == ["appspec.yml", "index.html", "scripts/start.sh"]
         assert zf.read("index.html") == b"<h1>hello</h1>\n"
+
+
+class _ProxyTrap:
+    """A loopback listener posing as an HTTP(S) proxy: records the first line of each request
+    (a CONNECT names where the client meant to go) and hangs up, so that a client which ignores
+    Slipway's endpoint reaches nothing beyond this machine.  Stops after `timeout` seconds."""
+
+    def __init__(self, timeout=120):
+        self.lines = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(1.0)
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.timeout = timeout
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        import time
+        deadline = time.time() + self.timeout
+        while not self.stop.is_set() and time.time() < deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(5)
+                try:
+                    self.lines.append(conn.recv(512).split(b"\r\n")[0].decode(errors="replace"))
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+DEBIAN_AWS = "/usr/bin/aws"
+
+
+def test_debian_awscli_2_9_push_and_what_works_instead(dserver, tmp_path):
+    """Debian 12's awscli (2.9) builds `aws deploy push`'s S3 client without the endpoint and
+    predates AWS_ENDPOINT_URL_S3: the upload goes to AWS's S3 (here: into a loopback trap), not
+    to Slipway's.  What works with it instead: `slipway deploy push`, or `aws s3 cp` and
+    `aws deploy register-application-revision`; and CreateDeployment of the bundle that never
+    arrived says so."""
+    version = _aws_version(DEBIAN_AWS)
+    if version is None or _honours_endpoint_url_s3(version):
+        pytest.skip("needs Debian 12's awscli 2.9 at /usr/bin/aws (apt-get install awscli); "
+                    "found " + (".".join(map(str, version)) if version else "none"))
+    cd = dserver.client("codedeploy")
+    s3 = dserver.client("s3")
+    cd.create_application(applicationName="pushed")
+    cd.create_deployment_group(applicationName="pushed", deploymentGroupName="prod",
+                               serviceRoleArn="arn:aws:iam::123456789012:role/CodeDeploy",
+                               onPremisesInstanceTagFilters=[
+                                   {"Key": "role", "Value": "none", "Type": "KEY_AND_VALUE"}])
+    s3.create_bucket(Bucket="releases")
+    src = _push_source(tmp_path)
+    bundle = tmp_path / "v2.zip"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        for f in ("appspec.yml", "index.html", "scripts/start.sh"):
+            zf.write(src / f, f)
+
+    def aws(*args, extra_env=None):
+        env = dserver.env()
+        env.update(extra_env or {})
+        return subprocess.run([DEBIAN_AWS, "--endpoint-url", dserver.endpoint, "--output",
+                               "json"] + list(args), capture_output=True, text=True, env=env,
+                              timeout=300)
+
+    # 1. aws deploy push misses Slipway's S3, even with AWS_ENDPOINT_URL_S3
+    trap = _ProxyTrap()
+    try:
+        p = aws("deploy", "push", "--application-name", "pushed", "--s3-location",
+                "s3://releases/pushed/v1.zip", "--source", str(src),
+                extra_env={"AWS_ENDPOINT_URL_S3": dserver.endpoint,
+                           "HTTPS_PROXY": f"http://127.0.0.1:{trap.port}",
+                           "HTTP_PROXY": f"http://127.0.0.1:{trap.port}",
+                           "NO_PROXY": "127.0.0.1"})
+    finally:
+        trap.close()
+    assert p.returncode != 0, p.stdout
+    assert trap.lines and trap.lines[0].startswith("CONNECT "), trap.lines
+    assert f"127.0.0.1:{dserver.port}" not in trap.lines[0]
+    assert s3.list_objects_v2(Bucket="releases")["KeyCount"] == 0
+    assert cd.list_application_revisions(applicationName="pushed")["revisions"] == []
+
+    # 2. CreateDeployment of what never arrived points at the ways that work
+    p = aws("deploy", "create-deployment", "--application-name", "pushed",
+            "--deployment-group-name", "prod", "--s3-location",
+            "bucket=releases,key=pushed/v1.zip,bundleType=zip")
+    assert p.returncode != 0 and "RevisionDoesNotExistException" in p.stderr, p.stderr
+    msg = " ".join(p.stderr.split())
+    assert "`slipway deploy push --app APP --source DIR`" in msg
+    assert "`aws s3 cp` and `aws deploy register-application-revision`" in msg
+
+    # 3. aws s3 cp + register-application-revision, with the same CLI
+    p = aws("s3", "cp", str(bundle), "s3://releases/pushed/v2.zip")
+    assert p.returncode == 0, p.stderr
+    p = aws("deploy", "register-application-revision", "--application-name", "pushed",
+            "--s3-location", "bucket=releases,key=pushed/v2.zip,bundleType=zip",
+            "--description", "copied")
+    assert p.returncode == 0, p.stderr
+    p = aws("deploy", "create-deployment", "--application-name", "pushed",
+            "--deployment-group-name", "prod", "--s3-location",
+            "bucket=releases,key=pushed/v2.zip,bundleType=zip")
+    assert p.returncode == 0, p.stderr
+    did = json.loads(p.stdout)["deploymentId"]
+    assert wait_deployment(cd, did)["errorInformation"]["code"] == "NO_INSTANCES"
+
+    # 4. slipway deploy push, whatever aws CLI there is
+    p = subprocess.run([CLI, "deploy", "push", "--app", "pushed", "--source", str(src),
+                        "--bucket", "releases", "--key", "pushed/v3.zip", "--output", "json"],
+                       capture_output=True, text=True, env=cli_env(dserver), timeout=120)
+    assert p.returncode == 0, p.stderr
+    keys = sorted(r["s3Location"]["key"] for r in
+                  cd.list_application_revisions(applicationName="pushed")["revisions"])
+    assert keys == ["pushed/v2.zip", "pushed/v3.zip"]
+    body = s3.get_object(Bucket="releases", Key="pushed/v3.zip")["Body"].read()
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        assert "appspec.yml" in zf.namelist()

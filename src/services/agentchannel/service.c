@@ -10,10 +10,8 @@
  * - PollHostCommand holds an idle agent for the poll timeout (--poll-timeout, default 60 s) on a
  *   suspended connection and answers {"HostCommand": null} when nothing came.
  * - HostCommandIdentifier is an opaque "hc-<uuid>"; Nonce is a random positive number.
- * - The specification's Revision: S3 → {RevisionType "S3", S3Revision {Bucket, Key, BundleType,
- *   ETag}} with the object's ETag pinned when the deployment was created; String →
- *   {RevisionType "String", StringRevision {Content, Sha256}}; AppSpecContent →
- *   {RevisionType "AppSpecContent", AppSpecContent {Content, Sha256}}.
+ * - The specification (spec.c) has exactly the members the AWS service sends, the S3 object's
+ *   ETag pinned when the deployment was created; docs/compatibility.md lists them.
  * - Agent error codes map to LifecycleErrorCode as 0 Success, 1 ScriptMissing,
  *   2 ScriptNotExecutable, 3 ScriptTimedOut, 4 ScriptFailed, 5 UnknownError,
  *   6 (outputs left open) ScriptFailed, 7 (failed after an agent restart) UnknownError; the
@@ -23,9 +21,9 @@
  *   does not run it.
  */
 #include "channel.h"
+#include "spec.h"
 #include "engine/deploy.h"
 #include "engine/engine.h"
-#include "engine/inplace.h"
 #include "server/service.h"
 #include "server/slipwayd.h"
 #include "store/store.h"
@@ -190,44 +188,12 @@ struct cmd_spec {
 	json_t *spec; /* out */
 };
 
-static json_t *cmd__revision(const json_t *rev, const char *etag)
-{
-	const char *type = json_string_value(json_object_get(rev, "revisionType"));
-	const json_t *src;
-	json_t *out;
-
-	if (str_eq(type, "S3")) {
-		json_t *s3 = json_object();
-
-		src = json_object_get(rev, "s3Location");
-		json_set_str(s3, "Bucket", json_string_value(json_object_get(src, "bucket")));
-		json_set_str(s3, "Key", json_string_value(json_object_get(src, "key")));
-		json_set_str(s3, "BundleType",
-			     json_string_value(json_object_get(src, "bundleType")));
-		json_set_str(s3, "ETag", etag);
-		return json_pack("{s:s,s:o}", "RevisionType", "S3", "S3Revision", s3);
-	}
-	src = json_object_get(rev, str_eq(type, "String") ? "string" : "appSpecContent");
-	out = json_pack("{s:s}", "RevisionType",
-			str_eq(type, "String") ? "String" : "AppSpecContent");
-	json_object_set_new(out, str_eq(type, "String") ? "StringRevision" : "AppSpecContent",
-			    json_pack("{s:s,s:s}", "Content",
-				      json_string_value(json_object_get(src, "content"))
-					  ? json_string_value(json_object_get(src, "content"))
-					  : "",
-				      "Sha256",
-				      json_string_value(json_object_get(src, "sha256"))
-					  ? json_string_value(json_object_get(src, "sha256"))
-					  : ""));
-	return out;
-}
-
 static int cmd__spec(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct cmd_spec *s = arg;
+	struct agentchannel_spec_input in;
 	struct store_stmt *st;
-	json_t *rev, *doc, *events;
-	const char *feb;
+	json_t *rev, *doc;
 	char arn[300];
 	int r;
 
@@ -248,19 +214,16 @@ static int cmd__spec(struct store_conn *sc, void *arg, struct err *e)
 		return r < 0 ? r : err_set(e, SW_E_ClientException, "no deployment %s", s->id);
 	rev = json_loads(store_col_text(st, 4), 0, NULL);
 	doc = json_loads(store_col_text(st, 6), 0, NULL);
-	feb = json_string_value(json_object_get(doc, "fileExistsBehavior"));
 	slipwayd_arn(s->d, arn, sizeof(arn), "sds", "deployment/%s", s->id);
-	events = json_array();
-	for (const char *const *ev = inplace_all_agent_events; *ev; ev++)
-		json_array_append_new(events, json_string(*ev));
-	s->spec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:{s:{s:s}},s:o}", "DeploymentId",
-			    arn, "DeploymentGroupId", store_col_text(st, 2), "DeploymentGroupName",
-			    store_col_text(st, 1), "ApplicationName", store_col_text(st, 0),
-			    "DeploymentCreator", store_col_text(st, 3), "DeploymentType",
-			    "IN_PLACE", "AppSpecFilename", "appspec.yml", "Revision",
-			    cmd__revision(rev, store_col_text(st, 5)), "AgentActionOverrides",
-			    "AgentOverrides", "FileExistsBehavior", feb ? feb : "DISALLOW",
-			    "AllPossibleLifecycleEvents", events);
+	in.deployment_arn = arn;
+	in.group_id = store_col_text(st, 2);
+	in.group_name = store_col_text(st, 1);
+	in.application = store_col_text(st, 0);
+	in.creator = store_col_text(st, 3);
+	in.revision = rev;
+	in.etag = store_col_text(st, 5);
+	in.file_exists_behavior = json_string_value(json_object_get(doc, "fileExistsBehavior"));
+	s->spec = agentchannel_spec_json(&in);
 	json_decref(rev);
 	json_decref(doc);
 	if (!s->spec)

@@ -1,6 +1,7 @@
 /* codedeploy/applications: CreateApplication, GetApplication, BatchGetApplications,
  * ListApplications, UpdateApplication, DeleteApplication. */
 #include "common.h"
+#include "engine/deploy.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -271,9 +272,32 @@ static int app__delete(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct app_delete *a = arg;
 	struct store_stmt *st;
-	char arn[512];
+	json_t *groups = json_array(), *v;
+	char arn[512], msg[300];
+	size_t i;
 	int r;
 
+	if (!groups)
+		return err_set(e, SW_E_NOMEM, NULL);
+	r = store_exec(sc, &st, "SELECT id FROM deployment_groups WHERE app = ?", "t", e, a->name);
+	while (r == 1) {
+		json_array_append_new(groups, json_string(store_col_text(st, 0)));
+		r = store_step(st, e);
+	}
+	/* the groups' unfinished deployments stop with them (in this transaction) */
+	str_fmt(msg, sizeof(msg),
+		"The application '%s' was deleted before the deployment finished: Slipway "
+		"stopped it",
+		a->name);
+	json_array_foreach(groups, i, v)
+	{
+		if (r >= 0)
+			r = deploy_stop_orphans(sc, json_string_value(v), "APPLICATION_MISSING",
+						msg, time_now_ms(), e);
+	}
+	json_decref(groups);
+	if (r < 0)
+		return r;
 	r = store_exec(sc, &st, "SELECT name FROM deployment_groups WHERE app = ?", "t", e,
 		       a->name);
 	while (r == 1) {

@@ -9,8 +9,10 @@
  * setting and fills in AWS's defaults. */
 #include "common.h"
 #include "configs.h"
+#include "engine/deploy.h"
 #include "base/crypto.h"
 #include "base/str.h"
+#include "base/timeutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1380,9 +1382,23 @@ struct group_delete {
 static int group__delete(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct group_delete *d = arg;
-	char arn[512];
+	struct store_stmt *st;
+	char arn[512], msg[300], id[64];
 	int r;
 
+	/* its unfinished deployments stop with it (in this transaction) */
+	r = store_exec(sc, &st, "SELECT id FROM deployment_groups WHERE app = ? AND name = ?", "tt",
+		       e, d->app, d->name);
+	if (r == 1) {
+		str_copy(id, sizeof(id), store_col_text(st, 0));
+		str_fmt(msg, sizeof(msg),
+			"The deployment group '%s' was deleted before the deployment finished: "
+			"Slipway stopped it",
+			d->name);
+		r = deploy_stop_orphans(sc, id, "DEPLOYMENT_GROUP_MISSING", msg, time_now_ms(), e);
+	}
+	if (r < 0)
+		return r;
 	r = store_exec(sc, NULL, "DELETE FROM deployment_groups WHERE app = ? AND name = ?", "tt",
 		       e, d->app, d->name);
 	if (r < 0)

@@ -11,10 +11,12 @@
  * - Targets are registered on-premises instances: targetId and the legacy instance id in lists
  *   are the instance name, targetArn and InstanceSummary.instanceId its ARN.  Get/BatchGet accept
  *   either.
- * - lifecycleEvents list the agent-side events of the deployment's style in AWS's order (for
- *   in-place without a load balancer: ApplicationStop … ValidateService); Start and End are
- *   instants and are not listed.  An event is InProgress from the moment the agent takes its
- *   command (PollHostCommand) until it reports completion.
+ * - lifecycleEvents list every event AWS lists for an in-place deployment, in its order:
+ *   BeforeBlockTraffic, BlockTraffic, AfterBlockTraffic, ApplicationStop … ValidateService,
+ *   BeforeAllowTraffic, AllowTraffic, AfterAllowTraffic; without a load balancer the six
+ *   traffic events are Skipped, with no start or end time, as AWS shows them.  Start and End
+ *   are instants and are not listed.  An event is InProgress from the moment the agent takes
+ *   its command (PollHostCommand) until it reports completion.
  * - String / AppSpecContent revisions deploy to Server applications too (an AppSpec with hooks
  *   and no files); AWS allows them for Lambda and ECS only.
  * - Blue/green and load-balancer (WITH_TRAFFIC_CONTROL) groups, and Lambda applications, are
@@ -24,6 +26,10 @@
  *   instance stopped mid-way ends Failed (its remaining events Skipped); one not started, Skipped.
  * - In-place targets carry no Blue/Green label: a non-empty instanceTypeFilter or
  *   ServerInstanceLabel filter matches none of them.
+ * - A group has one active deployment at a time, as in AWS: CreateDeployment while one is
+ *   Created, Queued or InProgress answers DeploymentLimitExceededException naming it.  With
+ *   slipwayd --queue-deployments it is queued instead (Queued until the engine starts it).
+ *   Automatic rollbacks are the engine's and start after the deployment they replace.
  * - ListDeployments lists newest first.  Deployments belong to their group by its id, so a
  *   renamed group keeps its deployments (which still show the names they were created with).
  */
@@ -32,6 +38,7 @@
 #include "engine/deploy.h"
 #include "engine/engine.h"
 #include "engine/fleet.h"
+#include "engine/inplace.h"
 #include "base/str.h"
 #include "base/timeutil.h"
 
@@ -274,6 +281,24 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 			    "there are already %d deployments in progress or queued",
 			    DEPLOY_ACTIVE_MAX);
 		goto out;
+	}
+	/* One active deployment per group, as AWS: refused, or queued behind it by choice */
+	if (!a->c->d->cfg.queue_deployments) {
+		r = store_exec(sc, &st,
+			       "SELECT id FROM deployments WHERE group_id = ? AND status IN "
+			       "('Created', 'Queued', 'InProgress', 'Baking', 'Ready') ORDER BY "
+			       "created, id",
+			       "t", e,
+			       json_string_value(json_object_get(group, "deploymentGroupId")));
+		if (r < 0)
+			goto out;
+		if (r == 1) {
+			r = err_set(e, SW_E_DeploymentLimitExceeded,
+				    "The Deployment Group '%s' already has an active Deployment "
+				    "'%s'",
+				    a->group, store_col_text(st, 0));
+			goto out;
+		}
 	}
 	arc = a->rollback_override ? (json_t *)a->rollback_override
 				   : json_object_get(group, "autoRollbackConfiguration");
@@ -818,23 +843,38 @@ static int ContinueDeployment(struct call *c)
 
 /* ---- targets ---- */
 
-/* The lifecycle events of one target, from its host commands. */
+/* A Skipped LifecycleEvent: one of the deployment type's events this deployment does not run
+ * (the traffic events of a group without a load balancer). */
+static json_t *deploy__skipped_event(const char *name)
+{
+	return json_pack("{s:s,s:s}", "lifecycleEventName", name, "status", "Skipped");
+}
+
+/* The lifecycle events of one target: every event AWS lists for an in-place deployment, in
+ * its order — those with a host command as the command stands, the others Skipped. */
 static int deploy__events(struct store_conn *sc, const char *id, const char *instance,
 			  bool target_done, json_t **out, int64_t *latest, struct err *e)
 {
 	struct store_stmt *st;
+	size_t nall, next = 0;
+	const struct inplace_event *all = inplace_events(true, &nall);
 	json_t *list = json_array();
 	int r;
 
 	r = store_exec(sc, &st,
 		       "SELECT name, status, queued, delivered, acked, completed, error_code, "
-		       "script_name, message, log_tail FROM host_commands WHERE deployment = ? AND "
-		       "instance = ? ORDER BY position",
+		       "script_name, message, log_tail, position FROM host_commands WHERE "
+		       "deployment = ? AND instance = ? ORDER BY position",
 		       "tt", e, id, instance);
 	while (r == 1) {
 		json_t *ev = json_object();
 		const char *status = store_col_text(st, 1);
+		int64_t position = store_col_int(st, 10);
 
+		for (; next < nall && all[next].position < position; next++)
+			json_array_append_new(list, deploy__skipped_event(all[next].name));
+		if (next < nall && all[next].position == position)
+			next++;
 		json_set_str(ev, "lifecycleEventName", store_col_text(st, 0));
 		for (int col = 2; col <= 5; col++)
 			if (!store_col_null(st, col) && store_col_int(st, col) > *latest)
@@ -869,6 +909,8 @@ static int deploy__events(struct store_conn *sc, const char *id, const char *ins
 		json_decref(list);
 		return r;
 	}
+	for (; next < nall; next++)
+		json_array_append_new(list, deploy__skipped_event(all[next].name));
 	*out = list;
 	return 0;
 }

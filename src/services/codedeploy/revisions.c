@@ -210,8 +210,9 @@ static int rev__parse(const json_t *rev, enum rev_mode mode, struct rev_loc *l, 
 		return err_set(
 		    e, SW_E_InvalidRevision,
 		    "GitHub revisions are not supported: Slipway has no GitHub "
-		    "integration; upload the bundle to Slipway's S3 (aws deploy push) and "
-		    "register it as an S3 revision");
+		    "integration; upload the bundle to Slipway's S3 (`slipway deploy push`, "
+		    "or `aws s3 cp` and `aws deploy register-application-revision`) and "
+		    "deploy it as an S3 revision");
 	return err_set(e, SW_E_InvalidRevision,
 		       "revision.revisionType must be S3, String or AppSpecContent, not '%s'",
 		       type);
@@ -323,10 +324,14 @@ static int rev__s3_check(struct store_conn *sc, const struct rev_loc *l, struct 
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return err_set(e, SW_E_RevisionDoesNotExist,
-			       "s3://%s/%s does not exist: upload the bundle to Slipway's S3 first "
-			       "(aws s3 cp, or aws deploy push)",
-			       l->bucket, l->key);
+		return err_set(
+		    e, SW_E_RevisionDoesNotExist,
+		    "s3://%.63s/%.120s does not exist in Slipway's S3. Upload the bundle "
+		    "with `slipway deploy push --app APP --source DIR`, or with `aws s3 "
+		    "cp` and `aws deploy register-application-revision` (both with "
+		    "--endpoint-url); `aws deploy push` reaches Slipway's S3 only from an "
+		    "aws CLI that honours AWS_ENDPOINT_URL_S3 (2.13+ or 1.29+)",
+		    l->bucket, l->key);
 	if (!l->etag[0])
 		return 0;
 	if (rev__etag_norm(store_col_text(st, 0), have, sizeof(have)) || strcmp(have, l->etag))

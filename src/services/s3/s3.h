@@ -1,13 +1,32 @@
-/* s3: what other services may use of the S3 subset — looking up an object's blob. */
+/* s3: what other services may use of the S3 subset — how a Host header addresses S3, looking
+ * up an object's blob. */
 #ifndef SW_S3_H
 #define SW_S3_H
 
 #include "base/err.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct store_conn;
 struct slipwayd;
+struct slipwayd_config;
+
+/* How a request's Host header addresses the S3 subset. */
+enum s3_addressing {
+	S3_PATH_STYLE,	   /* no Host, an IP address or one of the S3 domains: /bucket/key */
+	S3_VIRTUAL_HOSTED, /* <bucket>.<one of the S3 domains>: the path is /key */
+	S3_UNKNOWN_HOST,   /* any other name: refused, never guessed at */
+};
+
+/*
+ * Reads host (a Host header, port and all; NULL when there is none) against cfg's S3 domains
+ * (--s3-domain), case-insensitively.  When the longest domain host ends in leaves a prefix, that
+ * prefix is the bucket: S3_VIRTUAL_HOSTED, the bucket copied to bucket (when not NULL) or ""
+ * there when it does not fit in size.
+ */
+enum s3_addressing s3_addressing(const struct slipwayd_config *cfg, const char *host, char *bucket,
+				 size_t size);
 
 struct s3_object_info {
 	char blob[65]; /* hex SHA-256 of the content: the blob store's name for it */

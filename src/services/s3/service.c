@@ -1,10 +1,13 @@
-/* s3/service: the S3 subset's front — path-style addressing, the table that maps a method,
- * path and sub-resource to an operation, who may call what, and S3's XML error shape. */
+/* s3/service: the S3 subset's front — path-style and virtual-hosted addressing, the table that
+ * maps a method, path and sub-resource to an operation, who may call what, and S3's XML error
+ * shape. */
 #include "s3_int.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +200,89 @@ static bool s3__key_ok(const unsigned char *s, size_t n)
 	return true;
 }
 
-/* `/bucket[/key]` from the raw path. */
+enum s3_addressing s3_addressing(const struct slipwayd_config *cfg, const char *host, char *bucket,
+				 size_t size)
+{
+	char name[SLIPWAYD_HOST_MAX];
+	size_t n, best = 0;
+	const char *colon;
+	struct in_addr a;
+
+	if (bucket && size)
+		bucket[0] = '\0';
+	if (!host || !*host || host[0] == '[') /* none, or an IPv6 address */
+		return S3_PATH_STYLE;
+	colon = strchr(host, ':');
+	n = colon ? (size_t)(colon - host) : strlen(host);
+	if ((colon && strchr(colon + 1, ':')) || n == 0 || n >= sizeof(name))
+		return S3_UNKNOWN_HOST;
+	for (size_t i = 0; i < n; i++)
+		name[i] = (char)tolower((unsigned char)host[i]);
+	if (name[n - 1] == '.') /* the root label: "localhost." is localhost */
+		n--;
+	name[n] = '\0';
+	if (n == 0)
+		return S3_UNKNOWN_HOST;
+	if (inet_pton(AF_INET, name, &a) == 1)
+		return S3_PATH_STYLE;
+	for (int i = 0; i < cfg->ns3_domains; i++) {
+		const char *d = cfg->s3_domains[i];
+		size_t dn = strlen(d);
+
+		if (strcmp(name, d) == 0)
+			return S3_PATH_STYLE;
+		if (n > dn + 1 && name[n - dn - 1] == '.' && strcmp(name + n - dn, d) == 0 &&
+		    dn > best)
+			best = dn;
+	}
+	if (!best)
+		return S3_UNKNOWN_HOST;
+	if (bucket && str_copyn(bucket, size, name, n - best - 1))
+		bucket[0] = '\0';
+	return S3_VIRTUAL_HOSTED;
+}
+
+/* The S3 domains, for a message: "localhost, s3.example" (cut short when long). */
+static void s3__domains(const struct slipwayd_config *cfg, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < cfg->ns3_domains && len + 1 < size; i++) {
+		str_fmt(out + len, size - len, "%s%s", i ? ", " : "", cfg->s3_domains[i]);
+		len += strlen(out + len);
+	}
+}
+
+/* The bucket a Host header names (virtual-hosted requests), or none (path-style). */
+static int s3__parse_host(struct s3_ctx *c, struct err *e)
+{
+	const char *host = http_header(c->req, "Host");
+	char domains[256];
+
+	switch (s3_addressing(&c->d->cfg, host, c->bucket, sizeof(c->bucket))) {
+	case S3_PATH_STYLE:
+		return 0;
+	case S3_VIRTUAL_HOSTED:
+		if (!c->bucket[0])
+			return err_set(e, SW_E_InvalidBucketName,
+				       "The specified bucket is not valid.");
+		c->has_bucket = true;
+		return 0;
+	case S3_UNKNOWN_HOST:
+	default:
+		break;
+	}
+	s3__domains(&c->d->cfg, domains, sizeof(domains));
+	return err_set(e, SW_E_InvalidRequest,
+		       "Host '%.200s' is neither an address nor one of this server's S3 domains "
+		       "(%s) nor <bucket>.<domain> under one of them; address S3 by IP address "
+		       "(path-style) or add the name with slipwayd --s3-domain",
+		       host, domains[0] ? domains : "none");
+}
+
+/* The bucket and key: `/bucket[/key]` from the raw path (path-style), or the bucket from the
+ * Host header and `/key` from the path (virtual-hosted). */
 static int s3__parse_path(struct s3_ctx *c, struct err *e)
 {
 	const char *path = c->req->path, *slash;
@@ -206,19 +291,28 @@ static int s3__parse_path(struct s3_ctx *c, struct err *e)
 
 	if (path[0] != '/')
 		return err_set(e, SW_E_InvalidRequest, "the path must start with '/'");
-	path++;
-	slash = strchr(path, '/');
-	if (!*path)
-		return 0;
-	r = uri_decode(&b, path, slash ? (size_t)(slash - path) : strlen(path));
-	/* A decoded name is checked whole before it is used as a C string: a NUL (or any
-	 * control byte) would shorten it past every later check. */
-	if (r || !b.len || !s3__key_ok((const unsigned char *)b.p, b.len) ||
-	    memchr(b.p, '\0', b.len) || str_copy(c->bucket, sizeof(c->bucket), buf_str(&b))) {
-		buf_release(&b);
-		return err_set(e, SW_E_InvalidBucketName, "The specified bucket is not valid.");
+	r = s3__parse_host(c, e);
+	if (r)
+		return r;
+	if (c->has_bucket) {
+		slash = path; /* virtual-hosted: the whole path after the first '/' is the key */
+	} else {
+		path++;
+		slash = strchr(path, '/');
+		if (!*path)
+			return 0;
+		r = uri_decode(&b, path, slash ? (size_t)(slash - path) : strlen(path));
+		/* A decoded name is checked whole before it is used as a C string: a NUL (or
+		 * any control byte) would shorten it past every later check. */
+		if (r || !b.len || !s3__key_ok((const unsigned char *)b.p, b.len) ||
+		    memchr(b.p, '\0', b.len) ||
+		    str_copy(c->bucket, sizeof(c->bucket), buf_str(&b))) {
+			buf_release(&b);
+			return err_set(e, SW_E_InvalidBucketName,
+				       "The specified bucket is not valid.");
+		}
+		c->has_bucket = true;
 	}
-	c->has_bucket = true;
 	if (!slash || !slash[1]) {
 		buf_release(&b);
 		return 0;

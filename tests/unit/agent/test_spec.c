@@ -1,5 +1,6 @@
 /* test_spec: PKCS#7 deployment specifications signed with a throwaway key (the envelope the
  * server sends), and the spec JSON. */
+#include "agent/command.h"
 #include "agent/spec.h"
 #include "base/pkcs7.h"
 
@@ -152,6 +153,7 @@ static void test_spec_json(void **state)
 	assert_int_equal(s.file_exists_behavior, APPSPEC_FEB_RETAIN);
 	assert_string_equal(s.all_events[1], "BeforeInstall");
 	assert_null(s.all_events[2]);
+	assert_ptr_equal(spec_lifecycle_events(&s), s.all_events);
 	spec_release(&s);
 
 	assert_int_equal(spec_parse_json("{\"DeploymentId\":\"d-1\"}", 22, &s, &e), -SW_E_INVALID);
@@ -178,12 +180,38 @@ static void test_spec_json(void **state)
 	}
 }
 
+/* The AWS service sends no AllPossibleLifecycleEvents: the agent knows the events itself. */
+static void test_events_without_the_list(void **state)
+{
+	const char *aws = "{\"DeploymentId\":\"d-ABCDEFGHI\",\"DeploymentGroupId\":\"g\","
+			  "\"DeploymentGroupName\":\"g\",\"ApplicationName\":\"a\","
+			  "\"DeploymentCreator\":\"user\",\"DeploymentType\":\"IN_PLACE\","
+			  "\"Revision\":{\"RevisionType\":\"S3\",\"S3Revision\":{\"Bucket\":"
+			  "\"b\",\"Key\":\"k.zip\",\"BundleType\":\"zip\"}}}";
+	const char *const *ev;
+	struct deploy_spec s;
+	struct err e = { 0 };
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(spec_parse_json(aws, strlen(aws), &s, &e), 0);
+	assert_null(s.all_events);
+	ev = spec_lifecycle_events(&s);
+	for (; ev[n]; n++)
+		assert_true(command_known(ev[n]));
+	assert_int_equal(n, 11);
+	assert_string_equal(ev[0], "BeforeBlockTraffic");
+	assert_string_equal(ev[10], "AfterAllowTraffic");
+	spec_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_and_verify),
 		cmocka_unit_test(test_wrong_signer_and_tampering_are_refused),
 		cmocka_unit_test(test_spec_json),
+		cmocka_unit_test(test_events_without_the_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
