@@ -1,6 +1,7 @@
 /* hooks: what is AppSpec's about running hook scripts — environment, runas/sudo, the log
  * formats, the per-script cap on the logs and the tail; base/proc.c runs each script. */
 #include "hooks.h"
+#include "base/fs.h"
 #include "base/proc.h"
 #include "base/str.h"
 #include "layout.h"
@@ -359,7 +360,7 @@ static int hook__open_log(const char *path)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		layout_mkdir_p(dir, 0755, NULL);
+		fs_mkdir_p(dir, 0755, NULL);
 	}
 	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }

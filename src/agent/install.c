@@ -1,6 +1,7 @@
 /* install: cleanup replay, the AWS agent's install planner, install.json and the executor. */
 #include "install.h"
 #include "base/buf.h"
+#include "base/fs.h"
 #include "base/str.h"
 #include "layout.h"
 
@@ -1018,7 +1019,7 @@ int install_run(const char *root, const char *dg, const char *archive_dir,
 	    layout_instructions_file(root, dg, LAYOUT_INSTALL_JSON, plan_json, sizeof(plan_json)) ||
 	    str_fmt(dir, sizeof(dir), "%s/deployment-instructions", root))
 		return err_set(e, SW_E_TRUNCATED, "root directory path too long");
-	r = layout_mkdir_p(dir, 0755, e);
+	r = fs_mkdir_p(dir, 0755, e);
 	if (r)
 		return r;
 	r = install_cleanup(cleanup, e);
