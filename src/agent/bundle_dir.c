@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define BUNDLE_BLOCK 65536
 
 static int bundle__copy_file(const char *src, const char *dst, const struct stat *st, struct err *e)

@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define CMD_PATH 4096
 
 bool command_known(const char *name)

@@ -17,8 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 extern char **environ;
 
 void hook_tail_add(struct hook_tail *t, const char *entry, size_t len)

@@ -20,8 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 extern char **environ;
 
 #define INSTALL_PATH_MAX 4096

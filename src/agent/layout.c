@@ -13,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 bool layout_valid_component(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;

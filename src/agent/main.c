@@ -22,8 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define AGENT_RECOVERY_MAX_AGE (24 * 3600)
 
 static volatile sig_atomic_t agent__stop;

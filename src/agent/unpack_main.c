@@ -10,8 +10,6 @@
 
 #include <stdio.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 int main(int argc, char **argv)
 {
 	struct err e = { 0 };

@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "banned.h" /* last: it redefines libc names */
-
 #define EXTRACT_BLOCK 65536
 
 bool extract_link_inside(const char *entry, const char *target)

@@ -9,8 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "banned.h" /* last: it redefines libc names */
-
 #define FS_PATH_MAX 4096
 
 int fs_mkdir_p(const char *path, mode_t mode, struct err *e)

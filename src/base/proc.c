@@ -14,8 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "banned.h" /* last: it redefines libc names */
-
 extern char **environ;
 
 #define PROC_TERM_WAIT_MS 1000

@@ -5,8 +5,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "banned.h" /* last: it redefines libc names */
-
 int vec__grow(void **v, size_t *cap, size_t n, size_t extra, size_t elem, size_t max)
 {
 	size_t need, ncap;

@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 static const char *const local__code_names[] = {
 	"Succeeded",	"ScriptMissing", "ScriptNotExecutable", "ScriptTimedOut",
 	"ScriptFailed", "UnknownError",	 "OutputsLeftOpen",	"FailedAfterRestart",

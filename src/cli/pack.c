@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define PACK_DEFAULT_BUCKET "slipway-revisions"
 #define PACK_MAX_DEPTH	    64
 /* Entries of one directory packed (a bound, as every growing array has one). */
