@@ -15,8 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 extern char **environ;
 
 static int64_t bench__now_ns(void)

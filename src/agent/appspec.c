@@ -12,8 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define APPSPEC_MAX_SIZE (1 << 20)
 
 const char *const appspec_agent_events[] = {

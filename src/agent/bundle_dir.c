@@ -1,6 +1,7 @@
 /* bundle_dir: copying a local directory revision into deployment-archive (no libarchive, so the
  * agent itself can do it). */
 #include "bundle.h"
+#include "base/fs.h"
 #include "base/str.h"
 #include "layout.h"
 
@@ -11,8 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "base/banned.h" /* last: it redefines libc names */
 
 #define BUNDLE_BLOCK 65536
 
@@ -123,6 +122,6 @@ int bundle_copy_dir(const char *src, const char *dest, struct err *e)
 
 	if (stat(src, &st) != 0 || !S_ISDIR(st.st_mode))
 		return err_set(e, SW_E_INVALID, "'%s' is not a directory", src);
-	r = layout_mkdir_p(dest, 0755, e);
+	r = fs_mkdir_p(dest, 0755, e);
 	return r ? r : bundle__copy_tree(src, dest, 0, e);
 }

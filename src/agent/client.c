@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define CLIENT_MAX_REPLY   (1 << 20)
 #define CLIENT_STALL_MS	   120000 /* a download that makes no progress for this long fails */
 #define CLIENT_MAX_HEADERS 8

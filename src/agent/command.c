@@ -1,6 +1,7 @@
 /* command: DownloadBundle, Install and hook events over the on-disk layout (§2.3, §6.4). */
 #include "command.h"
 #include "appspec.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "bundle.h"
@@ -15,8 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "base/banned.h" /* last: it redefines libc names */
 
 #define CMD_PATH 4096
 
@@ -158,7 +157,7 @@ static int command__download(const struct command_ctx *ctx, const struct deploy_
 			 ctx->max_revisions, &e))
 		log_warn("agent", "retention: %s", err_message(&e));
 	err_clear(&e);
-	if (layout_rm_rf(archive, &e))
+	if (fs_rm_rf(archive, &e))
 		return command__fail(res, "%s", err_message(&e));
 	switch (spec->revision) {
 	case SPEC_REV_S3:
@@ -182,7 +181,7 @@ static int command__download(const struct command_ctx *ctx, const struct deploy_
 	case SPEC_REV_APPSPEC_CONTENT: {
 		char path[CMD_PATH];
 
-		r = layout_mkdir_p(archive, 0755, &e);
+		r = fs_mkdir_p(archive, 0755, &e);
 		if (!r && str_fmt(path, sizeof(path), "%s/%s", archive, spec->appspec_filename))
 			r = err_set(&e, SW_E_TRUNCATED, "path too long");
 		if (!r)
@@ -193,7 +192,7 @@ static int command__download(const struct command_ctx *ctx, const struct deploy_
 		r = err_set(&e, SW_E_INVALID, "the deployment has no revision to download");
 	}
 	if (r) {
-		layout_rm_rf(archive, NULL);
+		fs_rm_rf(archive, NULL);
 		return command__fail(res, "%s", err_message(&e));
 	}
 	if (layout_instructions_file(ctx->root, spec->deployment_group_id, LAYOUT_MOST_RECENT, ptr,
@@ -298,9 +297,9 @@ int command_execute(const struct command_ctx *ctx, const struct deploy_spec *spe
 			      sizeof(deploy_dir)))
 		return command__fail(res, "invalid deployment or deployment group id");
 	str_fmt(res->log_path, sizeof(res->log_path), "%s/logs/scripts.log", deploy_dir);
-	if (layout_mkdir_p(deploy_dir, 0755, &e) ||
+	if (fs_mkdir_p(deploy_dir, 0755, &e) ||
 	    str_fmt(instr, sizeof(instr), "%s/deployment-instructions", ctx->root) ||
-	    layout_mkdir_p(instr, 0755, &e))
+	    fs_mkdir_p(instr, 0755, &e))
 		return command__fail(res, "%s", err_message(&e));
 	if (strcmp(name, "DownloadBundle") == 0)
 		return command__download(ctx, spec, deploy_dir, res);

@@ -14,8 +14,8 @@ typedef int (*command_download_fn)(void *arg, const struct deploy_spec *spec, co
 				   struct err *e);
 
 /* Unpacks the archive at path (bundle type type, "" when unknown) into dest, with
- * bundle_extract()'s contract: bundle_extract itself in `slipway deploy local`, the
- * slipway-agent-unpack helper in the agent (which so never maps libarchive). */
+ * extract_archive()'s contract (base/extract.h): extract_archive itself in `slipway deploy local`,
+ * the slipway-agent-unpack helper in the agent (which so never maps libarchive). */
 typedef int (*command_extract_fn)(const char *path, const char *type, const char *dest,
 				  struct err *e);
 

@@ -12,8 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 struct config__key {
 	const char *name;
 	size_t offset;

@@ -17,8 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 extern char **environ;
 
 #define HELPER_VERIFY_TIMEOUT_MS 60000

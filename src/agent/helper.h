@@ -31,7 +31,7 @@ int helper_path(const char *name, char *out, size_t size, struct err *e);
 int helper_run(const char *name, const char *const *args, const void *input, size_t input_len,
 	       int timeout_ms, struct buf *out, long *peak_kib, struct err *e);
 
-/* A command_extract_fn: `slipway-agent-unpack PATH DEST TYPE`, which runs bundle_extract();
+/* A command_extract_fn: `slipway-agent-unpack PATH DEST TYPE`, which runs extract_archive();
  * logs how long it took and the helper's peak RSS. */
 int helper_unpack(const char *path, const char *type, const char *dest, struct err *e);
 

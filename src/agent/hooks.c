@@ -1,28 +1,23 @@
-/* hooks: fork/exec of hook scripts with one deadline, line-by-line logging and a bounded tail. */
+/* hooks: what is AppSpec's about running hook scripts — environment, runas/sudo, the log
+ * formats, the per-script cap on the logs and the tail; base/proc.c runs each script. */
 #include "hooks.h"
+#include "base/fs.h"
+#include "base/proc.h"
 #include "base/str.h"
-#include "base/timeutil.h"
 #include "layout.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 extern char **environ;
-
-#define HOOK_LINE_MAX 16384 /* a longer line is cut into pieces of this size */
 
 void hook_tail_add(struct hook_tail *t, const char *entry, size_t len)
 {
@@ -149,46 +144,10 @@ static void hook__log(struct hook__sink *s, const char *prefix, const char *text
 	free(line);
 }
 
-/* One output pipe with its partial line. */
-struct hook__stream {
-	int fd;
-	const char *prefix;
-	char line[HOOK_LINE_MAX];
-	size_t len;
-};
-
-static void hook__stream_read(struct hook__stream *st, struct hook__sink *s)
+/* proc_run's line callback: a script's output, to the files and the tail. */
+static void hook__on_line(void *ctx, enum proc_stream stream, const char *line, size_t len)
 {
-	char buf[4096];
-	ssize_t n = read(st->fd, buf, sizeof(buf));
-
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		if (st->len)
-			hook__log(s, st->prefix, st->line, st->len, true);
-		st->len = 0;
-		close(st->fd);
-		st->fd = -1;
-		return;
-	}
-	for (ssize_t i = 0; i < n; i++) {
-		st->line[st->len++] = buf[i];
-		if (buf[i] == '\n' || st->len == sizeof(st->line)) {
-			hook__log(s, st->prefix, st->line, st->len, true);
-			st->len = 0;
-		}
-	}
-}
-
-static int hook__pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
+	hook__log(ctx, stream == PROC_STDOUT ? "[stdout]" : "[stderr]", line, len, true);
 }
 
 static const char *hook__find(const char *name)
@@ -299,43 +258,19 @@ static void hook__prefix(const struct appspec_script *sc, char *out, size_t size
 		snprintf(out, size, "Script at specified location: %s", sc->location);
 }
 
-/* Child side: never returns. */
-static void hook__child(int out_w, int err_w, char *const argv[], char *const envp[])
-{
-	sigset_t none;
-	int devnull = open("/dev/null", O_RDONLY);
-
-	setpgid(0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int s = 1; s < 32; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
-		_exit(127);
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
-	execve(argv[0], argv, envp);
-	dprintf(2, "cannot execute %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
 static int hook__run_script(const char *event, const struct appspec_script *sc,
 			    const char *archive_dir, const struct hook_env *env,
 			    struct hook__sink *sink, struct hook_result *res)
 {
 	char path[4096], prefix[1400];
-	struct hook__stream *streams;
+	struct proc_spec spec = { 0 };
+	struct proc_result pr;
+	struct err e = { 0 };
 	char *argv[8];
 	char **envp;
-	int k = 0, po[2] = { -1, -1 }, pe[2] = { -1, -1 }, pidfd, status = 0;
-	int64_t deadline;
-	bool exited = false, timed_out = false;
 	struct stat st;
-	pid_t pid;
-	int rc = 0;
+	int k = 0, rc = 0;
 
-	(void)event;
 	if (str_fmt(path, sizeof(path), "%s/%s", archive_dir, sc->location))
 		return hook__fail(res, HOOK_SCRIPT_MISSING, sc, "Script location too long: %s",
 				  sc->location);
@@ -368,118 +303,47 @@ static int hook__run_script(const char *event, const struct appspec_script *sc,
 	/* the cap is per script run */
 	sink->log.used = sink->dlog.used = 0;
 	sink->log.full = sink->dlog.full = sink->noted = false;
-	streams = calloc(2, sizeof(*streams));
 	envp = hook__envp(event, env);
-	if (!streams || !envp || pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
+	if (!envp)
+		return hook__fail(res, HOOK_UNKNOWN_ERROR, sc, "cannot start %s: %s", sc->location,
+				  strerror(errno));
+	spec.argv = argv;
+	spec.envp = envp;
+	spec.timeout_ms = (int64_t)sc->timeout * 1000;
+	spec.no_kill = true; /* give the group a moment to go after SIGTERM; no SIGKILL (as AWS) */
+	spec.on_line = hook__on_line;
+	spec.ctx = sink;
+	if (proc_run(&spec, &pr, &e)) {
 		rc = hook__fail(res, HOOK_UNKNOWN_ERROR, sc, "cannot start %s: %s", sc->location,
-				strerror(errno));
+				err_message(&e));
 		goto out;
-	}
-	deadline = time_mono_ms() + (int64_t)sc->timeout * 1000;
-	pid = fork();
-	if (pid < 0) {
-		rc = hook__fail(res, HOOK_UNKNOWN_ERROR, sc, "cannot fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		hook__child(po[1], pe[1], argv, envp);
-	setpgid(pid, pid); /* also here, so that the group exists before any kill */
-	close(po[1]);
-	close(pe[1]);
-	po[1] = pe[1] = -1;
-	streams[0].fd = po[0];
-	streams[0].prefix = "[stdout]";
-	streams[1].fd = pe[0];
-	streams[1].prefix = "[stderr]";
-	po[0] = pe[0] = -1;
-	fcntl(streams[0].fd, F_SETFL, O_NONBLOCK);
-	fcntl(streams[1].fd, F_SETFL, O_NONBLOCK);
-	pidfd = hook__pidfd_open(pid);
-	/* One deadline: first the process must exit, then both pipes must close. */
-	for (;;) {
-		struct pollfd pfd[3];
-		int n = 0, wait_ms;
-		int64_t left = deadline - time_mono_ms();
-
-		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
-			exited = true;
-		if (exited && streams[0].fd < 0 && streams[1].fd < 0)
-			break;
-		if (left <= 0) {
-			if (!exited)
-				timed_out = true;
-			break;
-		}
-		for (int i = 0; i < 2; i++)
-			if (streams[i].fd >= 0) {
-				pfd[n].fd = streams[i].fd;
-				pfd[n].events = POLLIN;
-				n++;
-			}
-		if (!exited && pidfd >= 0) {
-			pfd[n].fd = pidfd;
-			pfd[n].events = POLLIN;
-			n++;
-		}
-		wait_ms = left > 60000 ? 60000 : (int)left;
-		if (!exited && pidfd < 0 && wait_ms > 100)
-			wait_ms = 100; /* no pidfd: look at the child ten times a second */
-		if (poll(pfd, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
-			break;
-		/* Drain each pipe before the next (up to 256 KiB at a time, so that neither starves
-		 * the deadline): a script's stdout noise then its last word on stderr stay in that
-		 * order in the log and the tail even when the agent wakes late. */
-		for (int i = 0; i < 2; i++)
-			for (int reads = 0; streams[i].fd >= 0 && reads < 64; reads++) {
-				struct pollfd one = { streams[i].fd, POLLIN, 0 };
-
-				if (poll(&one, 1, 0) <= 0)
-					break;
-				hook__stream_read(&streams[i], sink);
-			}
 	}
 	hook__prefix(sc, prefix, sizeof(prefix));
-	if (timed_out) {
-		kill(-pid, SIGTERM);
-		/* Give the group a moment to go, then reap if it did; no SIGKILL (as AWS). */
-		for (int i = 0; i < 50 && waitpid(pid, &status, WNOHANG) == 0; i++)
-			usleep(20000);
+	switch (pr.outcome) {
+	case PROC_TIMED_OUT:
 		rc = hook__fail(res, HOOK_SCRIPT_TIMED_OUT, sc,
 				"Script at specified location: %s failed to complete in %d seconds",
 				sc->location, sc->timeout);
-	} else if (!exited) {
-		kill(-pid, SIGTERM);
-		waitpid(pid, &status, WNOHANG);
+		break;
+	case PROC_LOST:
 		rc = hook__fail(res, HOOK_UNKNOWN_ERROR, sc, "lost track of %s", sc->location);
-	} else if (streams[0].fd >= 0 || streams[1].fd >= 0) {
+		break;
+	case PROC_LEFT_OPEN:
 		rc = hook__fail(res, HOOK_OUTPUTS_LEFT_OPEN, sc,
 				"Script at specified location: %s failed to close %s (a background "
 				"process kept it open; redirect its output to /dev/null)",
-				sc->location, streams[0].fd >= 0 ? "STDOUT" : "STDERR");
-	} else if (WIFSIGNALED(status)) {
-		rc = hook__fail(res, HOOK_SCRIPT_FAILED, sc, "%s was killed by signal %d", prefix,
-				WTERMSIG(status));
-	} else if (WEXITSTATUS(status) != 0) {
-		rc = hook__fail(res, HOOK_SCRIPT_FAILED, sc, "%s failed with exit code %d", prefix,
-				WEXITSTATUS(status));
+				sc->location, pr.left_open == PROC_STDOUT ? "STDOUT" : "STDERR");
+		break;
+	case PROC_EXITED:
+		if (WIFSIGNALED(pr.status))
+			rc = hook__fail(res, HOOK_SCRIPT_FAILED, sc, "%s was killed by signal %d",
+					prefix, WTERMSIG(pr.status));
+		else if (WEXITSTATUS(pr.status) != 0)
+			rc = hook__fail(res, HOOK_SCRIPT_FAILED, sc, "%s failed with exit code %d",
+					prefix, WEXITSTATUS(pr.status));
+		break;
 	}
-	for (int i = 0; i < 2; i++)
-		if (streams[i].fd >= 0) {
-			if (streams[i].len)
-				hook__log(sink, streams[i].prefix, streams[i].line, streams[i].len,
-					  true);
-			close(streams[i].fd);
-		}
-	if (pidfd >= 0)
-		close(pidfd);
 out:
-	for (int i = 0; i < 2; i++) {
-		if (po[i] >= 0)
-			close(po[i]);
-		if (pe[i] >= 0)
-			close(pe[i]);
-	}
-	free(streams);
 	hook__envp_free(envp);
 	return rc;
 }
@@ -494,7 +358,7 @@ static int hook__open_log(const char *path)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		layout_mkdir_p(dir, 0755, NULL);
+		fs_mkdir_p(dir, 0755, NULL);
 	}
 	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }

@@ -1,7 +1,9 @@
 /* install: cleanup replay, the AWS agent's install planner, install.json and the executor. */
 #include "install.h"
 #include "base/buf.h"
+#include "base/fs.h"
 #include "base/str.h"
+#include "base/vec.h"
 #include "layout.h"
 
 #include <dirent.h>
@@ -18,11 +20,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 extern char **environ;
 
 #define INSTALL_PATH_MAX 4096
+/* Entries of one source directory copied (a bound, as every growing array has one). */
+#define INSTALL_DIR_MAX (1 << 24)
 
 struct install__slot {
 	const char *key; /* owned */
@@ -342,8 +344,7 @@ static int install__name_cmp(const void *a, const void *b)
 static int install__dir_copy(struct install_plan *plan, const char *src, const char *dst,
 			     enum appspec_feb feb, int depth, struct err *e)
 {
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	VEC(char *) names = VEC_INIT(INSTALL_DIR_MAX);
 	struct dirent *de;
 	DIR *d;
 	int r = 0;
@@ -361,31 +362,24 @@ static int install__dir_copy(struct install_plan *plan, const char *src, const c
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			char **nn = realloc(names, ncap * sizeof(*nn));
+		char *name = str_dup(de->d_name);
 
-			if (!nn) {
-				r = err_set(e, SW_E_NOMEM, NULL);
-				break;
-			}
-			names = nn;
-			cap = ncap;
-		}
-		if (!(names[n] = str_dup(de->d_name))) {
-			r = err_set(e, SW_E_NOMEM, NULL);
+		if (!name || (r = vec_push(&names, name))) {
+			free(name);
+			r = name ? err_set(e, r, "directory %s has more than %d entries", src,
+					   INSTALL_DIR_MAX)
+				 : err_set(e, SW_E_NOMEM, NULL);
 			break;
 		}
-		n++;
 	}
 	closedir(d);
 	if (!r)
-		qsort(names, n, sizeof(*names), install__name_cmp);
-	for (size_t i = 0; i < n && !r; i++) {
+		qsort(names.v, names.n, sizeof(*names.v), install__name_cmp);
+	for (size_t i = 0; i < names.n && !r; i++) {
 		char s[INSTALL_PATH_MAX], t[INSTALL_PATH_MAX];
 
-		if (str_fmt(s, sizeof(s), "%s/%s", src, names[i]) ||
-		    str_fmt(t, sizeof(t), "%s%s%s", dst, strcmp(dst, "/") ? "/" : "", names[i])) {
+		if (str_fmt(s, sizeof(s), "%s/%s", src, names.v[i]) ||
+		    str_fmt(t, sizeof(t), "%s%s%s", dst, strcmp(dst, "/") ? "/" : "", names.v[i])) {
 			r = err_set(e, SW_E_TRUNCATED, "path too long under %s", dst);
 			break;
 		}
@@ -394,9 +388,9 @@ static int install__dir_copy(struct install_plan *plan, const char *src, const c
 		else
 			r = install__normal_copy(plan, s, t, feb, e);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	for (size_t i = 0; i < names.n; i++)
+		free(names.v[i]);
+	vec_release(&names);
 	return r;
 }
 
@@ -1018,7 +1012,7 @@ int install_run(const char *root, const char *dg, const char *archive_dir,
 	    layout_instructions_file(root, dg, LAYOUT_INSTALL_JSON, plan_json, sizeof(plan_json)) ||
 	    str_fmt(dir, sizeof(dir), "%s/deployment-instructions", root))
 		return err_set(e, SW_E_TRUNCATED, "root directory path too long");
-	r = layout_mkdir_p(dir, 0755, e);
+	r = fs_mkdir_p(dir, 0755, e);
 	if (r)
 		return r;
 	r = install_cleanup(cleanup, e);

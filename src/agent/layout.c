@@ -1,5 +1,6 @@
 /* layout: paths, pointer files, retention and crash tracking under the agent's root dir. */
 #include "layout.h"
+#include "base/fs.h"
 #include "base/str.h"
 
 #include <dirent.h>
@@ -12,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 bool layout_valid_component(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -21,78 +20,6 @@ bool layout_valid_component(const char *s)
 	if (n == 0 || n > 200 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	return strchr(s, '/') == NULL;
-}
-
-int layout_mkdir_p(const char *path, mode_t mode, struct err *e)
-{
-	char tmp[LAYOUT_PATH_MAX];
-	struct stat st;
-	size_t n;
-
-	if (str_copy(tmp, sizeof(tmp), path))
-		return err_set(e, SW_E_TRUNCATED, "path too long: '%s'", path);
-	n = strlen(tmp);
-	while (n > 1 && tmp[n - 1] == '/')
-		tmp[--n] = '\0';
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) != 0 && errno != EEXIST)
-			return err_set(e, SW_E_IO, "cannot create directory '%s': %s", tmp,
-				       strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) != 0 && errno != EEXIST)
-		return err_set(e, SW_E_IO, "cannot create directory '%s': %s", tmp,
-			       strerror(errno));
-	if (stat(tmp, &st) != 0 || !S_ISDIR(st.st_mode))
-		return err_set(e, SW_E_IO, "'%s' exists and is not a directory", tmp);
-	return 0;
-}
-
-static int layout__rm_at(int at, const char *name, const char *shown, struct err *e)
-{
-	struct stat st;
-
-	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno == ENOENT
-			   ? 0
-			   : err_set(e, SW_E_IO, "cannot stat '%s': %s", shown, strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
-		int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *d;
-		struct dirent *de;
-		int r = 0;
-
-		if (fd < 0)
-			return err_set(e, SW_E_IO, "cannot open '%s': %s", shown, strerror(errno));
-		d = fdopendir(fd);
-		if (!d) {
-			close(fd);
-			return err_set(e, SW_E_IO, "cannot read '%s'", shown);
-		}
-		while (!r && (de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			r = layout__rm_at(dirfd(d), de->d_name, shown, e);
-		}
-		closedir(d);
-		if (r)
-			return r;
-		if (unlinkat(at, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-			return err_set(e, SW_E_IO, "cannot remove '%s': %s", shown,
-				       strerror(errno));
-		return 0;
-	}
-	if (unlinkat(at, name, 0) != 0 && errno != ENOENT)
-		return err_set(e, SW_E_IO, "cannot remove '%s': %s", shown, strerror(errno));
-	return 0;
-}
-
-int layout_rm_rf(const char *path, struct err *e)
-{
-	return layout__rm_at(AT_FDCWD, path, path, e);
 }
 
 int layout_deploy_dir(const char *root, const char *dg, const char *did, char *out, size_t size)
@@ -235,7 +162,7 @@ int layout_prune(const char *root, const char *dg, const char *current_did, int 
 				continue;
 			if (last[0] && strcmp(path, last) == 0)
 				continue;
-			r = layout_rm_rf(path, e);
+			r = fs_rm_rf(path, e);
 			extra--;
 		}
 	}
@@ -252,7 +179,7 @@ int layout_track_begin(const char *root, const char *did, const char *host_comma
 	if (str_fmt(dir, sizeof(dir), "%s/ongoing-deployment", root) ||
 	    str_fmt(path, sizeof(path), "%s/%s", dir, did))
 		return err_set(e, SW_E_TRUNCATED, "path too long under '%s'", root);
-	r = layout_mkdir_p(dir, 0700, e);
+	r = fs_mkdir_p(dir, 0700, e);
 	if (!r)
 		r = layout_write_file(path, host_command_id, strlen(host_command_id), e);
 	return r;
@@ -305,6 +232,6 @@ int layout_track_recover(const char *root, int64_t max_age_s, bool remove, char 
 			r = 1;
 	}
 	if (remove)
-		layout_rm_rf(dir, NULL);
+		fs_rm_rf(dir, NULL);
 	return r;
 }

@@ -22,12 +22,6 @@
  * 200 bytes, no '/', no NUL, not "." or "..". */
 bool layout_valid_component(const char *s);
 
-/* Creates path and its missing ancestors (like mkdir -p).  Existing directories are fine; an
- * existing non-directory fails with -SW_E_IO. */
-int layout_mkdir_p(const char *path, mode_t mode, struct err *e);
-/* Removes path recursively without following symlinks; a missing path is not an error. */
-int layout_rm_rf(const char *path, struct err *e);
-
 /* <root>/<dg>/<did> */
 int layout_deploy_dir(const char *root, const char *dg, const char *did, char *out, size_t size);
 /* <root>/deployment-instructions/<dg><suffix> */

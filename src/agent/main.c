@@ -1,5 +1,6 @@
 /* slipway-agent: the host agent — polls slipwayd's Commands API for host commands, executes
  * them (DownloadBundle, Install, hooks) and reports the outcome, one long poll at a time. */
+#include "base/fs.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "client.h"
@@ -20,8 +21,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "base/banned.h" /* last: it redefines libc names */
 
 #define AGENT_RECOVERY_MAX_AGE (24 * 3600)
 
@@ -352,8 +351,8 @@ int main(int argc, char **argv)
 		free(a);
 		return 2;
 	}
-	if (layout_mkdir_p(a->cfg.root_dir, 0755, &e) ||
-	    (a->cfg.log_dir[0] && layout_mkdir_p(a->cfg.log_dir, 0755, &e))) {
+	if (fs_mkdir_p(a->cfg.root_dir, 0755, &e) ||
+	    (a->cfg.log_dir[0] && fs_mkdir_p(a->cfg.log_dir, 0755, &e))) {
 		fprintf(stderr, "slipway-agent: %s\n", err_message(&e));
 		config_release(&a->cfg);
 		free(a);

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 void spec_release(struct deploy_spec *s)
 {
 	free(s->content);

@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 int spec_open_envelope(const char *format, const char *payload, const char *cert_pem,
 		       bool allow_unsigned, struct buf *out, struct err *e)
 {

@@ -1,16 +1,14 @@
 /* slipway-agent-unpack: the agent's unpacking helper.  Extracts a revision bundle with
- * bundle_extract() (libarchive, every safety check) in a process of its own, so that
+ * extract_archive() (libarchive, every safety check) in a process of its own, so that
  * slipway-agent never maps libarchive and the dozen libraries it pulls in.
  *
  *   slipway-agent-unpack ARCHIVE DEST TYPE
  *
  * Exits 0 having printed nothing, or 1 having printed the error on one line of standard
  * output (what the agent reports); 2 for a usage error. */
-#include "bundle.h"
+#include "base/extract.h"
 
 #include <stdio.h>
-
-#include "base/banned.h" /* last: it redefines libc names */
 
 int main(int argc, char **argv)
 {
@@ -21,7 +19,7 @@ int main(int argc, char **argv)
 				"\"\")\n(run by slipway-agent for DownloadBundle)\n");
 		return 2;
 	}
-	if (bundle_extract(argv[1], argv[3], argv[2], &e)) {
+	if (extract_archive(argv[1], argv[3], argv[2], &e)) {
 		printf("%s\n", err_message(&e));
 		return 1;
 	}

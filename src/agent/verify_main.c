@@ -14,8 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define VERIFY_MAX_CERT	   (1 << 20)
 #define VERIFY_MAX_PAYLOAD (16 << 20)
 

@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "banned.h" /* last: it redefines libc names */
-
 static inline uint32_t hash__rotr(uint32_t x, unsigned n)
 {
 	return (x >> n) | (x << (32 - n));

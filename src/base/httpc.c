@@ -22,8 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "banned.h" /* last: it redefines libc names */
-
 #if OPENSSL_VERSION_MAJOR != 3
 #error "httpc loads libssl.so.3: build against OpenSSL 3"
 #endif

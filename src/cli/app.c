@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define APP_BATCH 100 /* BatchGetApplications' limit */
 
 int cli_app_create(struct cli_args *a);

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 const struct cli_command *cli_find(const char *group, const char *name)
 {
 	for (const struct cli_command *c = cli_commands; c->group; c++) {

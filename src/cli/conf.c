@@ -12,8 +12,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define INI_MAX (1 << 20)
 
 static const char *conf__env(const char *name)

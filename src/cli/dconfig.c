@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 int cli_config_create(struct cli_args *a);
 int cli_config_list(struct cli_args *a);
 int cli_config_show(struct cli_args *a);

@@ -10,8 +10,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define DEPLOY_BATCH 25 /* BatchGetDeployments and BatchGetDeploymentTargets' limit */
 
 int cli_deploy_create(struct cli_args *a);

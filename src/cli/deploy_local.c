@@ -1,11 +1,12 @@
 /* deploy_local: `slipway deploy local` — runs a revision's lifecycle events on this host
  * without a server, as AWS's codedeploy-local does. */
 #include "agent/appspec.h"
-#include "agent/bundle.h"
 #include "agent/command.h"
 #include "agent/layout.h"
 #include "agent/spec.h"
 #include "base/crypto.h"
+#include "base/extract.h"
+#include "base/fs.h"
 #include "base/str.h"
 #include "cli.h"
 
@@ -16,8 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "base/banned.h" /* last: it redefines libc names */
 
 static const char *const local__code_names[] = {
 	"Succeeded",	"ScriptMissing", "ScriptNotExecutable", "ScriptTimedOut",
@@ -227,7 +226,7 @@ int cli_deploy_local(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (layout_mkdir_p(root, 0755, &e) || !realpath(root, root_abs)) {
+	if (fs_mkdir_p(root, 0755, &e) || !realpath(root, root_abs)) {
 		fprintf(stderr, "slipway: cannot use the deployment root '%s': %s\n", root,
 			err_message(&e));
 		return 2;
@@ -250,7 +249,7 @@ int cli_deploy_local(int argc, char **argv)
 	ctx.root = root;
 	ctx.max_revisions = (int)max_revisions;
 	ctx.max_script_log_bytes = (size_t)max_log;
-	ctx.extract = bundle_extract; /* in process: the CLI links libarchive anyway */
+	ctx.extract = extract_archive; /* in process: the CLI links libarchive anyway */
 
 	printf("deployment %s: group %s, bundle %s, root %s\n", spec.deployment_id, group,
 	       bundle_abs, root);

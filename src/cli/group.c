@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define GROUP_BATCH 100 /* BatchGetDeploymentGroups' limit */
 
 int cli_group_create(struct cli_args *a);

@@ -4,8 +4,6 @@
 
 #include <string.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define HELP_WIDTH 79
 #define HELP_NBSP  '\x1f' /* a space the wrapping must not break at */
 

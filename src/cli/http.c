@@ -15,8 +15,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define HTTP_MAX_REPLY (64u << 20)
 #define EMPTY_SHA256   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define CD_TARGET      "CodeDeploy_20141006."

@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define INST_BATCH 25 /* BatchGetOnPremisesInstances' limit */
 
 int cli_instance_register(struct cli_args *a);

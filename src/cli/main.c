@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #ifndef SLIPWAY_CLI_MODULE_DIR
 #define SLIPWAY_CLI_MODULE_DIR "/usr/local/lib/slipway"
 #endif

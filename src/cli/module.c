@@ -8,8 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 static int module__index(const struct cli_args *a, const char *name)
 {
 	for (int i = 0; a->cmd->opts[i].name; i++)

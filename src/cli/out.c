@@ -9,8 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 static const char *const out__tones[] = {
 	[CLI_PLAIN] = "",	 [CLI_GOOD] = "\033[32m", [CLI_BAD] = "\033[31m",
 	[CLI_BUSY] = "\033[33m", [CLI_DIM] = "\033[2m",	  [CLI_BOLD] = "\033[1m",

@@ -4,6 +4,7 @@
 #include "cli_int.h"
 #include "base/crypto.h"
 #include "base/str.h"
+#include "base/vec.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -16,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define PACK_DEFAULT_BUCKET "slipway-revisions"
 #define PACK_MAX_DEPTH	    64
+/* Entries of one directory packed (a bound, as every growing array has one). */
+#define PACK_MAX_ENTRIES (1 << 24)
 
 int cli_deploy_push(struct cli_args *a);
 
@@ -56,8 +57,7 @@ static int pack__add(struct pack *p, const char *rel, int depth)
 	struct archive_entry *e;
 	DIR *d;
 	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	VEC(char *) names = VEC_INIT(PACK_MAX_ENTRIES);
 	int r = 0;
 
 	if (str_fmt(path, sizeof(path), "%s%s%s", p->root, rel[0] ? "/" : "", rel) ||
@@ -139,33 +139,32 @@ static int pack__add(struct pack *p, const char *rel, int depth)
 			continue;
 		if (!rel[0] && strcmp(de->d_name, ".git") == 0)
 			continue; /* the repository's own history is not part of the revision */
-		if (n == cap) {
-			char **grown = realloc(names, sizeof(char *) * (cap = cap ? cap * 2 : 32));
+		char *name = str_dup(de->d_name);
 
-			if (!grown) {
-				r = -1;
-				break;
-			}
-			names = grown;
+		if (!name || vec_push(&names, name)) {
+			if (name)
+				pack__why(p, "%s has more than %d entries", path, PACK_MAX_ENTRIES);
+			free(name);
+			r = -1;
+			break;
 		}
-		names[n++] = str_dup(de->d_name);
 	}
 	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(char *), pack__cmp);
-	for (size_t i = 0; i < n; i++) {
+	if (names.n)
+		qsort(names.v, names.n, sizeof(char *), pack__cmp);
+	for (size_t i = 0; i < names.n; i++) {
 		if (!r) {
 			if (str_fmt(child, sizeof(child), "%s%s%s", rel, rel[0] ? "/" : "",
-				    names[i])) {
+				    names.v[i])) {
 				pack__why(p, "path too long under %s", path);
 				r = -1;
 			} else {
 				r = pack__add(p, child, depth + 1);
 			}
 		}
-		free(names[i]);
+		free(names.v[i]);
 	}
-	free(names);
+	vec_release(&names);
 	return r;
 }
 

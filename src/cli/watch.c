@@ -19,8 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
-
 #define WATCH_PERIOD_MS	 500
 #define WATCH_MAX_ERRORS 20 /* consecutive failed polls (10 s) before giving up */
 #define WATCH_HOST_COL	 20

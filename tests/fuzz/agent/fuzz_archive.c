@@ -1,7 +1,7 @@
 /* fuzz_archive: any bytes as a bundle, extracted into a fresh temporary directory that is
  * removed afterwards; nothing may be written outside it. */
-#include "agent/bundle.h"
-#include "agent/layout.h"
+#include "base/extract.h"
+#include "base/fs.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!mkdtemp(dir))
 		return 0;
 	snprintf(dest, sizeof(dest), "%s/deployment-archive", dir);
-	bundle_extract_mem(data, size, dest, &e);
-	layout_rm_rf(dir, NULL);
+	extract_archive_mem(data, size, dest, &e);
+	fs_rm_rf(dir, NULL);
 	return 0;
 }

@@ -2,6 +2,7 @@
  * log (under the cap) while the tail stays under 2 KB, and the per-script cap on both logs. */
 #include "agent/hooks.h"
 #include "agent/layout.h"
+#include "base/fs.h"
 #include "base/str.h"
 
 #include <setjmp.h>
@@ -78,7 +79,7 @@ static void test_flood_and_environment(void **state)
 	assert_int_equal(stat(script, &st), 0);
 	assert_true(st.st_mode & 0100);
 	free(res);
-	layout_rm_rf(dir, NULL);
+	fs_rm_rf(dir, NULL);
 }
 
 static size_t file_size(const char *path)
@@ -181,7 +182,7 @@ static void test_output_cap_per_script_run(void **state)
 	free(log);
 	free(dlog);
 	free(res);
-	layout_rm_rf(dir, NULL);
+	fs_rm_rf(dir, NULL);
 }
 
 int main(void)

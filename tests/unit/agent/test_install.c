@@ -2,6 +2,7 @@
  * permissions matching), install.json, the executor and cleanup-file replay. */
 #include "agent/install.h"
 #include "agent/layout.h"
+#include "base/fs.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +25,7 @@ static void put(const char *rel, const char *text)
 	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
-	assert_int_equal(layout_mkdir_p(dir, 0755, NULL), 0);
+	assert_int_equal(fs_mkdir_p(dir, 0755, NULL), 0);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
 	fputs(text, fp);
@@ -74,7 +75,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	layout_rm_rf(tmp, NULL);
+	fs_rm_rf(tmp, NULL);
 	return 0;
 }
 

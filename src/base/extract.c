@@ -1,9 +1,9 @@
-/* bundle: safe streaming extraction with libarchive and wrapping-directory stripping (run by
- * slipway-agent-unpack, so that libarchive stays out of the agent's own address space, and by
- * `slipway deploy local`). */
-#include "bundle.h"
-#include "base/str.h"
-#include "layout.h"
+/* extract: safe streaming extraction of zip and tar archives with libarchive, and stripping of
+ * a single wrapping directory (swbase_archive: only the programs that link libarchive anyway —
+ * slipway-agent-unpack, slipway — link it, so slipway-agent itself never maps libarchive). */
+#include "extract.h"
+#include "fs.h"
+#include "str.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -17,11 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/banned.h" /* last: it redefines libc names */
+#define EXTRACT_BLOCK 65536
 
-#define BUNDLE_BLOCK 65536
-
-bool bundle_link_inside(const char *entry, const char *target)
+bool extract_link_inside(const char *entry, const char *target)
 {
 	int depth = 0;
 	const char *p;
@@ -60,7 +58,7 @@ bool bundle_link_inside(const char *entry, const char *target)
 
 /* Normalises an entry path in place (drops "./" and empty components) and rejects absolute
  * paths and "..".  Returns 1 for the archive root itself (nothing to extract). */
-static int bundle__clean_path(char *path, const char *shown, struct err *e)
+static int extract__clean_path(char *path, const char *shown, struct err *e)
 {
 	char *out = path, *p = path;
 
@@ -87,8 +85,8 @@ static int bundle__clean_path(char *path, const char *shown, struct err *e)
 	return path[0] ? 0 : 1;
 }
 
-static int bundle__copy_data(struct archive *in, struct archive *out, const char *name,
-			     struct err *e)
+static int extract__copy_data(struct archive *in, struct archive *out, const char *name,
+			      struct err *e)
 {
 	const void *buf;
 	size_t size;
@@ -108,8 +106,8 @@ static int bundle__copy_data(struct archive *in, struct archive *out, const char
 	}
 }
 
-static int bundle__entry(struct archive *in, struct archive *out, struct archive_entry *ent,
-			 struct err *e)
+static int extract__entry(struct archive *in, struct archive *out, struct archive_entry *ent,
+			  struct err *e)
 {
 	const char *raw = archive_entry_pathname(ent);
 	const char *hard = archive_entry_hardlink(ent);
@@ -121,13 +119,13 @@ static int bundle__entry(struct archive *in, struct archive *out, struct archive
 		return err_set(e, SW_E_INVALID, "archive entry without a name");
 	if (str_copy(path, sizeof(path), raw))
 		return err_set(e, SW_E_INVALID, "archive entry name too long: '%.100s…'", raw);
-	r = bundle__clean_path(path, raw, e);
+	r = extract__clean_path(path, raw, e);
 	if (r)
 		return r < 0 ? r : 0;
 	if (hard) {
 		if (str_copy(link, sizeof(link), hard))
 			return err_set(e, SW_E_INVALID, "hard link target too long in '%s'", raw);
-		r = bundle__clean_path(link, hard, e);
+		r = extract__clean_path(link, hard, e);
 		if (r)
 			return err_set(
 			    e, SW_E_INVALID,
@@ -138,7 +136,7 @@ static int bundle__entry(struct archive *in, struct archive *out, struct archive
 	} else if (type == AE_IFLNK) {
 		const char *target = archive_entry_symlink(ent);
 
-		if (!bundle_link_inside(path, target))
+		if (!extract_link_inside(path, target))
 			return err_set(e, SW_E_INVALID,
 				       "archive entry '%s' is a symbolic link pointing out of the "
 				       "archive ('%s')",
@@ -155,7 +153,7 @@ static int bundle__entry(struct archive *in, struct archive *out, struct archive
 		return err_set(e, SW_E_IO, "cannot extract '%s': %s", raw,
 			       archive_error_string(out));
 	if (!hard && type == AE_IFREG && archive_entry_size(ent) > 0) {
-		r = bundle__copy_data(in, out, raw, e);
+		r = extract__copy_data(in, out, raw, e);
 		if (r)
 			return r;
 	}
@@ -167,7 +165,7 @@ static int bundle__entry(struct archive *in, struct archive *out, struct archive
 
 /* Moves the contents of dest/<only-dir> up to dest when the archive is wrapped in one directory
  * that holds the AppSpec. */
-static int bundle__strip_wrapper(const char *dest, struct err *e)
+static int extract__strip_wrapper(const char *dest, struct err *e)
 {
 	char only[256] = "", inner[4096], tmp[4096];
 	bool has_appspec = false;
@@ -200,14 +198,14 @@ static int bundle__strip_wrapper(const char *dest, struct err *e)
 	if (str_fmt(tmp, sizeof(tmp), "%s-temp", dest) ||
 	    str_fmt(inner, sizeof(inner), "%s-temp/%s", dest, only))
 		return err_set(e, SW_E_TRUNCATED, "path too long");
-	layout_rm_rf(tmp, NULL);
+	fs_rm_rf(tmp, NULL);
 	if (rename(dest, tmp) != 0 || rename(inner, dest) != 0 || rmdir(tmp) != 0)
 		return err_set(e, SW_E_IO, "cannot strip the wrapping directory '%s': %s", only,
 			       strerror(errno));
 	return 0;
 }
 
-static int bundle__run(struct archive *in, const char *type, const char *dest, struct err *e)
+static int extract__run(struct archive *in, const char *type, const char *dest, struct err *e)
 {
 	struct archive *out = archive_write_disk_new();
 	struct archive_entry *ent;
@@ -221,7 +219,7 @@ static int bundle__run(struct archive *in, const char *type, const char *dest, s
 	archive_write_disk_set_options(
 	    out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 		     ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-	r = layout_mkdir_p(dest, 0755, e);
+	r = fs_mkdir_p(dest, 0755, e);
 	if (r)
 		goto out;
 	/* Entries are written relative to dest, so that libarchive's own checks (no absolute
@@ -237,7 +235,7 @@ static int bundle__run(struct archive *in, const char *type, const char *dest, s
 				    type && *type ? " bundle" : "", archive_error_string(in));
 			break;
 		}
-		r = bundle__entry(in, out, ent, e);
+		r = extract__entry(in, out, ent, e);
 		if (r)
 			break;
 	}
@@ -246,7 +244,7 @@ static int bundle__run(struct archive *in, const char *type, const char *dest, s
 	if (fchdir(cwd) != 0 && !r)
 		r = err_set(e, SW_E_IO, "cannot return to the working directory");
 	if (!r)
-		r = bundle__strip_wrapper(dest, e);
+		r = extract__strip_wrapper(dest, e);
 out:
 	if (cwd >= 0)
 		close(cwd);
@@ -257,7 +255,7 @@ out:
 
 /* A reader for the formats of bundle type type: zip, or tar (tar and tgz, compressed or not,
  * as GNU tar reads them); any of them when type is NULL or "". */
-static int bundle__reader(const char *type, struct archive **out, struct err *e)
+static int extract__reader(const char *type, struct archive **out, struct err *e)
 {
 	bool any = !type || !*type, zip = !any && strcasecmp(type, "zip") == 0;
 	bool tar = !any && (strcasecmp(type, "tar") == 0 || strcasecmp(type, "tgz") == 0);
@@ -283,29 +281,29 @@ static int bundle__reader(const char *type, struct archive **out, struct err *e)
 	return 0;
 }
 
-int bundle_extract(const char *path, const char *type, const char *dest, struct err *e)
+int extract_archive(const char *path, const char *type, const char *dest, struct err *e)
 {
 	struct archive *in;
-	int r = bundle__reader(type, &in, e);
+	int r = extract__reader(type, &in, e);
 
 	if (r)
 		return r;
-	if (archive_read_open_filename(in, path, BUNDLE_BLOCK) != ARCHIVE_OK) {
+	if (archive_read_open_filename(in, path, EXTRACT_BLOCK) != ARCHIVE_OK) {
 		r = err_set(e, SW_E_INVALID, "cannot open the bundle '%s'%s%s%s: %s", path,
 			    type && *type ? " as a " : "", type ? type : "",
 			    type && *type ? " bundle" : "", archive_error_string(in));
 		archive_read_free(in);
 		return r;
 	}
-	r = bundle__run(in, type, dest, e);
+	r = extract__run(in, type, dest, e);
 	archive_read_free(in);
 	return r;
 }
 
-int bundle_extract_mem(const void *data, size_t len, const char *dest, struct err *e)
+int extract_archive_mem(const void *data, size_t len, const char *dest, struct err *e)
 {
 	struct archive *in;
-	int r = bundle__reader(NULL, &in, e);
+	int r = extract__reader(NULL, &in, e);
 
 	if (r)
 		return r;
@@ -315,7 +313,7 @@ int bundle_extract_mem(const void *data, size_t len, const char *dest, struct er
 		archive_read_free(in);
 		return r;
 	}
-	r = bundle__run(in, NULL, dest, e);
+	r = extract__run(in, NULL, dest, e);
 	archive_read_free(in);
 	return r;
 }
