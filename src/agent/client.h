@@ -6,6 +6,7 @@
 #define SW_AGENT_CLIENT_H
 
 #include "base/err.h"
+#include "services/agentchannel/errors.h"
 #include "base/httpc.h"
 #include "config.h"
 #include "spec.h"

@@ -4,6 +4,7 @@
 #define SW_ENGINE_FLEET_H
 
 #include "base/err.h"
+#include "services/codedeploy/errors.h"
 
 #include <jansson.h>
 #include <stdbool.h>

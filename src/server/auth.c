@@ -5,6 +5,7 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "services/s3/errors.h"
 #include "store/store.h"
 
 #include <ctype.h>

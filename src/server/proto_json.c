@@ -19,12 +19,13 @@ static const struct json_op *json__find(const struct json_service *svc, const ch
 
 void json_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e)
 {
-	const struct err_info *info = err_info(e->code);
+	/* JSON 1.1 sends every code as its own row says */
+	const struct err_wire w = err_wire(e->code, NULL);
 	json_t *j = json_object();
 	char *s;
 
-	resp->status = info->http_status;
-	json_object_set_new(j, "__type", json_string(info->aws_type));
+	resp->status = w.http_status;
+	json_object_set_new(j, "__type", json_string(w.aws_type));
 	json_object_set_new(j, "message", json_string(err_message(e)));
 	s = json_dump(j);
 	json_decref(j);
@@ -34,7 +35,7 @@ void json_proto_error(struct http_req *req, struct http_resp *resp, const struct
 	free(s);
 	http_resp_header(resp, "Content-Type", "application/x-amz-json-1.1");
 	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
-	http_resp_header(resp, "x-amzn-ErrorType", info->aws_type);
+	http_resp_header(resp, "x-amzn-ErrorType", w.aws_type);
 }
 
 void json_proto_handle(const struct json_service *svc, struct http_req *req, struct http_resp *resp)

@@ -5,6 +5,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "services/iam/errors.h"
 #include "base/sigv4.h"
 
 #include <stddef.h>

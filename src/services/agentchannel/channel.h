@@ -8,6 +8,7 @@
 #define SW_AGENTCHANNEL_H
 
 #include "base/err.h"
+#include "services/agentchannel/errors.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -7,6 +7,7 @@
 #include "server/slipwayd.h"
 #include "store/store.h"
 #include "base/json.h"
+#include "services/codedeploy/errors.h"
 
 #define CD_NAME_MAX  100
 #define CD_PAGE_SIZE 100

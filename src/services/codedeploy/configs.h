@@ -5,6 +5,7 @@
 #define SW_CODEDEPLOY_CONFIGS_H
 
 #include "base/err.h"
+#include "services/codedeploy/errors.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -5,6 +5,7 @@
 
 #include "store/store.h"
 #include "base/err.h"
+#include "services/codedeploy/errors.h"
 
 #include <jansson.h>
 

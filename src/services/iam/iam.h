@@ -5,6 +5,7 @@
 #include "server/service.h"
 #include "server/slipwayd.h"
 #include "store/store.h"
+#include "services/iam/errors.h"
 
 #include <stdint.h>
 

@@ -4,6 +4,7 @@
 #define SW_S3_CHUNKED_H
 
 #include "base/err.h"
+#include "services/s3/errors.h"
 #include "base/sigv4.h"
 
 #include <stdbool.h>

@@ -4,6 +4,7 @@
 #define SW_S3_H
 
 #include "base/err.h"
+#include "services/s3/errors.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -434,53 +434,6 @@ static int s3__setup(struct http_req *req, struct err *e)
 
 /* ---- the service hooks ---- */
 
-/* The S3 name and status of an error from the shared table. */
-static const char *s3__code(int code, int *status)
-{
-	const struct err_info *info = err_info(code);
-
-	*status = info->http_status;
-	switch (code) {
-	case SW_E_SignatureDoesNotMatch:
-		*status = 403;
-		return "SignatureDoesNotMatch";
-	case SW_E_InvalidClientTokenId:
-		*status = 403;
-		return "InvalidAccessKeyId";
-	case SW_E_RequestExpired:
-		*status = 403;
-		return "RequestTimeTooSkewed";
-	case SW_E_AccessDenied:
-	case SW_E_MissingAuthenticationToken:
-		*status = 403;
-		return "AccessDenied";
-	case SW_E_IncompleteSignature:
-		*status = 400;
-		return "AuthorizationHeaderMalformed";
-	case SW_E_NotImplemented:
-		*status = 501;
-		return "NotImplemented";
-	case SW_E_TOO_LARGE:
-		*status = 400;
-		return "MaxMessageLengthExceeded";
-	case SW_E_INVALID:
-	case SW_E_Serialization:
-		*status = 400;
-		return "InvalidArgument";
-	case SW_E_AGAIN:
-	case SW_E_Throttling:
-		*status = 503;
-		return "SlowDown";
-	default:
-		break;
-	}
-	if (*status >= 500 || code <= 0 || code >= SW_E__COUNT) {
-		*status = 500;
-		return "InternalError";
-	}
-	return info->aws_type;
-}
-
 static void s3__ids(struct http_req *req, struct http_resp *resp)
 {
 	uint8_t raw[24];
@@ -495,8 +448,9 @@ static void s3__ids(struct http_req *req, struct http_resp *resp)
 static void s3_error(struct http_req *req, struct http_resp *resp, const struct err *e)
 {
 	const struct s3_ctx *c = req->service == &s3_service ? req->svc_state : NULL;
-	int status;
-	const char *code = s3__code(e->code, &status);
+	const struct err_wire w = err_wire(e->code, &s3_err_view);
+	const int status = w.http_status;
+	const char *code = w.aws_type;
 
 	/* Whatever the operation had put in the reply is replaced. */
 	for (int i = 0; i < resp->nheaders; i++) {

@@ -5,6 +5,7 @@
 
 #include "checksum.h"
 #include "base/err.h"
+#include "services/s3/errors.h"
 
 #include <stddef.h>
 

@@ -2,6 +2,7 @@
  * directory, or the PostgreSQL database named by SLIPWAY_TEST_PG_URL (tests/e2e runs this
  * binary against a real server; `meson test` runs it on SQLite). */
 #include "store/store.h"
+#include "services/codedeploy/errors.h" /* a handler-like error to roll back on */
 #include "base/str.h"
 
 #include <pthread.h>
