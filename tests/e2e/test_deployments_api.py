@@ -260,7 +260,7 @@ def test_one_host_deployment_end_to_end(dserver, fleet, cd):
     wait_deployment(cd, did2)
 
 
-@pytest.mark.slipwayd_args("--queue-deployments")
+@pytest.mark.slipwayd_args("--queue-deployments", "--agent-timeout", "120")  # no agent
 def test_list_deployments_filters_and_pages(dserver, fleet, cd):
     fleet.add("host-1")
     fleet.group()
