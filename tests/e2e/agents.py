@@ -34,6 +34,7 @@ def dserver(tmp_path, request):
     s.extra_args = args
     yield s
     rc = s.stop() if s.proc and s.proc.poll() is None else (s.proc.returncode if s.proc else 0)
+    s.release_port()
     failed = getattr(request.node, "rep_call", None)
     if (failed and failed.failed) or rc != 0:
         print(f"\n----- slipwayd log ({s.log_path}) -----\n{s.read_log()}")

@@ -11,6 +11,7 @@ import urllib.request
 import boto3
 import botocore.config
 import pytest
+import ports
 from pg import postgres, store_args  # noqa: F401 (SLIPWAY_TEST_STORE=postgres)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -30,6 +31,7 @@ class Server:
         self.proc = None
         self.port = None
         self.log = None
+        self.port_hold = None  # keeps the port ours between a stop and a start on it (ports.py)
 
     # -- process ---------------------------------------------------------------------------
     def start(self, port=0):
@@ -51,6 +53,9 @@ class Server:
             self.proc.kill()
             self.proc.wait()
             raise RuntimeError(f"slipwayd did not start: {line!r}\n{self.read_log()}")
+        if self.port_hold is None or self.port_hold.getsockname()[1] != self.port:
+            self.release_port()
+            self.port_hold = ports.hold(self.port)
         cp = configparser.ConfigParser()
         cp.read(os.path.join(self.data_dir, "credentials"))
         self.access_key = cp["slipway"]["aws_access_key_id"]
@@ -73,6 +78,12 @@ class Server:
             self.log.close()
             self.log = None
         return rc
+
+    def release_port(self):
+        """Lets the port go (the fixtures call it when they are done with the server)."""
+        if self.port_hold is not None:
+            self.port_hold.close()
+            self.port_hold = None
 
     def kill9(self):
         self.proc.kill()
@@ -147,6 +158,7 @@ def server(tmp_path, request):
     s = Server(tmp_path / "data", tmp_path / "slipwayd.log", store_args(request)).start()
     yield s
     rc = s.stop()
+    s.release_port()
     failed = getattr(request.node, "rep_call", None)
     if (failed and failed.failed) or rc != 0:
         print(f"\n----- slipwayd log ({s.log_path}) -----\n{s.read_log()}")
