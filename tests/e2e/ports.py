@@ -4,6 +4,7 @@ may be someone else's by then:
 
     hold(port)          keeps a server's port across its restarts
     dead_port()         a port that stays closed: connecting to it is refused
+    listening_socket()  a bound, listening socket to hand to a child (HAProxy's `bind fd@N`)
 """
 import socket
 
@@ -30,3 +31,12 @@ def dead_port():
     s.bind(("127.0.0.1", 0))
     _dead.append(s)
     return s.getsockname()[1]
+
+
+def listening_socket():
+    """A socket listening on an ephemeral loopback port, to pass to a child process (pass_fds)
+    so that there is no moment between choosing the port and binding it."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    s.listen(128)
+    return s
