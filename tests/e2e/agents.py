@@ -6,7 +6,10 @@ wait for deployments and read their timelines.
 
     from agents import dserver, Fleet, FakeAgent, RealAgents, wait_deployment  # noqa: F401
 
-A test module may set SLIPWAYD_ARGS (a list) to change slipwayd's deployment timeouts."""
+A test module may set SLIPWAYD_ARGS (a list) to change slipwayd's deployment timeouts, and a test
+may change some of them with @pytest.mark.slipwayd_args("--agent-timeout", "4").  Only a test
+that measures a timeout should make it short: a deployment that must still be running when a
+test acts on it (stops it, polls its next event) must not race a timer against slow clients."""
 import json
 import os
 import shutil
@@ -26,10 +29,25 @@ COMMANDS = "CodeDeployCommandService_v20141006."
 TERMINAL = ("Succeeded", "Failed", "Stopped")
 
 
+def with_args(args, *changes):
+    """args (a list of option, value pairs) with the options in changes set to their values."""
+    out = list(args)
+    for opt, value in zip(changes[::2], changes[1::2]):
+        if opt in out[::2]:
+            out[out[::2].index(opt) * 2 + 1] = value
+        else:
+            out += [opt, value]
+    return out
+
+
 @pytest.fixture
 def dserver(tmp_path, request):
-    """Like conftest's `server`, with the module's SLIPWAYD_ARGS (deployment timeouts)."""
-    args = list(getattr(request.module, "SLIPWAYD_ARGS", DEFAULT_ARGS)) + store_args(request)
+    """Like conftest's `server`, with the module's SLIPWAYD_ARGS (deployment timeouts) and the
+    test's slipwayd_args mark."""
+    args = list(getattr(request.module, "SLIPWAYD_ARGS", DEFAULT_ARGS))
+    for mark in request.node.iter_markers("slipwayd_args"):
+        args = with_args(args, *mark.args)
+    args += store_args(request)
     s = Server(tmp_path / "data", tmp_path / "slipwayd.log", args).start()
     s.extra_args = args
     yield s
@@ -99,6 +117,19 @@ class Fleet:
 
 
 # ---- waiting and reading ----------------------------------------------------------------------
+
+def wait_until(condition, what, timeout=120, every=0.1):
+    """Calls condition() until it returns something true, and returns that; fails naming what
+    was awaited after timeout seconds (a guard against hanging, not a measure of speed)."""
+    deadline = time.time() + timeout
+    while True:
+        got = condition()
+        if got:
+            return got
+        if time.time() >= deadline:
+            raise AssertionError(f"{what}: not so after {timeout}s")
+        time.sleep(every)
+
 
 def wait_deployment(cd, deployment_id, statuses=TERMINAL, timeout=120):
     """Polls GetDeployment until its status is one of statuses; returns the DeploymentInfo."""
@@ -193,6 +224,16 @@ class FakeAgent:
         st, body = self.call("PollHostCommand", {"HostIdentifier": self.host.user_arn})
         assert st == 200, body
         return body.get("HostCommand")
+
+    def next_command(self, timeout=120):
+        """Polls until a command comes (slipwayd queues the next event on its engine thread,
+        which a busy machine may delay past one --poll-timeout); fails after timeout seconds."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            cmd = self.poll()
+            if cmd:
+                return cmd
+        raise AssertionError(f"no command for {self.host.name} in {timeout}s")
 
     def spec(self, command):
         st, body = self.call("GetDeploymentSpecification",

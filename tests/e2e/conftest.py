@@ -146,6 +146,11 @@ class Server:
             return r.status, r.read()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slipwayd_args(opt, value, ...): change some of the "
+                            "module's SLIPWAYD_ARGS for this test (agents.py's dserver)")
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -24,7 +24,9 @@ from agents import dserver  # noqa: F401
 from conftest import AGENT, CLI
 from test_cli import cli_env, fails, js, kv, ok, run, table
 
-SLIPWAYD_ARGS = ["--poll-timeout", "3", "--agent-timeout", "20", "--event-timeout", "60"]
+# Timeouts no busy machine reaches (no test here is about them): a deployment is still running
+# when a test watches or stops it, however slow the clients in between.
+SLIPWAYD_ARGS = ["--poll-timeout", "3", "--agent-timeout", "300", "--event-timeout", "300"]
 EVENTS = ["ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall",
           "ApplicationStart", "ValidateService"]
 DUR = r"\((?:\d+ms|\d+\.\ds|\d+m\d\ds)\)"
