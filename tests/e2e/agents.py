@@ -10,6 +10,7 @@ A test module may set SLIPWAYD_ARGS (a list) to change slipwayd's deployment tim
 may change some of them with @pytest.mark.slipwayd_args("--agent-timeout", "4").  Only a test
 that measures a timeout should make it short: a deployment that must still be running when a
 test acts on it (stops it, polls its next event) must not race a timer against slow clients."""
+import http.client
 import json
 import os
 import shutil
@@ -17,8 +18,7 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 import pytest
 from conftest import AGENT, Server
@@ -201,7 +201,9 @@ class FakeAgent:
         self.thread = None
         self.errors = []
 
-    def call(self, op, body, key_id=None, secret=None, timeout=90):
+    def call(self, op, body, key_id=None, secret=None, timeout=90, on_sent=None):
+        """Sends op; returns (HTTP status, JSON body).  on_sent(local port) is called once the
+        whole request is sent, before the answer is read (see ports.read_by_server)."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
@@ -212,16 +214,21 @@ class FakeAgent:
                                   "Content-Type": "application/x-amz-json-1.1"})
         SigV4Auth(Credentials(key_id or self.host.key_id, secret or self.host.secret),
                   "codedeploy-commands", "us-east-1").add_auth(req)
-        r = urllib.request.Request(req.url, data=req.body, method="POST",
-                                   headers=dict(req.headers.items()))
+        url = urllib.parse.urlsplit(req.url)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
         try:
-            with urllib.request.urlopen(r, timeout=timeout) as resp:
-                return resp.status, json.loads(resp.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
+            conn.request("POST", url.path or "/", body=req.body,
+                         headers=dict(req.headers.items()))
+            if on_sent:
+                on_sent(conn.sock.getsockname()[1])
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read() or b"{}")
+        finally:
+            conn.close()
 
-    def poll(self):
-        st, body = self.call("PollHostCommand", {"HostIdentifier": self.host.user_arn})
+    def poll(self, on_sent=None):
+        st, body = self.call("PollHostCommand", {"HostIdentifier": self.host.user_arn},
+                             on_sent=on_sent)
         assert st == 200, body
         return body.get("HostCommand")
 

@@ -9,9 +9,10 @@ import threading
 import time
 
 import botocore.exceptions
+import ports
 import pytest
 from agents import (FakeAgent, Fleet, dserver, events, max_in_flight, open_spec,  # noqa: F401
-                    targets, wait_deployment)
+                    targets, wait_deployment, wait_until, with_args)
 
 # A short poll timeout keeps "nothing for the host" answers quick; the agent and event timeouts
 # are long, so that no deployment a test still acts on fails under it while slow clients talk.
@@ -321,43 +322,53 @@ def test_long_poll_is_answered_the_moment_a_command_is_queued(dserver, fleet, cd
     host = fleet.add("host-1")
     fleet.group()
     agent = FakeAgent(dserver, host)
-    # idle: an empty answer after the poll timeout (3 s here)
+    # idle: an empty answer after the poll timeout (3 s here; well before the default 60 s)
     t = time.time()
     assert agent.poll() is None
-    assert 2.5 <= time.time() - t < 6
+    assert 2.5 <= time.time() - t < 30
+    # the rest with a poll timeout no slow CreateDeployment can outlast: a poll answered long
+    # before it was answered by the queueing
+    dserver.extra_args = with_args(dserver.extra_args, "--poll-timeout", "60")
+    dserver.restart()
     got = {}
+    sent = []
 
     def poll():
         got["t0"] = time.time()
-        got["cmd"] = agent.poll()
+        got["cmd"] = agent.poll(on_sent=sent.append)
         got["t1"] = time.time()
 
     th = threading.Thread(target=poll)
     th.start()
-    time.sleep(1.0)  # the poll is waiting on a suspended connection
+    # the poll is waiting on a suspended connection: slipwayd has read all of it
+    wait_until(lambda: sent and ports.read_by_server(dserver.port, sent),
+               "the poll is with slipwayd")
     created = time.time()
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    th.join(10)
+    th.join(90)
     assert got["cmd"]["CommandName"] == "ApplicationStop"
-    assert got["t1"] - created < 1.5, "the long poll was not answered at once"
+    assert got["t1"] - created < 30, "the long poll was not answered at once"
     cd.stop_deployment(deploymentId=did)
 
 
+@pytest.mark.slipwayd_args("--poll-timeout", "60")  # the polls wait for the shutdown, not a timer
 def test_many_idle_polls_and_a_clean_shutdown(dserver, fleet):
     hosts = fleet.add_many(20)
     results = []
+    sent = []
 
     def poll(h):
-        results.append(FakeAgent(dserver, h).poll())
+        results.append(FakeAgent(dserver, h).poll(on_sent=sent.append))
 
     threads = [threading.Thread(target=poll, args=(h,)) for h in hosts]
     for th in threads:
         th.start()
-    time.sleep(1)
+    wait_until(lambda: len(sent) == 20 and ports.read_by_server(dserver.port, sent),
+               "20 polls are with slipwayd")
     t = time.time()
     assert dserver.stop() == 0  # answers every waiting poll, then stops
-    assert time.time() - t < 10
+    assert time.time() - t < 30  # not after the 60 s poll timeout
     for th in threads:
         th.join(10)
     assert results == [None] * 20
