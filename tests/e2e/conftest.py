@@ -149,6 +149,14 @@ class Server:
 def pytest_configure(config):
     config.addinivalue_line("markers", "slipwayd_args(opt, value, ...): change some of the "
                             "module's SLIPWAYD_ARGS for this test (agents.py's dserver)")
+    config.addinivalue_line("markers", "slow: one of the longest tests (half a minute or "
+                            "more); run first")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The slow tests first: run in parallel (scripts/check.sh, pytest-xdist hands tests out in
+    this order), a long test started last would leave one worker running it alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

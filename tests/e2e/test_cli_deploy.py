@@ -342,6 +342,7 @@ def test_failed_deployment_plain_stream_events_and_show(dserver, hosts, tmp_path
     assert re.search(rf"^deployment {did}: Failed after", p.stdout, re.M)
 
 
+@pytest.mark.slow
 def test_rolled_back_deployment_plain_and_json(dserver, hosts, tmp_path):
     setup_app(dserver, rollback=True)
     for n in (1, 2, 3):
@@ -470,6 +471,7 @@ def on_terminal(server, args, env, cols=80, rows=24, timeout=120):
     return os.waitstatus_to_exitcode(status), text
 
 
+@pytest.mark.slow
 def test_terminal_view_redraws_in_place_and_follows_the_rollback(dserver, hosts, tmp_path):
     setup_app(dserver, rollback=True)
     for n in (1, 2, 3):

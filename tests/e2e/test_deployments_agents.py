@@ -353,6 +353,7 @@ class Gathering:
         self.httpd.server_close()
 
 
+@pytest.mark.slow
 def test_hosts_in_flight_per_deployment_configuration(kit):
     kit.hosts(4)
     kit.cd.create_deployment_config(deploymentConfigName="Custom.HostCount1",
