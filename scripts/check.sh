@@ -19,13 +19,18 @@ ninja -C "$SAN"
 echo "== unit tests and fuzz-corpus replay"
 meson test -C "$SAN" --print-errorlogs
 
-echo "== end-to-end tests"
+# In parallel (pytest-xdist): each test has its own slipwayd, agents, HAProxy, ports and
+# temporary directory, each worker its own PostgreSQL server.  The tests mostly wait (on
+# agents, scripts, timeouts, the aws CLI), so more workers than cores pay: E2E_WORKERS=3 on the
+# 2-core machine, E2E_WORKERS=0 for one process.
+WORKERS=${E2E_WORKERS:-3}
+echo "== end-to-end tests ($WORKERS workers)"
 export SLIPWAY_BUILD="$PWD/$SAN"
-"$PYTHON" -m pytest -q -p no:cacheprovider --durations=15 tests/e2e "$@"
+"$PYTHON" -m pytest -q -p no:cacheprovider -n "$WORKERS" --durations=15 tests/e2e "$@"
 
 # The same statements must hold on PostgreSQL (DESIGN.md): the store-heavy suites again, each
 # test on a fresh database of a real PostgreSQL server the fixtures start (tests/e2e/pg.py).
-echo "== end-to-end tests on PostgreSQL"
-SLIPWAY_TEST_STORE=postgres "$PYTHON" -m pytest -q -p no:cacheprovider \
-  tests/e2e/test_basics.py tests/e2e/test_iam.py tests/e2e/test_instances.py \
+echo "== end-to-end tests on PostgreSQL ($WORKERS workers)"
+SLIPWAY_TEST_STORE=postgres "$PYTHON" -m pytest -q -p no:cacheprovider -n "$WORKERS" \
+  --durations=5 tests/e2e/test_basics.py tests/e2e/test_iam.py tests/e2e/test_instances.py \
   tests/e2e/test_revisions.py tests/e2e/test_deployments_api.py

@@ -65,7 +65,13 @@ say "starting slipwayd (data in $DEMO/data)"
 "$SLIPWAYD" --data "$DEMO/data" --listen "127.0.0.1:$PORT" --poll-timeout 5 --agent-timeout 20 \
   >"$DEMO/ready" 2>"$DEMO/slipwayd.log" &
 PID=$!
-for _ in $(seq 100); do grep -q "ready on" "$DEMO/ready" 2>/dev/null && break; sleep 0.1; done
+# Up to a minute: a sanitizer build on a busy machine starts slowly; a slipwayd that exits is
+# reported at once.
+for _ in $(seq 600); do
+  grep -q "ready on" "$DEMO/ready" 2>/dev/null && break
+  kill -0 "$PID" 2>/dev/null || break
+  sleep 0.1
+done
 grep -q "ready on" "$DEMO/ready" || die "slipwayd did not start: $(cat "$DEMO/slipwayd.log")"
 ENDPOINT=$(sed -n 's/.*ready on \(http:[^ ]*\).*/\1/p' "$DEMO/ready")
 grep '^slipwayd: ' "$DEMO/slipwayd.log" | sed -n '1,3p'
@@ -154,7 +160,7 @@ for h in $HOSTS; do
   AGENTS+=($!)
 done
 for h in $HOSTS; do  # each agent says so once it has its namespace and configuration
-  for _ in $(seq 50); do grep -q "polling" "$DEMO/hosts/$h/agent.log" && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q "polling" "$DEMO/hosts/$h/agent.log" && break; sleep 0.1; done
   grep -q "polling" "$DEMO/hosts/$h/agent.log" ||
     die "the agent of $h did not start: $(cat "$DEMO/hosts/$h/agent.log")"
 done

@@ -6,8 +6,12 @@ wait for deployments and read their timelines.
 
     from agents import dserver, Fleet, FakeAgent, RealAgents, wait_deployment  # noqa: F401
 
-A test module may set SLIPWAYD_ARGS (a list) to change slipwayd's deployment timeouts, and a
-test add options with @pytest.mark.slipwayd_args("--queue-deployments")."""
+A test module may set SLIPWAYD_ARGS (a list) to change slipwayd's deployment timeouts, and a test
+may add or change options with @pytest.mark.slipwayd_args("--agent-timeout", "4") or
+("--queue-deployments").  Only a test that measures a timeout should make it short: a
+deployment that must still be running when a test acts on it (stops it, polls its next event)
+must not race a timer against slow clients."""
+import http.client
 import json
 import os
 import shutil
@@ -15,8 +19,7 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 import pytest
 from conftest import AGENT, Server
@@ -27,16 +30,40 @@ COMMANDS = "CodeDeployCommandService_v20141006."
 TERMINAL = ("Succeeded", "Failed", "Stopped")
 
 
+def with_args(args, *changes):
+    """args with changes applied: an `--option value` pair replaces that option's value (or is
+    added); a lone `--flag` (followed by another option, or last) is added once."""
+    out = list(args)
+    i = 0
+    while i < len(changes):
+        opt = changes[i]
+        if i + 1 < len(changes) and not str(changes[i + 1]).startswith("--"):
+            value = changes[i + 1]
+            i += 2
+            if opt in out:
+                out[out.index(opt) + 1] = value
+            else:
+                out += [opt, value]
+        else:
+            i += 1
+            if opt not in out:
+                out.append(opt)
+    return out
+
+
 @pytest.fixture
 def dserver(tmp_path, request):
-    """Like conftest's `server`, with the module's SLIPWAYD_ARGS (deployment timeouts)."""
-    args = list(getattr(request.module, "SLIPWAYD_ARGS", DEFAULT_ARGS)) + store_args(request)
+    """Like conftest's `server`, with the module's SLIPWAYD_ARGS (deployment timeouts) and the
+    test's slipwayd_args mark."""
+    args = list(getattr(request.module, "SLIPWAYD_ARGS", DEFAULT_ARGS))
     for mark in request.node.iter_markers("slipwayd_args"):
-        args += list(mark.args)
+        args = with_args(args, *mark.args)
+    args += store_args(request)
     s = Server(tmp_path / "data", tmp_path / "slipwayd.log", args).start()
     s.extra_args = args
     yield s
     rc = s.stop() if s.proc and s.proc.poll() is None else (s.proc.returncode if s.proc else 0)
+    s.release_port()
     failed = getattr(request.node, "rep_call", None)
     if (failed and failed.failed) or rc != 0:
         print(f"\n----- slipwayd log ({s.log_path}) -----\n{s.read_log()}")
@@ -101,6 +128,19 @@ class Fleet:
 
 
 # ---- waiting and reading ----------------------------------------------------------------------
+
+def wait_until(condition, what, timeout=120, every=0.1):
+    """Calls condition() until it returns something true, and returns that; fails naming what
+    was awaited after timeout seconds (a guard against hanging, not a measure of speed)."""
+    deadline = time.time() + timeout
+    while True:
+        got = condition()
+        if got:
+            return got
+        if time.time() >= deadline:
+            raise AssertionError(f"{what}: not so after {timeout}s")
+        time.sleep(every)
+
 
 def wait_deployment(cd, deployment_id, statuses=TERMINAL, timeout=120):
     """Polls GetDeployment until its status is one of statuses; returns the DeploymentInfo."""
@@ -193,7 +233,9 @@ class FakeAgent:
         self.thread = None
         self.errors = []
 
-    def call(self, op, body, key_id=None, secret=None, timeout=90):
+    def call(self, op, body, key_id=None, secret=None, timeout=90, on_sent=None):
+        """Sends op; returns (HTTP status, JSON body).  on_sent(local port) is called once the
+        whole request is sent, before the answer is read (see ports.read_by_server)."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
@@ -204,18 +246,33 @@ class FakeAgent:
                                   "Content-Type": "application/x-amz-json-1.1"})
         SigV4Auth(Credentials(key_id or self.host.key_id, secret or self.host.secret),
                   "codedeploy-commands", "us-east-1").add_auth(req)
-        r = urllib.request.Request(req.url, data=req.body, method="POST",
-                                   headers=dict(req.headers.items()))
+        url = urllib.parse.urlsplit(req.url)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
         try:
-            with urllib.request.urlopen(r, timeout=timeout) as resp:
-                return resp.status, json.loads(resp.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
+            conn.request("POST", url.path or "/", body=req.body,
+                         headers=dict(req.headers.items()))
+            if on_sent:
+                on_sent(conn.sock.getsockname()[1])
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read() or b"{}")
+        finally:
+            conn.close()
 
-    def poll(self):
-        st, body = self.call("PollHostCommand", {"HostIdentifier": self.host.user_arn})
+    def poll(self, on_sent=None):
+        st, body = self.call("PollHostCommand", {"HostIdentifier": self.host.user_arn},
+                             on_sent=on_sent)
         assert st == 200, body
         return body.get("HostCommand")
+
+    def next_command(self, timeout=120):
+        """Polls until a command comes (slipwayd queues the next event on its engine thread,
+        which a busy machine may delay past one --poll-timeout); fails after timeout seconds."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            cmd = self.poll()
+            if cmd:
+                return cmd
+        raise AssertionError(f"no command for {self.host.name} in {timeout}s")
 
     def spec(self, command):
         st, body = self.call("GetDeploymentSpecification",

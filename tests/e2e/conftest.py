@@ -11,6 +11,7 @@ import urllib.request
 import boto3
 import botocore.config
 import pytest
+import ports
 from pg import postgres, store_args  # noqa: F401 (SLIPWAY_TEST_STORE=postgres)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -30,6 +31,7 @@ class Server:
         self.proc = None
         self.port = None
         self.log = None
+        self.port_hold = None  # keeps the port ours between a stop and a start on it (ports.py)
 
     # -- process ---------------------------------------------------------------------------
     def start(self, port=0):
@@ -51,6 +53,9 @@ class Server:
             self.proc.kill()
             self.proc.wait()
             raise RuntimeError(f"slipwayd did not start: {line!r}\n{self.read_log()}")
+        if self.port_hold is None or self.port_hold.getsockname()[1] != self.port:
+            self.release_port()
+            self.port_hold = ports.hold(self.port)
         cp = configparser.ConfigParser()
         cp.read(os.path.join(self.data_dir, "credentials"))
         self.access_key = cp["slipway"]["aws_access_key_id"]
@@ -73,6 +78,12 @@ class Server:
             self.log.close()
             self.log = None
         return rc
+
+    def release_port(self):
+        """Lets the port go (the fixtures call it when they are done with the server)."""
+        if self.port_hold is not None:
+            self.port_hold.close()
+            self.port_hold = None
 
     def kill9(self):
         self.proc.kill()
@@ -136,8 +147,17 @@ class Server:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slipwayd_args(*args): more slipwayd options for the "
-                            "test's server (the server and dserver fixtures)")
+    config.addinivalue_line("markers", "slipwayd_args(*args): add or change slipwayd options "
+                            "for the test's server ('--opt value' replaces, '--flag' adds; the "
+                            "server and dserver fixtures)")
+    config.addinivalue_line("markers", "slow: one of the longest tests (half a minute or "
+                            "more); run first")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The slow tests first: run in parallel (scripts/check.sh, pytest-xdist hands tests out in
+    this order), a long test started last would leave one worker running it alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
@@ -155,6 +175,7 @@ def server(tmp_path, request):
     s = Server(tmp_path / "data", tmp_path / "slipwayd.log", args).start()
     yield s
     rc = s.stop()
+    s.release_port()
     failed = getattr(request.node, "rep_call", None)
     if (failed and failed.failed) or rc != 0:
         print(f"\n----- slipwayd log ({s.log_path}) -----\n{s.read_log()}")

@@ -331,7 +331,7 @@ def test_conflicting_content_lengths_are_refused(server, cd):
                               {"Content-Type": JSON11,
                                "X-Amz-Target": "CodeDeploy_20141006.CreateApplication"},
                               sha(body), "codedeploy")
-    raw = [f"POST / HTTP/1.1", f"Host: 127.0.0.1:{server.port}"]
+    raw = ["POST / HTTP/1.1", f"Host: 127.0.0.1:{server.port}"]
     raw += [f"{k}: {v}" for k, v in hdrs.items()]
     raw += [f"Content-Length: {len(body)}", "Content-Length: 4", "Connection: close", "", ""]
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:

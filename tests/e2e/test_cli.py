@@ -8,11 +8,11 @@ import os
 import pty
 import re
 import select
-import socket
 import stat
 import subprocess
 import time
 
+import ports
 import pytest
 from agents import dserver  # noqa: F401
 from conftest import CLI
@@ -70,11 +70,9 @@ def fails(server, code, *args, **kw):
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A closed loopback port, kept closed while the tests run (ports.dead_port): a port merely
+    free a moment ago may be another test's server by the time the CLI tries it."""
+    return ports.dead_port()
 
 
 def table(stdout):

@@ -20,11 +20,13 @@ import time
 import zipfile
 
 import pytest
-from agents import dserver  # noqa: F401
+from agents import dserver, wait_until  # noqa: F401
 from conftest import AGENT, CLI
 from test_cli import cli_env, fails, js, kv, ok, run, table
 
-SLIPWAYD_ARGS = ["--poll-timeout", "3", "--agent-timeout", "20", "--event-timeout", "60"]
+# Timeouts no busy machine reaches (no test here is about them): a deployment is still running
+# when a test watches or stops it, however slow the clients in between.
+SLIPWAYD_ARGS = ["--poll-timeout", "3", "--agent-timeout", "300", "--event-timeout", "300"]
 EVENTS = ["ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall",
           "ApplicationStart", "ValidateService"]
 DUR = r"\((?:\d+ms|\d+\.\ds|\d+m\d\ds)\)"
@@ -58,6 +60,16 @@ class Hosts:
         elif marker.exists():
             marker.unlink()
 
+    def waiting(self, name):
+        """Whether a script of a revision made with gate=True is waiting on this host."""
+        return (self.base / "hosts" / name / "root" / "waiting").exists()
+
+    def release(self, name):
+        """Lets the scripts of a revision made with gate=True go on, on this host."""
+        marker = self.base / "hosts" / name / "root" / "release"
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("")
+
     def stop(self):
         for name, (p, log) in self.procs.items():
             p.send_signal(signal.SIGTERM)
@@ -79,17 +91,20 @@ def hosts(dserver, tmp_path):
     h.stop()
 
 
-def revision(path, version, checks_marker=True, sleep="0.2", extra_hooks=None):
+def revision(path, version, checks_marker=True, sleep="0.2", extra_hooks=None, gate=False):
     """A revision with a script in each scriptable event; its ValidateService fails on a host
-    whose agent root holds a 'fail' file (when checks_marker)."""
+    whose agent root holds a 'fail' file (when checks_marker); with gate, its other scripts put
+    a 'waiting' file there (Hosts.waiting) and wait for a 'release' file (Hosts.release)."""
     (path / "scripts").mkdir(parents=True)
     (path / "appspec.yml").write_text(
         "version: 0.0\nos: linux\nhooks:\n" + "".join(
             f"  {ev}:\n    - location: scripts/{'validate' if ev == 'ValidateService' else 'step'}.sh\n"
             for ev in ("BeforeInstall", "AfterInstall", "ApplicationStart", "ValidateService"))
         + (extra_hooks or ""))
+    wait = ('root="$(dirname "$0")/../../../.."\ntouch "$root/waiting"\n'
+            'while [ ! -e "$root/release" ]; do sleep 0.1; done\n' if gate else "")
     (path / "scripts" / "step.sh").write_text(
-        f"#!/bin/sh\necho \"{version} $LIFECYCLE_EVENT\"\nsleep {sleep}\n")
+        f"#!/bin/sh\necho \"{version} $LIFECYCLE_EVENT\"\n{wait}sleep {sleep}\n")
     check = ('if [ -e "$(dirname "$0")/../../../../fail" ]; then\n'
              '  echo "health check failed: connection refused" >&2\n  exit 3\nfi\n'
              if checks_marker else "")
@@ -327,6 +342,7 @@ def test_failed_deployment_plain_stream_events_and_show(dserver, hosts, tmp_path
     assert re.search(rf"^deployment {did}: Failed after", p.stdout, re.M)
 
 
+@pytest.mark.slow
 def test_rolled_back_deployment_plain_and_json(dserver, hosts, tmp_path):
     setup_app(dserver, rollback=True)
     for n in (1, 2, 3):
@@ -455,6 +471,7 @@ def on_terminal(server, args, env, cols=80, rows=24, timeout=120):
     return os.waitstatus_to_exitcode(status), text
 
 
+@pytest.mark.slow
 def test_terminal_view_redraws_in_place_and_follows_the_rollback(dserver, hosts, tmp_path):
     setup_app(dserver, rollback=True)
     for n in (1, 2, 3):
@@ -510,7 +527,8 @@ def test_terminal_view_redraws_in_place_and_follows_the_rollback(dserver, hosts,
 def test_stop_and_continue(dserver, hosts, tmp_path):
     setup_app(dserver)
     hosts.add("host-1")
-    slow = revision(tmp_path / "slow", "slow", sleep="8")
+    # its scripts wait for the test: the deployment cannot end before it is stopped
+    slow = revision(tmp_path / "slow", "slow", gate=True)
     did = ok(dserver, "deploy", "create", "--app", "web", "--group", "prod", "--source", slow,
              "--output", "text").stdout.strip()
     assert re.match(r"^d-[A-Z0-9]{9}$", did)
@@ -524,11 +542,15 @@ def test_stop_and_continue(dserver, hosts, tmp_path):
     assert "DeploymentIsNotInReadyStateException" in p.stderr
     watcher = subprocess.Popen([CLI, "deploy", "watch", did], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=cli_env(dserver))
-    time.sleep(1)
-    p = ok(dserver, "deploy", "stop", did, "--rollback")
+    first = watcher.stdout.readline()  # the watcher is following it
+    try:
+        p = ok(dserver, "deploy", "stop", did, "--rollback")
+    finally:
+        hosts.release("host-1")
     assert p.stdout.startswith(f"stopped deployment {did}") or \
         p.stdout.startswith(f"stopping deployment {did}")
     out, err = watcher.communicate(timeout=90)
+    out = first + out
     assert watcher.returncode == 1, out + err
     assert re.search(rf"^deployment {did}: Stopped after \S+ \(MANUAL_STOP\)$", out, re.M), out
     info = cd.get_deployment(deploymentId=did)["deploymentInfo"]
@@ -696,16 +718,24 @@ def test_terminal_view_of_a_large_fleet_fits_the_screen_and_ctrl_c_restores_the_
 def test_watch_rides_out_a_slipwayd_restart(dserver, hosts, tmp_path):
     setup_app(dserver)
     hosts.add("host-1")
-    src = revision(tmp_path / "v1", "v1", sleep="1")
+    src = revision(tmp_path / "v1", "v1", sleep="1", gate=True)
     did = ok(dserver, "deploy", "create", "--app", "web", "--group", "prod", "--source", src,
              "--output", "text").stdout.strip()
     watcher = subprocess.Popen([CLI, "deploy", "watch", did], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=cli_env(dserver))
-    time.sleep(2)
-    port = dserver.port
-    dserver.stop()
-    time.sleep(2)  # four polls find nobody there
-    dserver.start(port)
+    first = watcher.stdout.readline()  # the watcher is following it
+    # slipwayd goes while the agent is inside BeforeInstall's script (which waits for the test),
+    # not between taking an event and acknowledging it: an acknowledgement the agent cannot
+    # deliver is not sent again, and the event would wait for --agent-timeout
+    try:
+        wait_until(lambda: hosts.waiting("host-1"), "host-1 runs BeforeInstall's script")
+        port = dserver.port
+        dserver.stop()
+        time.sleep(2)  # four polls find nobody there
+        dserver.start(port)
+    finally:
+        hosts.release("host-1")
     out, err = watcher.communicate(timeout=120)
+    out = first + out
     assert watcher.returncode == 0, out + err
     assert re.search(rf"^deployment {did}: Succeeded in ", out, re.M), out

@@ -21,7 +21,8 @@ DEMO = os.path.join(ROOT, "scripts", "demo.sh")
 AS_ROOT = os.geteuid() == 0
 ESC = "\x1b"
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:1|2|3[0-7]|9[0-7])m")  # bold, dim or a colour
-TIMEOUT = 180
+TIMEOUT = 600  # a guard against a hung demo, not a measure of its speed
+pytestmark = pytest.mark.slow
 
 
 def demo_env(tmp_path, **extra):

@@ -19,9 +19,10 @@ import zipfile
 
 import pytest
 from agents import (ALL_EVENTS, Fleet, RealAgents, agent_available, dserver,  # noqa: F401
-                    events, max_in_flight, ran, targets, wait_deployment)
+                    events, max_in_flight, ran, targets, wait_deployment, wait_until)
 
-SLIPWAYD_ARGS = ["--poll-timeout", "20", "--agent-timeout", "45", "--event-timeout", "300"]
+# Timeouts no busy machine reaches: no test here is about them.
+SLIPWAYD_ARGS = ["--poll-timeout", "20", "--agent-timeout", "300", "--event-timeout", "300"]
 IN_PLACE = ["ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall",
             "ApplicationStart", "ValidateService"]
 HOOKS = ["ApplicationStop", "BeforeInstall", "AfterInstall", "ApplicationStart",
@@ -132,6 +133,25 @@ def kit(dserver, tmp_path, request):
 
 def hook_log(kit, host):
     return [line.split() for line in kit.read(host, "/tmp/hooks.log").splitlines()]
+
+
+# A hook that waits for the test: it says it has started (/tmp/waiting on its host) and ends once
+# release() has put /tmp/release there, so that a test acting on a running event races neither
+# the event's end nor the agent's acknowledgement of it (an event shows InProgress from the
+# moment the agent takes it, before the agent has acknowledged it).
+GATE = "#!/bin/sh\ntouch /tmp/waiting\nwhile [ ! -e /tmp/release ]; do sleep 0.1; done\n"
+
+
+def wait_gate(kit, hosts):
+    """Waits until GATE's script runs on every one of hosts."""
+    wait_until(lambda: all(kit.exists(h, "/tmp/waiting") for h in hosts),
+               f"the waiting script runs on {', '.join(h.name for h in hosts)}")
+
+
+def release(kit, hosts):
+    for h in hosts:
+        with open(kit.agents.path(h, "/tmp/release"), "w"):
+            pass
 
 
 # ---- success --------------------------------------------------------------------------------
@@ -246,11 +266,11 @@ def test_a_failure_in_each_event(kit, event):
 
 def test_a_hook_that_times_out(kit):
     kit.hosts(1)
-    hooks = {"AfterInstall": ("#!/bin/sh\necho start\nsleep 60\n", 2)}
+    hooks = {"AfterInstall": ("#!/bin/sh\necho start\nsleep 600\n", 2)}
     t = time.time()
     did = kit.deploy(bundle("v1", hooks))
-    info = wait_deployment(kit.cd, did)
-    assert time.time() - t < 40
+    info = wait_deployment(kit.cd, did, timeout=300)
+    assert time.time() - t < 300  # the hook was ended at its timeout, long before its sleep
     assert info["status"] == "Failed"
     d = events(targets(kit.cd, did)["host-1"])["AfterInstall"]["diagnostics"]
     assert d["errorCode"] == "ScriptTimedOut" and "start" in d["logTail"]
@@ -299,40 +319,77 @@ def test_file_exists_behavior_across_three_deployments(kit):
 
 # ---- configurations -------------------------------------------------------------------------
 
+class Gathering:
+    """Where hooks wait for one another: GET /N/DEPLOYMENT_ID answers once N hosts of that
+    deployment have called (or after 60 s, when fewer came).  Hosts a configuration lets run
+    together are then in flight together however slowly this machine starts them."""
+
+    def __init__(self):
+        self.came = {}
+        self.cond = threading.Condition()
+        gathering = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                n, did = self.path.strip("/").split("/")
+                with gathering.cond:
+                    gathering.came[did] = gathering.came.get(did, 0) + 1
+                    gathering.cond.notify_all()
+                    gathering.cond.wait_for(lambda: gathering.came[did] >= int(n), timeout=60)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def hook(self, n):
+        """A hook that waits until n hosts are at it, then (as before) takes a second."""
+        url = f"http://127.0.0.1:{self.httpd.server_address[1]}/{n}/$DEPLOYMENT_ID"
+        return f"#!/bin/sh\ncurl -fsS --noproxy '*' --max-time 90 \"{url}\"\nsleep 1\n"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.slow
 def test_hosts_in_flight_per_deployment_configuration(kit):
     kit.hosts(4)
     kit.cd.create_deployment_config(deploymentConfigName="Custom.HostCount1",
                                     minimumHealthyHosts={"type": "HOST_COUNT", "value": 1})
     kit.cd.create_deployment_config(deploymentConfigName="Custom.Percent70",
                                     minimumHealthyHosts={"type": "FLEET_PERCENT", "value": 70})
-    hooks = {"ApplicationStart": ("#!/bin/sh\nsleep 1\n", 30)}
     expect = {"CodeDeployDefault.AllAtOnce": 4, "CodeDeployDefault.HalfAtATime": 2,
               "CodeDeployDefault.OneAtATime": 1, "Custom.HostCount1": 3,
               "Custom.Percent70": 1}
-    for i, (config, n) in enumerate(expect.items()):
-        did = kit.deploy(bundle(f"v{i}", hooks), deploymentConfigName=config)
-        info = wait_deployment(kit.cd, did, timeout=180)
-        assert info["status"] == "Succeeded", (config, info)
-        assert info["deploymentConfigName"] == config
-        assert max_in_flight(kit.cd, did) == n, config
+    gathering = Gathering()
+    try:
+        for i, (config, n) in enumerate(expect.items()):
+            hooks = {"ApplicationStart": (gathering.hook(n), 120)}
+            did = kit.deploy(bundle(f"v{i}", hooks), deploymentConfigName=config)
+            info = wait_deployment(kit.cd, did, timeout=180)
+            assert info["status"] == "Succeeded", (config, info)
+            assert info["deploymentConfigName"] == config
+            assert max_in_flight(kit.cd, did) == n, config
+    finally:
+        gathering.close()
 
 
 # ---- stop and rollback ------------------------------------------------------------------------
 
-SLOW = "#!/bin/sh\nsleep 4\n"
-
-
 def test_stop_without_rollback(kit):
     hosts = kit.hosts(2)
-    did = kit.deploy(bundle("v1", {"AfterInstall": (SLOW, 30)}))
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        ev = events(targets(kit.cd, did)["host-1"]) if kit.cd.get_deployment(
-            deploymentId=did)["deploymentInfo"]["status"] == "InProgress" else {}
-        if ev and ev["AfterInstall"]["status"] == "InProgress":
-            break
-        time.sleep(0.2)
-    r = kit.cd.stop_deployment(deploymentId=did, autoRollbackEnabled=False)
+    did = kit.deploy(bundle("v1", {"AfterInstall": (GATE, 300)}))
+    try:
+        wait_gate(kit, hosts[:1])
+        r = kit.cd.stop_deployment(deploymentId=did, autoRollbackEnabled=False)
+    finally:
+        release(kit, hosts[:1])
     assert r["status"] == "Pending"
     info = wait_deployment(kit.cd, did)
     assert info["status"] == "Stopped" and info["errorInformation"]["code"] == "MANUAL_STOP"
@@ -348,17 +405,14 @@ def test_stop_with_rollback(kit):
     hosts = kit.hosts(2, {"config": "CodeDeployDefault.AllAtOnce"})
     good = kit.deploy(bundle("good"))
     assert wait_deployment(kit.cd, good)["status"] == "Succeeded"
-    did = kit.deploy(bundle("new", {"ValidateService": ("#!/bin/sh\nsleep 8\n", 30)}))
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        t = targets(kit.cd, did) if kit.cd.get_deployment(
-            deploymentId=did)["deploymentInfo"]["status"] == "InProgress" else {}
-        if t and all(events(x)["ValidateService"]["status"] == "InProgress" for x in t.values()):
-            break
-        time.sleep(0.2)
-    for h in hosts:
-        assert kit.read(h, "/opt/app/index.html") == "<h1>new</h1>\n"
-    kit.cd.stop_deployment(deploymentId=did, autoRollbackEnabled=True)
+    did = kit.deploy(bundle("new", {"ValidateService": (GATE, 300)}))
+    try:
+        wait_gate(kit, hosts)
+        for h in hosts:
+            assert kit.read(h, "/opt/app/index.html") == "<h1>new</h1>\n"
+        kit.cd.stop_deployment(deploymentId=did, autoRollbackEnabled=True)
+    finally:
+        release(kit, hosts)
     info = wait_deployment(kit.cd, did)
     assert info["status"] == "Stopped"
     rb = info["rollbackInfo"]["rollbackDeploymentId"]
@@ -400,17 +454,12 @@ def test_automatic_rollback_after_failure(kit):
 def test_kill9_of_an_agent_mid_hook(kit):
     hosts = kit.hosts(1)
     h = hosts[0]
-    did = kit.deploy(bundle("v1", {"AfterInstall": ("#!/bin/sh\nsleep 15\n", 60)}))
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if kit.cd.get_deployment(deploymentId=did)["deploymentInfo"]["status"] == "InProgress":
-            if events(targets(kit.cd, did)["host-1"])["AfterInstall"]["status"] == "InProgress":
-                break
-        time.sleep(0.2)
-    time.sleep(1)
+    did = kit.deploy(bundle("v1", {"AfterInstall": ("#!/bin/sh\ntouch /tmp/started\nsleep 15\n",
+                                                    60)}))
+    wait_until(lambda: kit.exists(h, "/tmp/started"), "the AfterInstall script is running")
     kit.agents.kill9(h)
     kit.agents.start(h)  # it reports the interrupted event as failed at once
-    info = wait_deployment(kit.cd, did, timeout=60)
+    info = wait_deployment(kit.cd, did)
     assert info["status"] == "Failed"
     d = events(targets(kit.cd, did)["host-1"])["AfterInstall"]["diagnostics"]
     assert d["errorCode"] == "UnknownError"
@@ -419,19 +468,19 @@ def test_kill9_of_an_agent_mid_hook(kit):
 
 def test_kill9_and_restart_of_slipwayd_mid_deployment(kit):
     hosts = kit.hosts(2)
-    did = kit.deploy(bundle("v1", {"AfterInstall": ("#!/bin/sh\nsleep 3\n", 60)}))
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if kit.cd.get_deployment(deploymentId=did)["deploymentInfo"]["status"] == "InProgress":
-            if events(targets(kit.cd, did)["host-1"])["AfterInstall"]["status"] == "InProgress":
-                break
-        time.sleep(0.2)
+    # slipwayd dies while host-1 runs AfterInstall (its script waits for the test), not between
+    # the agent taking an event and acknowledging it (an acknowledgement is not sent again)
+    did = kit.deploy(bundle("v1", {"AfterInstall": (GATE, 300)}))
     server = kit.server
-    port = server.port
-    server.kill9()
-    server.port = None
-    time.sleep(1)
-    server.start(port)
+    try:
+        wait_gate(kit, hosts[:1])
+        port = server.port
+        server.kill9()
+        server.port = None
+        time.sleep(1)
+        server.start(port)
+    finally:
+        release(kit, hosts)  # host-2 runs the same script after host-1: at once
     cd = server.client("codedeploy")
     info = wait_deployment(cd, did, timeout=180)
     assert info["status"] == "Succeeded", info

@@ -9,11 +9,18 @@ import threading
 import time
 
 import botocore.exceptions
+import ports
 import pytest
 from agents import (ALL_EVENTS, TRAFFIC, FakeAgent, Fleet, dserver, events,  # noqa: F401
-                    max_in_flight, open_spec, ran, targets, wait_deployment)
+                    max_in_flight, open_spec, ran, targets, wait_deployment, wait_until,
+                    with_args)
 
-SLIPWAYD_ARGS = ["--poll-timeout", "3", "--agent-timeout", "4", "--event-timeout", "8"]
+# A short poll timeout keeps "nothing for the host" answers quick; the agent and event timeouts
+# are long, so that no deployment a test still acts on fails under it while slow clients talk.
+# The tests of those timeouts set them short for themselves (slipwayd_args).
+SLIPWAYD_ARGS = ["--poll-timeout", "3", "--agent-timeout", "300", "--event-timeout", "300"]
+AGENT_TIMEOUT = ("--agent-timeout", "4")
+EVENT_TIMEOUT = ("--event-timeout", "8")
 AGENT_MESSAGE = ("CodeDeploy agent was not able to receive the lifecycle event. Check the "
                  "CodeDeploy agent logs on your host and make sure the agent is running and can "
                  "connect to the CodeDeploy server.")
@@ -160,7 +167,7 @@ def test_one_host_deployment_end_to_end(dserver, fleet, cd):
     seen = []
     spec = None
     for _ in IN_PLACE:
-        cmd = agent.poll()
+        cmd = agent.next_command()
         assert cmd is not None
         assert cmd["HostIdentifier"] == host.user_arn
         assert cmd["DeploymentExecutionId"].endswith(":deployment/" + did)
@@ -277,8 +284,8 @@ def test_list_deployments_filters_and_pages(dserver, fleet, cd):
     assert got == list(reversed(ids))
     assert set(cd.list_deployments()["deployments"]) == set(ids + [other])
     # the first of the group runs, the others wait (--queue-deployments)
-    wait_deployment(cd, ids[1], statuses=("Queued",), timeout=10)
-    wait_deployment(cd, ids[2], statuses=("Queued",), timeout=10)
+    wait_deployment(cd, ids[1], statuses=("Queued",))
+    wait_deployment(cd, ids[2], statuses=("Queued",))
     queued = cd.list_deployments(applicationName="app", deploymentGroupName="web",
                                  includeOnlyStatuses=["Queued"])["deployments"]
     assert set(queued) == {ids[1], ids[2]}
@@ -326,43 +333,53 @@ def test_long_poll_is_answered_the_moment_a_command_is_queued(dserver, fleet, cd
     host = fleet.add("host-1")
     fleet.group()
     agent = FakeAgent(dserver, host)
-    # idle: an empty answer after the poll timeout (3 s here)
+    # idle: an empty answer after the poll timeout (3 s here; well before the default 60 s)
     t = time.time()
     assert agent.poll() is None
-    assert 2.5 <= time.time() - t < 6
+    assert 2.5 <= time.time() - t < 30
+    # the rest with a poll timeout no slow CreateDeployment can outlast: a poll answered long
+    # before it was answered by the queueing
+    dserver.extra_args = with_args(dserver.extra_args, "--poll-timeout", "60")
+    dserver.restart()
     got = {}
+    sent = []
 
     def poll():
         got["t0"] = time.time()
-        got["cmd"] = agent.poll()
+        got["cmd"] = agent.poll(on_sent=sent.append)
         got["t1"] = time.time()
 
     th = threading.Thread(target=poll)
     th.start()
-    time.sleep(1.0)  # the poll is waiting on a suspended connection
+    # the poll is waiting on a suspended connection: slipwayd has read all of it
+    wait_until(lambda: sent and ports.read_by_server(dserver.port, sent),
+               "the poll is with slipwayd")
     created = time.time()
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    th.join(10)
+    th.join(90)
     assert got["cmd"]["CommandName"] == "ApplicationStop"
-    assert got["t1"] - created < 1.5, "the long poll was not answered at once"
+    assert got["t1"] - created < 30, "the long poll was not answered at once"
     cd.stop_deployment(deploymentId=did)
 
 
+@pytest.mark.slipwayd_args("--poll-timeout", "60")  # the polls wait for the shutdown, not a timer
 def test_many_idle_polls_and_a_clean_shutdown(dserver, fleet):
     hosts = fleet.add_many(20)
     results = []
+    sent = []
 
     def poll(h):
-        results.append(FakeAgent(dserver, h).poll())
+        results.append(FakeAgent(dserver, h).poll(on_sent=sent.append))
 
     threads = [threading.Thread(target=poll, args=(h,)) for h in hosts]
     for th in threads:
         th.start()
-    time.sleep(1)
+    wait_until(lambda: len(sent) == 20 and ports.read_by_server(dserver.port, sent),
+               "20 polls are with slipwayd")
     t = time.time()
     assert dserver.stop() == 0  # answers every waiting poll, then stops
-    assert time.time() - t < 10
+    assert time.time() - t < 30  # not after the 60 s poll timeout
     for th in threads:
         th.join(10)
     assert results == [None] * 20
@@ -381,7 +398,7 @@ def test_identity_is_the_signing_instance(dserver, fleet, cd):
     st, body = a1.call("PollHostCommand", {"HostIdentifier": h1.user_arn},
                        key_id=dserver.access_key, secret=dserver.secret_key)
     assert st == 400 and body["__type"] == "ClientException"
-    cmd = a1.poll()
+    cmd = a1.next_command()
     # host-2 is not a target: no specification, no acknowledging host-1's command
     st, body = a2.call("GetDeploymentSpecification",
                        {"DeploymentExecutionId": cmd["DeploymentExecutionId"],
@@ -414,7 +431,7 @@ def test_a_failing_event_reports_its_diagnostics(dserver, fleet, cd):
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
     for name in IN_PLACE[:4]:
-        cmd = agent.poll()
+        cmd = agent.next_command()
         assert cmd["CommandName"] == name
         agent.ack(cmd)
         if name != "Install":
@@ -478,7 +495,7 @@ def test_agent_error_codes_map_to_lifecycle_error_codes(dserver, fleet, cd, code
     agent = FakeAgent(dserver, host)
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    cmd = agent.poll()
+    cmd = agent.next_command()
     agent.ack(cmd)
     agent.complete(cmd, "Failed", code, "stop.sh", f"code {code}")
     wait_deployment(cd, did)
@@ -502,13 +519,14 @@ def test_ignore_application_stop_failures(dserver, fleet, cd):
     assert ev["ValidateService"]["status"] == "Succeeded"
 
 
+@pytest.mark.slipwayd_args(*AGENT_TIMEOUT)
 def test_an_agent_that_never_polls_fails_its_host_with_the_agent_message(dserver, fleet, cd):
     fleet.add("host-1")
     fleet.group()
     t = time.time()
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    info = wait_deployment(cd, did, timeout=30)
+    info = wait_deployment(cd, did)
     assert 3.5 <= time.time() - t  # --agent-timeout 4
     assert info["status"] == "Failed"
     ev = events(targets(cd, did)["host-1"])
@@ -517,16 +535,17 @@ def test_an_agent_that_never_polls_fails_its_host_with_the_agent_message(dserver
     assert ev["DownloadBundle"]["status"] == "Skipped"
 
 
+@pytest.mark.slipwayd_args(*EVENT_TIMEOUT)
 def test_an_acknowledged_event_that_never_completes_fails(dserver, fleet, cd):
     host = fleet.add("host-1")
     fleet.group()
     agent = FakeAgent(dserver, host)
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    cmd = agent.poll()
+    cmd = agent.next_command()
     agent.ack(cmd)
     t = time.time()
-    info = wait_deployment(cd, did, timeout=30)
+    info = wait_deployment(cd, did)
     assert time.time() - t >= 6  # --event-timeout 8
     d = events(targets(cd, did)["host-1"])["ApplicationStop"]["diagnostics"]
     assert info["status"] == "Failed" and "did not complete within 8 seconds" in d["message"]
@@ -535,13 +554,14 @@ def test_an_acknowledged_event_that_never_completes_fails(dserver, fleet, cd):
     assert cd.get_deployment(deploymentId=did)["deploymentInfo"]["status"] == "Failed"
 
 
+@pytest.mark.slipwayd_args(*EVENT_TIMEOUT)
 def test_post_host_command_update_extends_the_deadline(dserver, fleet, cd):
     host = fleet.add("host-1")
     fleet.group()
     agent = FakeAgent(dserver, host)
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    cmd = agent.poll()
+    cmd = agent.next_command()
     agent.ack(cmd)
     st, body = agent.call("PostHostCommandUpdate",
                           {"HostCommandIdentifier": cmd["HostCommandIdentifier"],
@@ -568,10 +588,25 @@ def test_hosts_in_flight_follow_the_minimum_healthy_hosts(dserver, fleet, cd, co
     if custom:
         cd.create_deployment_config(deploymentConfigName=config, minimumHealthyHosts=custom)
     fleet.group(config=config)
-    agents = agents_for(dserver, hosts, delay=0.08)
+    # The first hosts to start hold their first event until `expect` of them have started, so
+    # that they are in flight together however slowly this machine runs them (the engine
+    # must let that many start; if it lets fewer, the wait gives up and the count below says so).
+    started = set()
+    together = threading.Condition()
+
+    def gathering(h):
+        def behaviour(name):
+            if name == "ApplicationStop":
+                with together:
+                    started.add(h.name)
+                    together.notify_all()
+                    together.wait_for(lambda: len(started) >= expect, timeout=60)
+        return behaviour
+
+    agents = [FakeAgent(dserver, h).run(gathering(h), delay=0.08) for h in hosts]
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    info = wait_deployment(cd, did, timeout=90)
+    info = wait_deployment(cd, did, timeout=180)
     stop_agents(agents)
     assert info["status"] == "Succeeded", info
     assert info["deploymentOverview"]["Succeeded"] == 6
@@ -585,7 +620,7 @@ def test_health_constraints_invalid_up_front(fleet, cd):
     fleet.group(config="Strict")
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    info = wait_deployment(cd, did, timeout=20)
+    info = wait_deployment(cd, did)
     assert info["status"] == "Failed"
     assert info["errorInformation"]["code"] == "HEALTH_CONSTRAINTS_INVALID"
 
@@ -595,7 +630,7 @@ def test_no_instances(fleet, cd):
     fleet.group()
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    info = wait_deployment(cd, did, timeout=20)
+    info = wait_deployment(cd, did)
     assert info["status"] == "Failed" and info["errorInformation"]["code"] == "NO_INSTANCES"
 
 
@@ -713,14 +748,24 @@ def test_a_group_with_an_active_deployment_refuses_another(dserver, fleet, cd):
 def test_one_deployment_per_group_at_a_time(dserver, fleet, cd):
     host = fleet.add("host-1")
     fleet.group()
-    agents = agents_for(dserver, [host], delay=0.1)
+    # the agent holds the first deployment's first event until the second has been seen
+    # waiting, however long these calls take
+    looked = threading.Event()
+
+    def held(name):
+        looked.wait(120)
+
+    agents = agents_for(dserver, [host], held, delay=0.1)
     first = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                  revision=appspec("1"))["deploymentId"]
     second = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                   revision=appspec("2"))["deploymentId"]
-    assert wait_deployment(cd, second, statuses=("Queued",), timeout=10)["status"] == "Queued"
-    assert error_of(cd.list_deployment_targets, deploymentId=second)[0] == \
-        "DeploymentNotStartedException"
+    try:
+        assert wait_deployment(cd, second, statuses=("Queued",))["status"] == "Queued"
+        assert error_of(cd.list_deployment_targets, deploymentId=second)[0] == \
+            "DeploymentNotStartedException"
+    finally:
+        looked.set()
     assert wait_deployment(cd, first)["status"] == "Succeeded"
     info = wait_deployment(cd, second)
     stop_agents(agents)
@@ -806,7 +851,7 @@ def test_stop_waits_for_the_event_in_progress(dserver, fleet, cd):
     a1 = FakeAgent(dserver, hosts[0])
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
-    cmd = a1.poll()
+    cmd = a1.next_command()
     a1.ack(cmd)
     r = cd.stop_deployment(deploymentId=did)
     assert r["status"] == "Pending" and r["statusMessage"]
@@ -837,7 +882,7 @@ def test_stop_with_and_without_rollback(dserver, fleet, cd):
     # autoRollbackEnabled=false overrides the group's setting: stopped, no rollback
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec("new"))["deploymentId"]
-    cmd = agent.poll()
+    cmd = agent.next_command()
     agent.ack(cmd)
     assert cd.stop_deployment(deploymentId=did, autoRollbackEnabled=False)["status"] == \
         "Pending"
@@ -848,7 +893,7 @@ def test_stop_with_and_without_rollback(dserver, fleet, cd):
     # without autoRollbackEnabled the group's DEPLOYMENT_STOP_ON_REQUEST rolls back
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec("new2"))["deploymentId"]
-    cmd = agent.poll()
+    cmd = agent.next_command()
     agent.ack(cmd)
     agent.complete(cmd)
     # nothing is with the agent now (its next event is queued, not taken): stopped at once
@@ -870,16 +915,24 @@ def test_automatic_rollback_after_failure(dserver, fleet, cd):
     hosts = fleet.add_many(2)
     fleet.group(config="CodeDeployDefault.AllAtOnce",
                 autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE"]})
-    broken = set()  # the deployments whose ValidateService fails
+    # ValidateService fails for the revision "bad", whichever deployment carries it (known to
+    # the agents before CreateDeployment has even returned its id to this thread)
+    lookup = dserver.client("codedeploy")
+    revisions = {}
+
+    def broken(d):
+        if d not in revisions:
+            revisions[d] = lookup.get_deployment(deploymentId=d)["deploymentInfo"]["revision"]
+        return revisions[d]["string"]["content"] == appspec("bad")["string"]["content"]
+
     agents = agents_for(dserver, hosts, lambda n, d: (4, "validate failed")
-                        if d in broken and n == "ValidateService" else None)
+                        if n == "ValidateService" and broken(d) else None)
     good = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                 revision=appspec("good"),
                                 fileExistsBehavior="RETAIN")["deploymentId"]
     assert wait_deployment(cd, good)["status"] == "Succeeded"
     bad = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec("bad"))["deploymentId"]
-    broken.add(bad)
     info = wait_deployment(cd, bad)
     assert info["status"] == "Failed"
     rb = info["rollbackInfo"]["rollbackDeploymentId"]
@@ -935,10 +988,10 @@ def test_kill9_and_restart_of_slipwayd_mid_deployment(dserver, fleet, cd):
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
     for _ in range(3):
-        cmd = a1.poll()
+        cmd = a1.next_command()
         a1.ack(cmd)
         a1.complete(cmd)
-    cmd = a1.poll()
+    cmd = a1.next_command()
     a1.ack(cmd)
     assert cmd["CommandName"] == "Install"
     dserver.kill9()
@@ -948,7 +1001,7 @@ def test_kill9_and_restart_of_slipwayd_mid_deployment(dserver, fleet, cd):
     assert cd.get_deployment(deploymentId=did)["deploymentInfo"]["status"] == "InProgress"
     a1.complete(cmd)  # the agent reports to the new process
     for _ in range(3):
-        cmd = a1.poll()
+        cmd = a1.next_command()
         a1.ack(cmd)
         a1.complete(cmd)
     agents = [a2.run()]

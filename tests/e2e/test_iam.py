@@ -175,6 +175,7 @@ def test_last_administrator_key_cannot_go(server, iam):
     assert error_of(iam.get_user)[0] == "InvalidClientTokenId"
 
 
+@pytest.mark.slow
 def test_aws_cli_users_and_keys(server):
     out = server.aws("iam", "create-user", "--user-name", "cli-user", "--path", "/tools/",
                      "--tags", "Key=env,Value=dev")

@@ -242,6 +242,7 @@ def test_list_pages_with_next_token(cd, acct):
     assert first["instanceNames"] + second["instanceNames"] == [f"node-{n:03d}" for n in range(105)]
 
 
+@pytest.mark.slow
 def test_aws_cli_register_tag_and_filter(server, iam, acct):
     arn = new_user(iam, "cli-host")
     server.aws("deploy", "register-on-premises-instance", "--instance-name", "cli-1",

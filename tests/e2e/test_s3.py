@@ -977,6 +977,7 @@ def test_bound_instance_user_may_only_read_its_bundles(server, s3, iam):
 
 # ---- the aws CLI ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_aws_cli_high_level_commands(server, tmp_path):
     cli(server, "s3", "mb", "s3://cli-bucket")
     assert "cli-bucket" in cli(server, "s3", "ls").stdout
@@ -1019,6 +1020,7 @@ def test_aws_cli_high_level_commands(server, tmp_path):
     assert p.returncode != 0 and "NoSuchBucket" in p.stderr
 
 
+@pytest.mark.slow
 def test_large_upload_keeps_memory_flat(server, tmp_path):
     """`aws s3 cp` of 200 MB up and down: slipwayd's peak RSS must not follow the size."""
     cli(server, "s3", "mb", "s3://large")

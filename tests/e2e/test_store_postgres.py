@@ -10,8 +10,9 @@ import threading
 import botocore.exceptions
 import pytest
 
+import ports
 from conftest import BUILD, SLIPWAYD, Server
-from pg import PostgresServer, free_port
+from pg import PostgresServer
 
 SANITIZER_ERRORS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
@@ -55,6 +56,7 @@ def start(postgres, tmp_path, request):
     problems = []
     for s in started:
         rc = s.stop()
+        s.release_port()
         log = s.read_log()
         if (failed and failed.failed) or rc != 0:
             print(f"\n----- slipwayd log ({s.log_path}) -----\n{log}")
@@ -189,6 +191,7 @@ def test_survives_postgres_restart(tmp_path, request):
         assert len(clients[0].list_applications()["applications"]) == 12
     finally:
         rc = s.stop()
+        s.release_port()
         log = s.read_log()
         own.stop()
     assert rc == 0, log
@@ -206,7 +209,7 @@ def test_bad_store_urls_fail_at_start(tmp_path, postgres):
         return p.stderr
 
     assert "unsupported store URL" in run("mysql://root@127.0.0.1/x", "a")
-    err = run(f"postgresql://postgres:s3cret@127.0.0.1:{free_port()}/x", "b")
+    err = run(f"postgresql://postgres:s3cret@127.0.0.1:{ports.dead_port()}/x", "b")
     assert "cannot connect to postgres" in err and "s3cret" not in err
     err = run(postgres.url("no_such_db"), "c")
     assert "no_such_db" in err and "does not exist" in err
