@@ -7,6 +7,7 @@ may be someone else's by then:
     listening_socket()  a bound, listening socket to hand to a child (HAProxy's `bind fd@N`)
     unread(...)         what a server has not yet read of each client connection (from `ss`),
                         to wait until a request is really with the server instead of sleeping
+    held_by_slipwayd()  whether slipwayd holds each of some requests as a suspended long poll
 """
 import os
 import re
@@ -99,3 +100,48 @@ def client_ports(pid, server_port):
             if inode in inodes and int(remote.split(":")[1], 16) == server_port:
                 ports.add(int(local.split(":")[1], 16))
     return ports
+
+
+def _server_inodes(server_port, client_ports):
+    """{client port: inode of the server's end of that connection} from /proc/net/tcp."""
+    found = {}
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            peer = int(remote.split(":")[1], 16)
+            if int(local.split(":")[1], 16) == server_port and peer in client_ports:
+                found[peer] = inode
+    return found
+
+
+def held_by_slipwayd(pid, server_port, client_ports):
+    """Whether slipwayd (process pid, on server_port) has taken in the request of each of
+    client_ports and set it aside as a waiting long poll.  Having read a request is not enough:
+    its handler may still be checking the caller, and slipwayd answers at shutdown only the polls
+    already waiting.  libmicrohttpd takes a suspended connection's socket out of its epoll sets,
+    so: read (read_by_server), and the socket is slipwayd's but in none of its epoll sets
+    (/proc/PID/fdinfo lists an epoll instance's descriptors)."""
+    client_ports = set(client_ports)
+    if not read_by_server(server_port, client_ports):
+        return False
+    inodes = _server_inodes(server_port, client_ports)
+    if len(inodes) != len(client_ports):
+        return False
+    sockets, polled = {}, set()
+    fd_dir = f"/proc/{pid}/fd"
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            sockets[target[8:-1]] = int(fd)
+        elif target == "anon_inode:[eventpoll]":
+            try:
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    polled.update(int(n) for n in re.findall(r"^tfd:\s+(\d+)", f.read(), re.M))
+            except OSError:
+                continue
+    return all(inode in sockets and sockets[inode] not in polled for inode in inodes.values())

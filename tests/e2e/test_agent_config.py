@@ -312,10 +312,10 @@ def test_sigterm_cancels_the_long_poll_at_once(server, tmp_path):
     log = tmp_path / "agent.log"
     agent = Agent(agent_config(server, tmp_path, arn, akid, secret), log)
 
-    def polling():  # its first request is the poll: once slipwayd has read it, it is held
+    def polling():  # its first request is the poll
         assert agent.proc.poll() is None, log.read_text()
         mine = ports.client_ports(agent.proc.pid, server.port)
-        return mine and ports.read_by_server(server.port, mine)
+        return mine and ports.held_by_slipwayd(server.proc.pid, server.port, mine)
     # the agent is now inside a long poll the server holds for 60 s
     wait_until(polling, "the agent's poll is with slipwayd")
     t0 = time.monotonic()

@@ -351,9 +351,9 @@ def test_long_poll_is_answered_the_moment_a_command_is_queued(dserver, fleet, cd
 
     th = threading.Thread(target=poll)
     th.start()
-    # the poll is waiting on a suspended connection: slipwayd has read all of it
-    wait_until(lambda: sent and ports.read_by_server(dserver.port, sent),
-               "the poll is with slipwayd")
+    # the poll is waiting on a suspended connection
+    wait_until(lambda: sent and ports.held_by_slipwayd(dserver.proc.pid, dserver.port, sent),
+               "the poll waits in slipwayd")
     created = time.time()
     did = cd.create_deployment(applicationName="app", deploymentGroupName="web",
                                revision=appspec())["deploymentId"]
@@ -375,8 +375,9 @@ def test_many_idle_polls_and_a_clean_shutdown(dserver, fleet):
     threads = [threading.Thread(target=poll, args=(h,)) for h in hosts]
     for th in threads:
         th.start()
-    wait_until(lambda: len(sent) == 20 and ports.read_by_server(dserver.port, sent),
-               "20 polls are with slipwayd")
+    wait_until(lambda: len(sent) == 20 and ports.held_by_slipwayd(dserver.proc.pid,
+                                                                  dserver.port, sent),
+               "20 polls wait in slipwayd")
     t = time.time()
     assert dserver.stop() == 0  # answers every waiting poll, then stops
     assert time.time() - t < 30  # not after the 60 s poll timeout
