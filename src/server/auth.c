@@ -428,16 +428,6 @@ static int auth__check_scope(struct slipwayd *d, struct http_req *req)
 		       "Credential should be scoped to correct service: '%s'.", names[0]);
 }
 
-static bool auth__is_hex64(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n]; n++)
-		if (!isxdigit((unsigned char)s[n]))
-			return false;
-	return n == 64;
-}
-
 enum auth_payload auth_payload_rule(bool s3, bool presigned, const char *declared)
 {
 	if (!s3)
@@ -446,7 +436,7 @@ enum auth_payload auth_payload_rule(bool s3, bool presigned, const char *declare
 		return AUTH_PAYLOAD_UNSIGNED;
 	if (!declared)
 		return AUTH_PAYLOAD_BODY;
-	if (auth__is_hex64(declared))
+	if (hex_is_sha256(declared))
 		return AUTH_PAYLOAD_DECLARED_HASH;
 	if (strcmp(declared, SIGV4_UNSIGNED) == 0 || str_starts(declared, "STREAMING-"))
 		return AUTH_PAYLOAD_UNSIGNED;

@@ -165,11 +165,6 @@ struct blob_writer *s3_upload_writer(struct s3_upload *u)
 
 /* ---- header validation ---- */
 
-static bool s3_upload__is_hex64(const char *s)
-{
-	return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
-}
-
 /* Whether a comma-separated Content-Encoding lists aws-chunked. */
 static bool s3_upload__aws_chunked(const char *ce)
 {
@@ -280,7 +275,7 @@ static int s3_upload__encoding(struct s3_upload *u, struct err *e)
 			       "Missing required header for this request: x-amz-content-sha256");
 	if (!declared || strcmp(declared, SIGV4_UNSIGNED) == 0) {
 		/* nothing to check beyond the signature */
-	} else if (s3_upload__is_hex64(declared)) {
+	} else if (hex_is_sha256(declared)) {
 		str_copy(u->declared_sha, sizeof(u->declared_sha), declared);
 	} else if (strcmp(declared, SIGV4_STREAMING_UNSIGNED_TRAILER) == 0) {
 		chunked = true;
