@@ -10,4 +10,6 @@ fi
 if command -v clang-format >/dev/null; then
   clang-format --dry-run -Werror $files
 fi
+scripts/include_check.sh --self-test
+scripts/include_check.sh
 echo "lint: ok"
