@@ -12,6 +12,31 @@
 
 #define DEPLOY_ID_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
+static const char *const deploy__status_names[DEPLOY__NSTATUS] = {
+	[DEPLOY_CREATED] = "Created",	     [DEPLOY_QUEUED] = "Queued",
+	[DEPLOY_IN_PROGRESS] = "InProgress", [DEPLOY_BAKING] = "Baking",
+	[DEPLOY_SUCCEEDED] = "Succeeded",    [DEPLOY_FAILED] = "Failed",
+	[DEPLOY_STOPPED] = "Stopped",	     [DEPLOY_READY] = "Ready",
+};
+
+const char *deploy_status_name(enum deploy_status st)
+{
+	return (unsigned)st < DEPLOY__NSTATUS ? deploy__status_names[st] : "";
+}
+
+int deploy_status_parse(const char *s)
+{
+	for (int i = 0; s && i < DEPLOY__NSTATUS; i++)
+		if (strcmp(s, deploy__status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+bool deploy_status_final(enum deploy_status st)
+{
+	return st == DEPLOY_SUCCEEDED || st == DEPLOY_FAILED || st == DEPLOY_STOPPED;
+}
+
 bool deploy_id_valid(const char *id)
 {
 	if (!id || strlen(id) != 11 || id[0] != 'd' || id[1] != '-')

@@ -19,6 +19,27 @@ struct store_conn;
  * is not a value SDKs accept). */
 #define DEPLOY_CREATOR_ROLLBACK "codeDeployRollback"
 
+/* A deployment's status (DeploymentStatus in the AWS model).  deploy_status_name() is the one
+ * names table: the store and the wire hold the names. */
+enum deploy_status {
+	DEPLOY_CREATED,
+	DEPLOY_QUEUED,
+	DEPLOY_IN_PROGRESS,
+	DEPLOY_BAKING,
+	DEPLOY_SUCCEEDED,
+	DEPLOY_FAILED,
+	DEPLOY_STOPPED,
+	DEPLOY_READY,
+	DEPLOY__NSTATUS
+};
+
+/* "Created", "InProgress", …; "" for a value out of range. */
+const char *deploy_status_name(enum deploy_status st);
+/* The status named s (exact spelling), or -1. */
+int deploy_status_parse(const char *s);
+/* Succeeded, Failed or Stopped: nothing more happens to the deployment. */
+bool deploy_status_final(enum deploy_status st);
+
 /* True for `d-` followed by 9 uppercase letters or digits. */
 bool deploy_id_valid(const char *id);
 

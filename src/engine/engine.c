@@ -70,7 +70,7 @@ struct engine_step {
 	bool finished;	/* reached a terminal state (another deployment may start) */
 	char why[256];	/* engine__give_up's message */
 	/* the row */
-	char status[16];
+	enum deploy_status status;
 	char app[CD_NAME_MAX + 1];
 	char group[CD_NAME_MAX + 1];
 	char group_id[64];
@@ -105,7 +105,12 @@ static int engine__load(struct store_conn *sc, struct engine_step *s, struct err
 		       "t", e, s->id);
 	if (r <= 0)
 		return r < 0 ? r : 1;
-	str_copy(s->status, sizeof(s->status), store_col_text(st, 0));
+	int status = deploy_status_parse(store_col_text(st, 0));
+
+	if (status < 0)
+		return err_set(e, SW_E_INTERNAL, "deployment %s has status '%s'", s->id,
+			       store_col_text(st, 0));
+	s->status = (enum deploy_status)status;
 	str_copy(s->app, sizeof(s->app), store_col_text(st, 1));
 	str_copy(s->group, sizeof(s->group), store_col_text(st, 2));
 	str_copy(s->group_id, sizeof(s->group_id), store_col_text(st, 3));
@@ -168,8 +173,9 @@ static int engine__group_doc_set(struct store_conn *sc, const char *group_id, co
 static int engine__update_group(struct store_conn *sc, struct engine_step *s, json_t **group_doc,
 				struct err *e)
 {
-	json_t *last = json_pack("{s:s,s:s}", "deploymentId", s->id, "status", s->status);
-	bool ok = strcmp(s->status, "Succeeded") == 0;
+	json_t *last =
+	    json_pack("{s:s,s:s}", "deploymentId", s->id, "status", deploy_status_name(s->status));
+	bool ok = s->status == DEPLOY_SUCCEEDED;
 	int r;
 
 	json_set_time(last, "endTime", s->now);
@@ -190,7 +196,7 @@ static int engine__update_group(struct store_conn *sc, struct engine_step *s, js
 static int engine__update_health(struct store_conn *sc, struct engine_step *s,
 				 const json_t *group_doc, struct err *e)
 {
-	bool ok = strcmp(s->status, "Succeeded") == 0;
+	bool ok = s->status == DEPLOY_SUCCEEDED;
 	const json_t *target = json_object_get(group_doc, "targetRevision");
 	char target_key[CD_REVISION_KEY_MAX] = "";
 	struct err ignored = { 0 };
@@ -265,7 +271,7 @@ static int engine__update_health(struct store_conn *sc, struct engine_step *s,
 }
 
 /* Ends the deployment in status (Succeeded, Failed, Stopped) with an error code/message. */
-static int engine__finish(struct store_conn *sc, struct engine_step *s, const char *status,
+static int engine__finish(struct store_conn *sc, struct engine_step *s, enum deploy_status status,
 			  const char *code, const char *message, struct err *e)
 {
 	struct rollback_input rb = { 0 };
@@ -273,11 +279,11 @@ static int engine__finish(struct store_conn *sc, struct engine_step *s, const ch
 	json_t *group_doc = NULL;
 	int r;
 
-	str_copy(s->status, sizeof(s->status), status);
+	s->status = status;
 	r = store_exec(sc, NULL,
 		       "UPDATE deployments SET status = ?, completed = ?, error_code = ?, "
 		       "error_message = ? WHERE id = ?",
-		       "tittt", e, status, s->now, code, message, s->id);
+		       "tittt", e, deploy_status_name(status), s->now, code, message, s->id);
 	if (r >= 0)
 		r = store_exec(
 		    sc, NULL,
@@ -294,7 +300,7 @@ static int engine__finish(struct store_conn *sc, struct engine_step *s, const ch
 		r = engine__update_group(sc, s, &group_doc, e);
 	if (r >= 0)
 		r = engine__update_health(sc, s, group_doc, e);
-	if (r >= 0 && strcmp(status, "Succeeded") != 0) {
+	if (r >= 0 && status != DEPLOY_SUCCEEDED) {
 		r = store_exec(sc, &st,
 			       "SELECT COUNT(*) FROM deployment_targets WHERE deployment = ? AND "
 			       "started IS NOT NULL",
@@ -319,8 +325,8 @@ static int engine__finish(struct store_conn *sc, struct engine_step *s, const ch
 	if (r < 0)
 		return r;
 	s->finished = true;
-	log_info("engine", "deployment %s %s%s%s", s->id, status, code ? ": " : "",
-		 code ? code : "");
+	log_info("engine", "deployment %s %s%s%s", s->id, deploy_status_name(status),
+		 code ? ": " : "", code ? code : "");
 	return 0;
 }
 
@@ -441,20 +447,21 @@ static int engine__start(struct store_conn *sc, struct engine_step *s, const cha
 	if (!r)
 		r = fleet_rule_from_config(config, &rule, &why);
 	if (r) {
-		r = engine__finish(sc, s, "Failed", "CODEDEPLOY_RESOURCE_CANNOT_BE_FOUND",
+		r = engine__finish(sc, s, DEPLOY_FAILED, "CODEDEPLOY_RESOURCE_CANNOT_BE_FOUND",
 				   err_message(&why), e);
 		goto out;
 	}
 	r = cd_instances_matching(sc, json_object_get(doc, "onPremisesInstanceTagFilters"),
 				  json_object_get(doc, "onPremisesTagSet"), &names, &why);
 	if (r) {
-		r = engine__finish(sc, s, "Failed", "DEPLOYMENT_GROUP_MISSING", err_message(&why),
-				   e);
+		r = engine__finish(sc, s, DEPLOY_FAILED, "DEPLOYMENT_GROUP_MISSING",
+				   err_message(&why), e);
 		goto out;
 	}
 	total = json_array_size(names);
 	if (total == 0) {
-		r = engine__finish(sc, s, "Failed", "NO_INSTANCES", ENGINE_NO_INSTANCES_MESSAGE, e);
+		r = engine__finish(sc, s, DEPLOY_FAILED, "NO_INSTANCES",
+				   ENGINE_NO_INSTANCES_MESSAGE, e);
 		goto out;
 	}
 	if (total > ENGINE_INSTANCE_MAX) {
@@ -464,7 +471,7 @@ static int engine__start(struct store_conn *sc, struct engine_step *s, const cha
 		    msg, sizeof(msg),
 		    "The deployment group selects %zu instances; a deployment reaches at most %d",
 		    total, ENGINE_INSTANCE_MAX);
-		r = engine__finish(sc, s, "Failed", "OVER_MAX_INSTANCES", msg, e);
+		r = engine__finish(sc, s, DEPLOY_FAILED, "OVER_MAX_INSTANCES", msg, e);
 		goto out;
 	}
 	t = calloc(total, sizeof(*t));
@@ -486,14 +493,14 @@ static int engine__start(struct store_conn *sc, struct engine_step *s, const cha
 	}
 	fleet_order(order, n);
 	if (n > 0 && fleet_min_healthy(&rule, (int64_t)n, &m, &why)) {
-		r = engine__finish(sc, s, "Failed", "HEALTH_CONSTRAINTS_INVALID", err_message(&why),
-				   e);
+		r = engine__finish(sc, s, DEPLOY_FAILED, "HEALTH_CONSTRAINTS_INVALID",
+				   err_message(&why), e);
 		goto out;
 	}
 	r = engine__insert_targets(sc, s, t, order, n, total, e);
 	if (r)
 		goto out;
-	str_copy(s->status, sizeof(s->status), "InProgress");
+	s->status = DEPLOY_IN_PROGRESS;
 	s->min_healthy = m;
 	r = store_exec(sc, NULL,
 		       "UPDATE deployments SET status = 'InProgress', started = ?, min_healthy = ? "
@@ -536,14 +543,14 @@ static int engine__maybe_start(struct store_conn *sc, struct engine_step *s, str
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return engine__finish(sc, s, "Failed", "DEPLOYMENT_GROUP_MISSING",
+		return engine__finish(sc, s, DEPLOY_FAILED, "DEPLOYMENT_GROUP_MISSING",
 				      "The deployment group was deleted before the deployment "
 				      "started",
 				      e);
 	str_copy(app, sizeof(app), store_col_text(st, 0));
 	str_copy(group, sizeof(group), store_col_text(st, 1));
 	if (s->stopping)
-		return engine__finish(sc, s, "Stopped", "MANUAL_STOP",
+		return engine__finish(sc, s, DEPLOY_STOPPED, "MANUAL_STOP",
 				      "The deployment was stopped by a StopDeployment request "
 				      "before it started",
 				      e);
@@ -559,9 +566,9 @@ static int engine__maybe_start(struct store_conn *sc, struct engine_step *s, str
 	if (r < 0)
 		return r;
 	if (r == 1 && strcmp(store_col_text(st, 0), s->id) != 0) {
-		if (strcmp(s->status, "Queued") == 0)
+		if (s->status == DEPLOY_QUEUED)
 			return 0;
-		str_copy(s->status, sizeof(s->status), "Queued");
+		s->status = DEPLOY_QUEUED;
 		r = store_exec(sc, NULL, "UPDATE deployments SET status = 'Queued' WHERE id = ?",
 			       "t", e, s->id);
 		return r < 0 ? r : 0;
@@ -764,7 +771,7 @@ static int engine__advance(struct store_conn *sc, struct engine_step *s, struct 
 	if (s->stopping) {
 		/* nothing new starts; the deployment stops once nothing is with an agent */
 		if (c.in_progress == 0)
-			r = engine__finish(sc, s, "Stopped", "MANUAL_STOP",
+			r = engine__finish(sc, s, DEPLOY_STOPPED, "MANUAL_STOP",
 					   "The deployment was stopped by a StopDeployment request",
 					   e);
 		goto out;
@@ -792,9 +799,10 @@ static int engine__advance(struct store_conn *sc, struct engine_step *s, struct 
 		}
 	}
 	if (verdict == FLEET_SUCCEEDED)
-		r = engine__finish(sc, s, "Succeeded", NULL, NULL, e);
+		r = engine__finish(sc, s, DEPLOY_SUCCEEDED, NULL, NULL, e);
 	else if (verdict == FLEET_FAILED)
-		r = engine__finish(sc, s, "Failed", "HEALTH_CONSTRAINTS", ENGINE_HEALTH_MESSAGE, e);
+		r = engine__finish(sc, s, DEPLOY_FAILED, "HEALTH_CONSTRAINTS",
+				   ENGINE_HEALTH_MESSAGE, e);
 out:
 	json_decref(running);
 	json_decref(waiting);
@@ -815,9 +823,9 @@ static int engine__reconcile(struct store_conn *sc, void *arg, struct err *e)
 	r = engine__load(sc, s, e);
 	if (r)
 		return r < 0 ? r : 0;
-	if (strcmp(s->status, "Created") == 0 || strcmp(s->status, "Queued") == 0)
+	if (s->status == DEPLOY_CREATED || s->status == DEPLOY_QUEUED)
 		r = engine__maybe_start(sc, s, e);
-	if (!r && strcmp(s->status, "InProgress") == 0 && !s->finished)
+	if (!r && s->status == DEPLOY_IN_PROGRESS && !s->finished)
 		r = engine__advance(sc, s, e);
 	return r;
 }
@@ -835,7 +843,7 @@ static int engine__give_up(struct store_conn *sc, void *arg, struct err *e)
 	r = engine__load(sc, s, e);
 	if (r)
 		return r < 0 ? r : 0;
-	return engine__finish(sc, s, "Failed", "INTERNAL_ERROR", s->why, e);
+	return engine__finish(sc, s, DEPLOY_FAILED, "INTERNAL_ERROR", s->why, e);
 }
 
 /* ---- the thread ---- */

@@ -28,9 +28,9 @@ bool rollback_wanted(const struct rollback_input *in)
 {
 	if (strcmp(in->creator, DEPLOY_CREATOR_ROLLBACK) == 0 || !in->attempted)
 		return false;
-	if (strcmp(in->status, "Failed") == 0)
+	if (in->status == DEPLOY_FAILED)
 		return rollback__event(in->doc, "DEPLOYMENT_FAILURE");
-	if (strcmp(in->status, "Stopped") == 0) {
+	if (in->status == DEPLOY_STOPPED) {
 		if (in->stop_rollback >= 0)
 			return in->stop_rollback == 1;
 		return rollback__event(in->doc, "DEPLOYMENT_STOP_ON_REQUEST");
@@ -68,7 +68,7 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 	struct deploy_new n = { 0 };
 	char rkey[CD_REVISION_KEY_MAX], feb[16], msg[300];
 	const char *why =
-	    strcmp(in->status, "Failed") == 0 ? "DEPLOYMENT_FAILURE" : "DEPLOYMENT_STOP_ON_REQUEST";
+	    in->status == DEPLOY_FAILED ? "DEPLOYMENT_FAILURE" : "DEPLOYMENT_STOP_ON_REQUEST";
 	struct err bad = { 0 };
 	json_t *doc;
 	int r;
@@ -127,7 +127,7 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 		       "ttt", e, n.id, msg, in->id);
 	if (r >= 0) {
 		str_fmt(msg, sizeof(msg), "Rollback of deployment %s, which ended %s (%s)", in->id,
-			in->status, why);
+			deploy_status_name(in->status), why);
 		r = store_exec(c, NULL, "UPDATE deployments SET rollback_message = ? WHERE id = ?",
 			       "tt", e, msg, n.id);
 	}

@@ -4,6 +4,7 @@
 #define SW_ENGINE_ROLLBACK_H
 
 #include "base/err.h"
+#include "deploy.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -14,7 +15,7 @@ struct store_conn;
 /* A deployment that just ended, as the engine knows it.  Everything is borrowed. */
 struct rollback_input {
 	const char *id;
-	const char *status; /* Failed or Stopped */
+	enum deploy_status status; /* DEPLOY_FAILED or DEPLOY_STOPPED */
 	const char *creator;
 	const char *app;
 	const char *group;

@@ -51,9 +51,6 @@
 #define DEPLOY_ACTIVE_MAX      1000 /* not yet finished, per account */
 #define DEPLOY_STOP_WAIT_MS    2000
 
-static const char *const deploy__statuses[] = { "Created", "Queued",	"InProgress",
-						"Baking",  "Succeeded", "Failed",
-						"Stopped", "Ready",	NULL };
 static const char *const deploy__target_statuses[] = { "Pending", "InProgress", "Succeeded",
 						       "Failed",  "Skipped",	"Unknown",
 						       "Ready",	  NULL };
@@ -72,8 +69,9 @@ static bool deploy__in(const char *s, const char *const *set)
 
 static bool deploy__terminal(const char *status)
 {
-	return strcmp(status, "Succeeded") == 0 || strcmp(status, "Failed") == 0 ||
-	       strcmp(status, "Stopped") == 0;
+	int st = deploy_status_parse(status);
+
+	return st >= 0 && deploy_status_final((enum deploy_status)st);
 }
 
 /* A deploymentId member: DeploymentIdRequired / InvalidDeploymentId. */
@@ -683,7 +681,7 @@ static int ListDeployments(struct call *c)
 			       "deployment group name is longer than %d characters", CD_NAME_MAX);
 	json_array_foreach(statuses, i, v)
 	{
-		if (!deploy__in(json_string_value(v), deploy__statuses))
+		if (deploy_status_parse(json_string_value(v)) < 0)
 			return err_set(c->err, SW_E_InvalidDeploymentStatus,
 				       "includeOnlyStatuses[%zu] is not a deployment status", i);
 	}
