@@ -2,6 +2,7 @@
 # The include rules of docs/architecture.md ("Layers"), checked on every #include "dir/…" of src/.
 #
 #   base     → base only
+#   contract → base only (the types a service and the server share)
 #   store    → base
 #   blob     → base
 #   engine   → never services/ or server/
@@ -19,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 forbidden() { # layer → the top directories it may not include (or "!base": everything but base)
 	case $1 in
-	base | store | blob) echo "!base" ;;
+	base | contract | store | blob) echo "!base" ;;
 	engine) echo "services server" ;;
 	services) echo "server" ;;
 	agent | cli) echo "server store engine services" ;;

@@ -1,6 +1,6 @@
 /* auth: SigV4 verification with a per-key cache (secret, identity, and the day's signing key). */
 #include "auth.h"
-#include "service.h"
+#include "contract/service.h"
 #include "slipwayd.h"
 #include "base/crypto.h"
 #include "base/log.h"

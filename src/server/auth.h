@@ -3,7 +3,7 @@
 #ifndef SW_AUTH_H
 #define SW_AUTH_H
 
-#include "http.h"
+#include "contract/http.h"
 
 #include <stdbool.h>
 

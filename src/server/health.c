@@ -1,5 +1,5 @@
 /* health: `/healthz` liveness for load balancers and tests (no signature needed). */
-#include "service.h"
+#include "contract/service.h"
 #include "slipwayd.h"
 
 static void health_handle(struct http_req *req, struct http_resp *resp)

@@ -1,9 +1,9 @@
 /* http: the libmicrohttpd front — collects a request, authenticates it, hands it to the service
  * the router picked, and sends the reply. */
-#include "http.h"
+#include "contract/http.h"
 #include "auth.h"
 #include "router.h"
-#include "service.h"
+#include "contract/service.h"
 #include "slipwayd.h"
 #include "base/crypto.h"
 #include "base/log.h"

@@ -2,7 +2,7 @@
  * stop. */
 #include "init.h"
 #include "router.h"
-#include "service.h"
+#include "contract/service.h"
 #include "slipwayd.h"
 #include "base/log.h"
 #include "base/str.h"

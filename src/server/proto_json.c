@@ -1,5 +1,5 @@
 /* proto_json: the AWS JSON 1.1 protocol — X-Amz-Target dispatch, `__type` errors. */
-#include "service.h"
+#include "contract/service.h"
 #include "slipwayd.h"
 #include "base/json.h"
 #include "base/log.h"

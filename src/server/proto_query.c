@@ -1,6 +1,6 @@
 /* proto_query: the AWS query protocol (form-encoded Action=…, XML replies) used by IAM. */
 #include "query_form.h"
-#include "service.h"
+#include "contract/service.h"
 #include "slipwayd.h"
 #include "base/sigv4.h"
 #include "base/str.h"

@@ -1,6 +1,6 @@
 /* router: the routing table — X-Amz-Target prefixes, plain paths, then SigV4 scopes. */
 #include "router.h"
-#include "service.h"
+#include "contract/service.h"
 #include "slipwayd.h"
 #include "services/s3/s3.h"
 #include "base/sigv4.h"

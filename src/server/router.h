@@ -2,7 +2,7 @@
 #ifndef SW_ROUTER_H
 #define SW_ROUTER_H
 
-#include "http.h"
+#include "contract/http.h"
 
 const struct service *router_route(const struct http_req *req);
 /* Calls fn for every operation of every service, for `slipwayd --list-operations`. */

@@ -1,6 +1,6 @@
 /* agentchannel/channel: suspended long polls and the timer that ends them. */
 #include "channel.h"
-#include "server/http.h"
+#include "contract/http.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "base/timeutil.h"

@@ -24,7 +24,7 @@
 #include "spec.h"
 #include "engine/deploy.h"
 #include "engine/engine.h"
-#include "server/service.h"
+#include "contract/service.h"
 #include "server/slipwayd.h"
 #include "store/store.h"
 #include "base/crypto.h"

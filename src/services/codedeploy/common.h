@@ -3,7 +3,7 @@
 #ifndef SW_CODEDEPLOY_COMMON_H
 #define SW_CODEDEPLOY_COMMON_H
 
-#include "server/service.h"
+#include "contract/service.h"
 #include "server/slipwayd.h"
 #include "store/store.h"
 #include "base/json.h"

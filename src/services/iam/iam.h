@@ -2,7 +2,7 @@
 #ifndef SW_IAM_H
 #define SW_IAM_H
 
-#include "server/service.h"
+#include "contract/service.h"
 #include "server/slipwayd.h"
 #include "store/store.h"
 #include "services/iam/errors.h"

@@ -5,7 +5,7 @@
 
 #include "checksum.h"
 #include "s3.h"
-#include "server/service.h"
+#include "contract/service.h"
 #include "server/slipwayd.h"
 #include "store/store.h"
 

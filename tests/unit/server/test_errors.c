@@ -2,7 +2,7 @@
  * code, CodeDeploy's `<Name>Exception` rule — and what the S3 and query fronts put on the wire
  * for every code, compared with what they answered before the tables were split (the switch
  * statements that did it, kept here as the reference). */
-#include "server/service.h"
+#include "contract/service.h"
 #include "services/agentchannel/errors.h"
 #include "services/codedeploy/errors.h"
 #include "services/iam/errors.h"

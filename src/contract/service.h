@@ -2,7 +2,7 @@
 #ifndef SW_SERVICE_H
 #define SW_SERVICE_H
 
-#include "http.h"
+#include "contract/http.h"
 
 #include <jansson.h>
 
