@@ -15,7 +15,7 @@
 #define HTTP_MAX_QUERY	      96
 #define HTTP_MAX_RESP_HEADERS 64
 
-struct slipwayd;
+struct env;
 struct service;
 
 /* What a signer may do, as recorded in users.kind.  The zero value grants nothing, so a
@@ -52,7 +52,7 @@ struct body_sink {
 };
 
 struct http_req {
-	struct slipwayd *d;
+	struct env *env;
 	void *conn; /* the libmicrohttpd connection */
 	const char *method;
 	const char *path; /* raw, percent-encoded as sent */

@@ -29,7 +29,7 @@ struct service {
 
 /* One call of a JSON operation. */
 struct call {
-	struct slipwayd *d;
+	struct env *env;
 	struct http_req *req;
 	const struct principal *who;
 	json_t *in;  /* the request body (an object) */
@@ -61,7 +61,7 @@ void json_proto_list(const struct json_service *svc, const char *name,
 /* ---- AWS query (IAM, CloudWatch) ---- */
 
 struct query_call {
-	struct slipwayd *d;
+	struct env *env;
 	struct http_req *req;
 	const struct principal *who;
 	const struct sigv4_kv *params; /* decoded form fields */

@@ -1,6 +1,6 @@
 /* deploy: deployment identifiers and the insertion of a new deployment. */
 #include "deploy.h"
-#include "server/slipwayd.h"
+#include "contract/env.h"
 #include "store/store.h"
 #include "base/crypto.h"
 #include "base/json.h"
@@ -178,10 +178,10 @@ int deploy_stop_orphans(struct store_conn *c, const char *group_id, const char *
 	return r;
 }
 
-int deploy_execution_id(const struct slipwayd *d, const char *id, char *out, size_t size)
+int deploy_execution_id(const struct env *env, const char *id, char *out, size_t size)
 {
 	return str_fmt(out, size, "CodeDeploy/%s/Prod/arn:aws:sds:%s:%s:deployment/%s",
-		       d->cfg.region, d->cfg.region, d->account_id, id);
+		       env->cfg->region, env->cfg->region, env->account_id, id);
 }
 
 int deploy_id_from_execution(const char *exec, char *out, size_t size)

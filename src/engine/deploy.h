@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct slipwayd;
+struct env;
 struct store_conn;
 
 #define DEPLOY_ID_SIZE	    12 /* "d-" + 9 + NUL */
@@ -78,7 +78,7 @@ int deploy_stop_orphans(struct store_conn *c, const char *group_id, const char *
 
 /* The DeploymentExecutionId the agent channel uses for a deployment:
  * CodeDeploy/<region>/Prod/arn:aws:sds:<region>:<account>:deployment/<id>. */
-int deploy_execution_id(const struct slipwayd *d, const char *id, char *out, size_t size);
+int deploy_execution_id(const struct env *env, const char *id, char *out, size_t size);
 /* The deployment id at the end of a DeploymentExecutionId (or of a deployment ARN, or the id
  * itself); -SW_E_INVALID when there is none. */
 int deploy_id_from_execution(const char *exec, char *out, size_t size);

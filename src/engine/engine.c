@@ -12,7 +12,7 @@
 #include "fleet.h"
 #include "inplace.h"
 #include "rollback.h"
-#include "server/slipwayd.h"
+#include "contract/env.h"
 #include "services/codedeploy/common.h"
 #include "services/codedeploy/configs.h"
 #include "services/codedeploy/instances.h"
@@ -47,7 +47,7 @@
 	"correctly identify the instances you want to deploy to, and then try again."
 
 struct engine {
-	struct slipwayd *d;
+	struct env *env;
 	struct engine_options opt;
 	pthread_t thread;
 	bool started;
@@ -879,7 +879,7 @@ static int64_t engine__pass(struct engine *en, bool *again)
 	json_t *v;
 
 	*again = false;
-	if (store_read(en->d->store, engine__list, &l, &e)) {
+	if (store_read(en->env->store, engine__list, &l, &e)) {
 		log_error("engine", "cannot list deployments: %s", err_message(&e));
 		json_decref(l.ids);
 		return time_now_ms() + ENGINE_RETRY_MS;
@@ -894,7 +894,7 @@ static int64_t engine__pass(struct engine *en, bool *again)
 		str_copy(s.id, sizeof(s.id), json_string_value(v));
 		s.now = time_now_ms();
 		err_clear(&e);
-		r = store_write(en->d->store, engine__reconcile, &s, &e);
+		r = store_write(en->env->store, engine__reconcile, &s, &e);
 		if (r && r != -SW_E_STORE && r != -SW_E_AGAIN && r != -SW_E_NOMEM) {
 			log_error("engine", "deployment %s fails: cannot reconcile it: %s", s.id,
 				  err_message(&e));
@@ -902,7 +902,7 @@ static int64_t engine__pass(struct engine *en, bool *again)
 				"Slipway could not carry the deployment on: %s", err_message(&e));
 			s.now = time_now_ms();
 			err_clear(&e);
-			r = store_write(en->d->store, engine__give_up, &s, &e);
+			r = store_write(en->env->store, engine__give_up, &s, &e);
 		}
 		if (r) {
 			log_error("engine", "deployment %s: %s (retrying)", s.id, err_message(&e));
@@ -971,11 +971,11 @@ static void *engine__main(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&en->lock);
-	store_thread_done(en->d->store);
+	store_thread_done(en->env->store);
 	return NULL;
 }
 
-int engine_start(struct slipwayd *d, const struct engine_options *opt, struct engine **out,
+int engine_start(struct env *env, const struct engine_options *opt, struct engine **out,
 		 struct err *e)
 {
 	struct engine *en = calloc(1, sizeof(*en));
@@ -983,7 +983,7 @@ int engine_start(struct slipwayd *d, const struct engine_options *opt, struct en
 
 	if (!en)
 		return err_set(e, SW_E_NOMEM, NULL);
-	en->d = d;
+	en->env = env;
 	en->opt = *opt;
 	if (en->opt.agent_timeout_ms <= 0)
 		en->opt.agent_timeout_ms = ENGINE_AGENT_TIMEOUT_DEFAULT * 1000LL;

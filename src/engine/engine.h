@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-struct slipwayd;
+struct env;
 struct engine;
 
 #define ENGINE_AGENT_TIMEOUT_DEFAULT 300  /* s: AWS fails an event not picked up in 5 minutes */
@@ -37,9 +37,9 @@ struct engine_options {
 	void *on_command_arg;
 };
 
-/* Starts the engine thread over d->store.  Fails with SW_E_INTERNAL when the thread cannot be
+/* Starts the engine thread over env->store.  Fails with SW_E_INTERNAL when the thread cannot be
  * created. */
-int engine_start(struct slipwayd *d, const struct engine_options *opt, struct engine **out,
+int engine_start(struct env *env, const struct engine_options *opt, struct engine **out,
 		 struct err *e);
 /* Stops the thread (a pass in progress finishes first), joins it and frees the engine.  NULL is
  * a no-op.  Call before the store closes. */

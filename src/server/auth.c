@@ -144,7 +144,7 @@ static int auth__load(struct store_conn *c, void *arg, struct err *e)
 static int auth__entry(struct slipwayd *d, const char *key, struct auth_entry *copy, struct err *e)
 {
 	struct auth_cache *c = d->auth;
-	uint64_t gen = __atomic_load_n(&d->auth_generation, __ATOMIC_SEQ_CST);
+	uint64_t gen = __atomic_load_n(&d->env.auth_generation, __ATOMIC_SEQ_CST);
 	struct auth_entry *slot = &c->slots[auth__hash(key)];
 	struct auth__load l;
 	int r;
@@ -159,7 +159,7 @@ static int auth__entry(struct slipwayd *d, const char *key, struct auth_entry *c
 	memset(copy, 0, sizeof(*copy));
 	l.access_key = key;
 	l.out = copy;
-	r = store_read(d->store, auth__load, &l, e);
+	r = store_read(d->env.store, auth__load, &l, e);
 	if (r)
 		return r;
 	str_copy(copy->access_key, sizeof(copy->access_key), key);

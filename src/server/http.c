@@ -197,7 +197,7 @@ static int http__start(struct slipwayd *d, struct MHD_Connection *conn, struct h
 	const struct service *svc;
 	int64_t v;
 
-	req->d = d;
+	req->env = &d->env;
 	req->conn = conn;
 	req->method = method;
 	req->path = url;

@@ -178,7 +178,7 @@ static int init__setup(struct store_conn *c, void *arg, struct err *e)
 	int64_t now = time_now_ms();
 	int r;
 
-	r = init__meta_get(c, "account_id", d->account_id, sizeof(d->account_id), e);
+	r = init__meta_get(c, "account_id", d->env.account_id, sizeof(d->env.account_id), e);
 	if (r < 0)
 		return r;
 	if (r == 1) {
@@ -199,9 +199,9 @@ static int init__setup(struct store_conn *c, void *arg, struct err *e)
 		return err_set(e, SW_E_INTERNAL, "no randomness");
 	if (digits[0] == '0')
 		digits[0] = '1';
-	str_copy(d->account_id, sizeof(d->account_id), digits);
+	str_copy(d->env.account_id, sizeof(d->env.account_id), digits);
 	r = store_exec(c, NULL, "INSERT INTO meta (k, v) VALUES ('account_id', ?), ('region', ?)",
-		       "tt", e, d->account_id, d->cfg.region);
+		       "tt", e, d->env.account_id, d->cfg.region);
 	if (r < 0)
 		return r;
 	r = store_exec(c, &st, "SELECT COUNT(*) FROM users", "", e);
@@ -211,7 +211,7 @@ static int init__setup(struct store_conn *c, void *arg, struct err *e)
 		return 0;
 	memcpy(uid, "AIDA", 4);
 	random_string(uid + 4, 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-	slipwayd_arn(d, arn, sizeof(arn), "iam", "user/admin");
+	env_arn(&d->env, arn, sizeof(arn), "iam", "user/admin");
 	r = store_exec(c, NULL,
 		       "INSERT INTO users (name, id, arn, path, created, kind) VALUES ('admin', ?, "
 		       "?, '/', ?, 'admin')",
@@ -299,19 +299,20 @@ int init_data_dir(struct slipwayd *d, struct err *e)
 	if (!realpath(d->cfg.data_dir, real))
 		return err_set(e, SW_E_IO, "cannot resolve '%s': %s", d->cfg.data_dir,
 			       strerror(errno));
+	d->env.cfg = &d->cfg;
 	d->data_dir = str_dup(real);
 	if (!d->data_dir)
 		return err_set(e, SW_E_NOMEM, NULL);
 	r = init__lock(d, e);
 	if (r)
 		return r;
-	r = store_open_url(&d->store, d->data_dir, d->cfg.store_url, e);
+	r = store_open_url(&d->env.store, d->data_dir, d->cfg.store_url, e);
 	if (r)
 		return r;
 	r = auth_cache_new(&d->auth);
 	if (r)
 		return err_set(e, r, NULL);
-	r = store_write(d->store, init__setup, &f, e);
+	r = store_write(d->env.store, init__setup, &f, e);
 	if (r)
 		return r;
 	r = init__load_keys(d, e);
@@ -327,6 +328,8 @@ int init_data_dir(struct slipwayd *d, struct err *e)
 		if (r)
 			return r < 0 ? r : err_set(e, SW_E_IO, "the signing key was not written");
 	}
+	d->env.key_pem = d->key_pem;
+	d->env.cert_pem = d->cert_pem;
 	if (f.created) {
 		str_fmt(text, sizeof(text),
 			"[slipway]\naws_access_key_id = %s\naws_secret_access_key = %s\n", f.key_id,
@@ -344,26 +347,28 @@ int init_data_dir(struct slipwayd *d, struct err *e)
 			"slipwayd: administrator access key %s\n"
 			"slipwayd: secret access key %s (shown once; also in %s/credentials, "
 			"profile 'slipway')\n",
-			d->data_dir, d->account_id, d->cfg.region, f.key_id, f.secret, d->data_dir);
+			d->data_dir, d->env.account_id, d->cfg.region, f.key_id, f.secret,
+			d->data_dir);
 		explicit_bzero(f.secret, sizeof(f.secret));
 		explicit_bzero(text, sizeof(text));
 	}
 	/* The main thread only serves signals from now on: close its store connection (and
 	 * the page cache the migrations filled). */
-	store_thread_done(d->store);
+	store_thread_done(d->env.store);
 	return 0;
 }
 
 void init_release(struct slipwayd *d)
 {
-	store_free(d->store);
-	d->store = NULL;
+	store_free(d->env.store);
+	d->env.store = NULL;
 	auth_cache_free(d->auth);
 	d->auth = NULL;
 	free(d->key_pem);
 	free(d->cert_pem);
 	free(d->data_dir);
 	d->key_pem = d->cert_pem = d->data_dir = NULL;
+	d->env.key_pem = d->env.cert_pem = NULL;
 	if (d->lock_fd > 0)
 		close(d->lock_fd);
 	d->lock_fd = -1;

@@ -73,12 +73,12 @@ static int deployments_start(struct slipwayd *d, struct err *e)
 		.event_timeout_ms = d->cfg.event_timeout_s * 1000LL,
 		.on_command = agentchannel_notify,
 	};
-	int r = agentchannel_new(d->cfg.poll_timeout_s * 1000LL, &d->channel, e);
+	int r = agentchannel_new(d->cfg.poll_timeout_s * 1000LL, &d->env.channel, e);
 
 	if (r)
 		return r;
-	opt.on_command_arg = d->channel;
-	return engine_start(d, &opt, &d->engine, e);
+	opt.on_command_arg = d->env.channel;
+	return engine_start(&d->env, &opt, &d->env.engine, e);
 }
 
 int main(int argc, char **argv)
@@ -204,19 +204,19 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (init_data_dir(&d, &e) || blob_open(&d.blob, d.data_dir, &e) ||
+	if (init_data_dir(&d, &e) || blob_open(&d.env.blob, d.data_dir, &e) ||
 	    deployments_start(&d, &e) || http_start(&d, &e)) {
 		fprintf(stderr, "slipwayd: %s\n", err_message(&e));
-		agentchannel_shutdown(d.channel);
+		agentchannel_shutdown(d.env.channel);
 		http_stop(&d);
-		engine_stop(d.engine);
-		agentchannel_free(d.channel);
-		blob_free(d.blob);
+		engine_stop(d.env.engine);
+		agentchannel_free(d.env.channel);
+		blob_free(d.env.blob);
 		init_release(&d);
 		return 1;
 	}
 	log_info("slipwayd", "listening on http://%s:%d (account %s, region %s, data %s)",
-		 d.cfg.listen_host, d.port, d.account_id, d.cfg.region, d.data_dir);
+		 d.cfg.listen_host, d.port, d.env.account_id, d.cfg.region, d.data_dir);
 	for (int i = 0; i < d.cfg.ns3_domains; i++)
 		log_info("slipwayd", "s3: virtual-hosted buckets under '%s'", d.cfg.s3_domains[i]);
 	if (d.cfg.queue_deployments)
@@ -229,11 +229,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	sigwait(&set, &sig);
 	log_info("slipwayd", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	agentchannel_shutdown(d.channel); /* answers the long polls before MHD_stop_daemon */
+	agentchannel_shutdown(d.env.channel); /* answers the long polls before MHD_stop_daemon */
 	http_stop(&d);
-	engine_stop(d.engine); /* before the store closes */
-	agentchannel_free(d.channel);
-	blob_free(d.blob);
+	engine_stop(d.env.engine); /* before the store closes */
+	agentchannel_free(d.env.channel);
+	blob_free(d.env.blob);
 	init_release(&d);
 	log_info("slipwayd", "stopped");
 	return 0;

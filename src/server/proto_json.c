@@ -42,7 +42,7 @@ void json_proto_handle(const struct json_service *svc, struct http_req *req, str
 {
 	const char *opname = req->target + strlen(svc->target_prefix);
 	const struct json_op *op = json__find(svc, opname);
-	struct call c = { .d = req->d, .req = req, .who = &req->who, .err = &req->err };
+	struct call c = { .env = req->env, .req = req, .who = &req->who, .err = &req->err };
 	char *s;
 	int r;
 

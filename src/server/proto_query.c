@@ -126,7 +126,7 @@ void query_proto_handle(const struct query_service *svc, struct http_req *req,
 {
 	struct query_form *f = calloc(1, sizeof(*f));
 	struct buf result = BUF_INIT(32u << 20);
-	struct query_call c = { .d = req->d, .req = req, .who = &req->who, .err = &req->err };
+	struct query_call c = { .env = req->env, .req = req, .who = &req->who, .err = &req->err };
 	const struct query_op *op = NULL;
 	const char *action;
 	int r;

@@ -86,8 +86,8 @@ const struct service *router_route(const struct http_req *req)
 	/* Unsigned requests: anything that is not the JSON root is S3's (it answers
 	 * AccessDenied in its own shape), and so is the root of a virtual-hosted bucket. */
 	if (!have_scope && (strcmp(req->path, "/") != 0 ||
-			    (req->d && s3_addressing(&req->d->cfg, http_header(req, "Host"), NULL,
-						     0) == S3_VIRTUAL_HOSTED)))
+			    (req->env && s3_addressing(req->env->cfg, http_header(req, "Host"),
+						       NULL, 0) == S3_VIRTUAL_HOSTED)))
 		return &s3_service;
 	return NULL;
 }

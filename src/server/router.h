@@ -4,6 +4,8 @@
 
 #include "contract/http.h"
 
+struct slipwayd;
+
 const struct service *router_route(const struct http_req *req);
 /* Calls fn for every operation of every service, for `slipwayd --list-operations`. */
 void router_list_ops(void (*fn)(const char *service, const char *op, bool implemented, void *arg),

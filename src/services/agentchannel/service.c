@@ -25,7 +25,7 @@
 #include "engine/deploy.h"
 #include "engine/engine.h"
 #include "contract/service.h"
-#include "server/slipwayd.h"
+#include "contract/env.h"
 #include "store/store.h"
 #include "base/crypto.h"
 #include "base/json.h"
@@ -96,7 +96,7 @@ static void cmd__reply(struct http_req *req, struct http_resp *resp, json_t *out
 /* ---- PollHostCommand ---- */
 
 struct cmd_claim {
-	struct slipwayd *d;
+	struct env *env;
 	const char *instance;
 	const char *host;
 	json_t *command; /* out: the HostCommand, or NULL */
@@ -126,7 +126,7 @@ static int cmd__claim(struct store_conn *sc, void *arg, struct err *e)
 		       "it", e, time_now_ms(), id);
 	if (r < 0)
 		return r;
-	deploy_execution_id(c->d, deployment, exec, sizeof(exec));
+	deploy_execution_id(c->env, deployment, exec, sizeof(exec));
 	random_bytes(&nonce, sizeof(nonce));
 	c->command = json_pack("{s:s,s:s,s:s,s:s,s:I}", "HostCommandIdentifier", id,
 			       "HostIdentifier", c->host, "DeploymentExecutionId", exec,
@@ -138,8 +138,8 @@ static int cmd__claim(struct store_conn *sc, void *arg, struct err *e)
 
 static void cmd__poll(struct http_req *req, struct http_resp *resp)
 {
-	struct slipwayd *d = req->d;
-	struct cmd_claim c = { .d = d, .instance = req->who.instance };
+	struct env *env = req->env;
+	struct cmd_claim c = { .env = env, .instance = req->who.instance };
 	json_t *in = NULL, *out;
 	int r;
 
@@ -147,13 +147,13 @@ static void cmd__poll(struct http_req *req, struct http_resp *resp)
 	if (!r)
 		r = cmd__caller(req, in, "HostIdentifier", &c.host, &req->err);
 	while (!r) {
-		uint64_t gen = agentchannel_generation(d->channel);
+		uint64_t gen = agentchannel_generation(env->channel);
 		enum agentchannel_wait_result w;
 
-		r = store_write(d->store, cmd__claim, &c, &req->err);
+		r = store_write(env->store, cmd__claim, &c, &req->err);
 		if (r || c.command)
 			break;
-		w = agentchannel_wait(d->channel, req, req->who.instance, gen);
+		w = agentchannel_wait(env->channel, req, req->who.instance, gen);
 		if (w == AGENTCHANNEL_SUSPENDED) {
 			json_decref(in);
 			resp->status = 0; /* answered when resumed */
@@ -182,7 +182,7 @@ static int PollHostCommand(struct call *c)
 /* ---- GetDeploymentSpecification ---- */
 
 struct cmd_spec {
-	struct slipwayd *d;
+	struct env *env;
 	const char *instance;
 	char id[DEPLOY_ID_SIZE];
 	json_t *spec; /* out */
@@ -214,7 +214,7 @@ static int cmd__spec(struct store_conn *sc, void *arg, struct err *e)
 		return r < 0 ? r : err_set(e, SW_E_ClientException, "no deployment %s", s->id);
 	rev = json_loads(store_col_text(st, 4), 0, NULL);
 	doc = json_loads(store_col_text(st, 6), 0, NULL);
-	slipwayd_arn(s->d, arn, sizeof(arn), "sds", "deployment/%s", s->id);
+	env_arn(s->env, arn, sizeof(arn), "sds", "deployment/%s", s->id);
 	in.deployment_arn = arn;
 	in.group_id = store_col_text(st, 2);
 	in.group_name = store_col_text(st, 1);
@@ -233,7 +233,7 @@ static int cmd__spec(struct store_conn *sc, void *arg, struct err *e)
 
 static int GetDeploymentSpecification(struct call *c)
 {
-	struct cmd_spec s = { .d = c->d, .instance = c->who->instance };
+	struct cmd_spec s = { .env = c->env, .instance = c->who->instance };
 	struct buf pem = BUF_INIT(1u << 20);
 	const char *exec = NULL;
 	char *text;
@@ -246,14 +246,14 @@ static int GetDeploymentSpecification(struct call *c)
 		return err_set(c->err, SW_E_ClientException,
 			       "DeploymentExecutionId must name a deployment "
 			       "(CodeDeploy/<region>/Prod/arn:…:deployment/d-…)");
-	r = store_read(c->d->store, cmd__spec, &s, c->err);
+	r = store_read(c->env->store, cmd__spec, &s, c->err);
 	if (r)
 		return r;
 	text = json_dump(s.spec);
 	json_decref(s.spec);
 	if (!text)
 		return err_set(c->err, SW_E_NOMEM, NULL);
-	r = pkcs7_sign_pem(c->d->key_pem, c->d->cert_pem, text, strlen(text), &pem, c->err);
+	r = pkcs7_sign_pem(c->env->key_pem, c->env->cert_pem, text, strlen(text), &pem, c->err);
 	free(text);
 	if (r) {
 		buf_release(&pem);
@@ -346,11 +346,11 @@ static int PutHostCommandAcknowledgement(struct call *c)
 	if (r)
 		return r;
 	a.noop = cmd__noop(c->in);
-	r = store_write(c->d->store, cmd__ack, &a, c->err);
+	r = store_write(c->env->store, cmd__ack, &a, c->err);
 	if (r)
 		return r;
 	if (a.changed)
-		engine_wake(c->d->engine);
+		engine_wake(c->env->engine);
 	/* a command the engine closed (cancelled: Skipped) must not run */
 	c->out = json_pack("{s:s}", "CommandStatus",
 			   strcmp(a.status, "Skipped") == 0 ? "Failed" : a.status);
@@ -388,11 +388,11 @@ static int PostHostCommandUpdate(struct call *c)
 	if (when > 0)
 		u.estimate = (int64_t)(when * 1000.0);
 	u.grace = 5 * 60 * 1000; /* the agent's estimate, plus AWS's 5-minute margin */
-	r = store_write(c->d->store, cmd__update, &u, c->err);
+	r = store_write(c->env->store, cmd__update, &u, c->err);
 	if (r)
 		return r;
 	if (u.changed)
-		engine_wake(c->d->engine);
+		engine_wake(c->env->engine);
 	c->out = json_pack("{s:s}", "CommandStatus",
 			   strcmp(u.status, "Skipped") == 0 ? "Failed" : u.status);
 	return 0;
@@ -503,14 +503,14 @@ static int PutHostCommandComplete(struct call *c)
 	if (r)
 		return r;
 	cmd__diagnostics(c->in, &rep, &hold);
-	r = store_write(c->d->store, cmd__complete, &rep, c->err);
+	r = store_write(c->env->store, cmd__complete, &rep, c->err);
 	json_decref(hold);
 	if (r)
 		return r;
 	if (rep.changed) {
 		log_debug("agentchannel", "instance '%s' completed %s: %s (%s)", rep.instance,
 			  rep.id, rep.outcome, rep.error_code);
-		engine_wake(c->d->engine);
+		engine_wake(c->env->engine);
 	}
 	return 0;
 }
@@ -536,7 +536,7 @@ static const struct json_service commands__json = {
 static void commands_handle(struct http_req *req, struct http_resp *resp)
 {
 	/* the long poll may suspend its connection, which the generic dispatch cannot */
-	if (strcmp(req->target, CMD_TARGET_PREFIX "PollHostCommand") == 0 && req->d->channel) {
+	if (strcmp(req->target, CMD_TARGET_PREFIX "PollHostCommand") == 0 && req->env->channel) {
 		cmd__poll(req, resp);
 		return;
 	}

@@ -65,7 +65,7 @@ static int app__create(struct store_conn *sc, void *arg, struct err *e)
 	if (store_changes(sc) == 0)
 		return err_set(e, SW_E_ApplicationAlreadyExists,
 			       "%s already exists in your account", a->name);
-	cd_app_arn(a->c->d, a->name, arn, sizeof(arn));
+	cd_app_arn(a->c->env, a->name, arn, sizeof(arn));
 	return cd_tags_put(sc, arn, a->tags, e);
 }
 
@@ -85,7 +85,7 @@ static int CreateApplication(struct call *c)
 	if (r)
 		return r;
 	uuid_v4(a.id);
-	r = store_write(c->d->store, app__create, &a, c->err);
+	r = store_write(c->env->store, app__create, &a, c->err);
 	if (r)
 		return r;
 	c->out = json_pack("{s:s}", "applicationId", a.id);
@@ -134,7 +134,7 @@ static int GetApplication(struct call *c)
 		return r;
 	g.names = json_pack("[s]", name);
 	g.infos = json_array();
-	r = store_read(c->d->store, app__get, &g, c->err);
+	r = store_read(c->env->store, app__get, &g, c->err);
 	if (!r)
 		c->out = json_pack("{s:O}", "application", json_array_get(g.infos, 0));
 	json_decref((json_t *)g.names);
@@ -167,7 +167,7 @@ static int BatchGetApplications(struct call *c)
 	}
 	g.names = names;
 	g.infos = json_array();
-	r = store_read(c->d->store, app__get, &g, c->err);
+	r = store_read(c->env->store, app__get, &g, c->err);
 	if (!r)
 		c->out = json_pack("{s:O}", "applicationsInfo", g.infos);
 	json_decref(g.infos);
@@ -228,8 +228,8 @@ static int app__update(struct store_conn *sc, void *arg, struct err *e)
 		       u->from);
 	if (r < 0)
 		return r;
-	cd_app_arn(u->c->d, u->from, from, sizeof(from));
-	cd_app_arn(u->c->d, u->to, to, sizeof(to));
+	cd_app_arn(u->c->env, u->from, from, sizeof(from));
+	cd_app_arn(u->c->env, u->to, to, sizeof(to));
 	r = cd_tags_rename(sc, from, to, e);
 	if (r)
 		return r;
@@ -238,8 +238,8 @@ static int app__update(struct store_conn *sc, void *arg, struct err *e)
 		char gfrom[512], gto[512];
 		int k;
 
-		cd_group_arn(u->c->d, u->from, store_col_text(st, 0), gfrom, sizeof(gfrom));
-		cd_group_arn(u->c->d, u->to, store_col_text(st, 0), gto, sizeof(gto));
+		cd_group_arn(u->c->env, u->from, store_col_text(st, 0), gfrom, sizeof(gfrom));
+		cd_group_arn(u->c->env, u->to, store_col_text(st, 0), gto, sizeof(gto));
 		k = cd_tags_rename(sc, gfrom, gto, e);
 		if (k)
 			return k;
@@ -260,7 +260,7 @@ static int UpdateApplication(struct call *c)
 			    SW_E_InvalidApplicationName, "new application", &u.to, c->err);
 	if (r)
 		return r;
-	return store_write(c->d->store, app__update, &u, c->err);
+	return store_write(c->env->store, app__update, &u, c->err);
 }
 
 struct app_delete {
@@ -303,7 +303,7 @@ static int app__delete(struct store_conn *sc, void *arg, struct err *e)
 	while (r == 1) {
 		int k;
 
-		cd_group_arn(a->c->d, a->name, store_col_text(st, 0), arn, sizeof(arn));
+		cd_group_arn(a->c->env, a->name, store_col_text(st, 0), arn, sizeof(arn));
 		k = cd_tags_drop(sc, arn, e);
 		if (k)
 			return k;
@@ -311,7 +311,7 @@ static int app__delete(struct store_conn *sc, void *arg, struct err *e)
 	}
 	if (r < 0)
 		return r;
-	cd_app_arn(a->c->d, a->name, arn, sizeof(arn));
+	cd_app_arn(a->c->env, a->name, arn, sizeof(arn));
 	r = cd_tags_drop(sc, arn, e);
 	if (r)
 		return r;
@@ -329,7 +329,7 @@ static int DeleteApplication(struct call *c)
 	if (r)
 		return r;
 	/* As in AWS, deleting an application that does not exist succeeds. */
-	return store_write(c->d->store, app__delete, &a, c->err);
+	return store_write(c->env->store, app__delete, &a, c->err);
 }
 
 const struct json_op codedeploy_application_ops[] = {

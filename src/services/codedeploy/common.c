@@ -69,7 +69,7 @@ int cd_list_names(struct call *c, const char *key, struct cd_page *p,
 	if (r)
 		return r;
 	p->names = json_array();
-	r = store_read(c->d->store, fill, arg, c->err);
+	r = store_read(c->env->store, fill, arg, c->err);
 	if (!r) {
 		if (!c->out)
 			c->out = json_object();
@@ -81,25 +81,24 @@ int cd_list_names(struct call *c, const char *key, struct cd_page *p,
 	return r;
 }
 
-int cd_app_arn(const struct slipwayd *d, const char *app, char *out, size_t size)
+int cd_app_arn(const struct env *env, const char *app, char *out, size_t size)
 {
-	return slipwayd_arn(d, out, size, "codedeploy", "application:%s", app);
+	return env_arn(env, out, size, "codedeploy", "application:%s", app);
 }
 
-int cd_group_arn(const struct slipwayd *d, const char *app, const char *group, char *out,
-		 size_t size)
+int cd_group_arn(const struct env *env, const char *app, const char *group, char *out, size_t size)
 {
-	return slipwayd_arn(d, out, size, "codedeploy", "deploymentgroup:%s/%s", app, group);
+	return env_arn(env, out, size, "codedeploy", "deploymentgroup:%s/%s", app, group);
 }
 
-int cd_config_arn(const struct slipwayd *d, const char *config, char *out, size_t size)
+int cd_config_arn(const struct env *env, const char *config, char *out, size_t size)
 {
-	return slipwayd_arn(d, out, size, "codedeploy", "deploymentconfig:%s", config);
+	return env_arn(env, out, size, "codedeploy", "deploymentconfig:%s", config);
 }
 
-int cd_instance_arn(const struct slipwayd *d, const char *instance, char *out, size_t size)
+int cd_instance_arn(const struct env *env, const char *instance, char *out, size_t size)
 {
-	return slipwayd_arn(d, out, size, "codedeploy", "instance/%s", instance);
+	return env_arn(env, out, size, "codedeploy", "instance/%s", instance);
 }
 
 int cd_app_get(struct store_conn *c, const char *name, char *platform, size_t psize, char *id,
@@ -211,10 +210,10 @@ json_t *cd_tags_list(struct store_conn *c, const char *arn, struct err *e)
 
 int cd_write(struct call *c, int (*fn)(struct store_conn *, void *, struct err *))
 {
-	return store_write(c->d->store, fn, c, c->err);
+	return store_write(c->env->store, fn, c, c->err);
 }
 
 int cd_read(struct call *c, int (*fn)(struct store_conn *, void *, struct err *))
 {
-	return store_read(c->d->store, fn, c, c->err);
+	return store_read(c->env->store, fn, c, c->err);
 }

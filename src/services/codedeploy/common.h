@@ -4,7 +4,7 @@
 #define SW_CODEDEPLOY_COMMON_H
 
 #include "contract/service.h"
-#include "server/slipwayd.h"
+#include "contract/env.h"
 #include "store/store.h"
 #include "base/json.h"
 #include "services/codedeploy/errors.h"
@@ -45,11 +45,10 @@ int cd_list_names(struct call *c, const char *key, struct cd_page *p,
 		  int (*fill)(struct store_conn *, void *, struct err *), void *arg);
 
 /* ARNs of CodeDeploy resources. */
-int cd_app_arn(const struct slipwayd *d, const char *app, char *out, size_t size);
-int cd_group_arn(const struct slipwayd *d, const char *app, const char *group, char *out,
-		 size_t size);
-int cd_config_arn(const struct slipwayd *d, const char *config, char *out, size_t size);
-int cd_instance_arn(const struct slipwayd *d, const char *instance, char *out, size_t size);
+int cd_app_arn(const struct env *env, const char *app, char *out, size_t size);
+int cd_group_arn(const struct env *env, const char *app, const char *group, char *out, size_t size);
+int cd_config_arn(const struct env *env, const char *config, char *out, size_t size);
+int cd_instance_arn(const struct env *env, const char *instance, char *out, size_t size);
 
 /* Looks up an application: ApplicationDoesNotExist when missing. platform/id may be NULL. */
 int cd_app_get(struct store_conn *c, const char *name, char *platform, size_t psize, char *id,

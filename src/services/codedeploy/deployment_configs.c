@@ -503,7 +503,7 @@ static int CreateDeploymentConfig(struct call *c)
 		json_object_set_new(a.doc, "trafficRoutingConfig", config__traffic_copy(traffic));
 	if (zonal)
 		json_object_set_new(a.doc, "zonalConfig", config__zonal_copy(zonal));
-	r = store_write(c->d->store, config__create, &a, c->err);
+	r = store_write(c->env->store, config__create, &a, c->err);
 	if (!r)
 		c->out = json_pack("{s:s}", "deploymentConfigId", id);
 	json_decref(a.doc);
@@ -531,7 +531,7 @@ static int GetDeploymentConfig(struct call *c)
 		    SW_E_InvalidDeploymentConfigName, "deployment configuration", &g.name, c->err);
 	if (r)
 		return r;
-	r = store_read(c->d->store, config__get, &g, c->err);
+	r = store_read(c->env->store, config__get, &g, c->err);
 	if (r)
 		return r;
 	c->out = json_pack("{s:o}", "deploymentConfigInfo", g.info);
@@ -630,7 +630,7 @@ static int DeleteDeploymentConfig(struct call *c)
 		    c->err, SW_E_InvalidOperation,
 		    "'%s' is a predefined deployment configuration and cannot be deleted", name);
 	/* As in AWS, deleting a configuration that does not exist succeeds. */
-	return store_write(c->d->store, config__delete, (void *)name, c->err);
+	return store_write(c->env->store, config__delete, (void *)name, c->err);
 }
 
 const struct json_op codedeploy_config_ops[] = {

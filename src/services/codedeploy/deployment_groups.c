@@ -1081,7 +1081,7 @@ static int group__create(struct store_conn *sc, void *arg, struct err *e)
 	json_decref(doc);
 	if (r)
 		goto out;
-	cd_group_arn(a->c->d, a->app, a->name, arn, sizeof(arn));
+	cd_group_arn(a->c->env, a->app, a->name, arn, sizeof(arn));
 	r = cd_tags_put(sc, arn, a->tags, e);
 out:
 	json_decref(settings);
@@ -1112,7 +1112,7 @@ static int CreateDeploymentGroup(struct call *c)
 	if (r)
 		return r;
 	uuid_v4(a.id);
-	r = store_write(c->d->store, group__create, &a, c->err);
+	r = store_write(c->env->store, group__create, &a, c->err);
 	if (r)
 		return r;
 	c->out = json_pack("{s:s}", "deploymentGroupId", a.id);
@@ -1164,7 +1164,7 @@ static int GetDeploymentGroup(struct call *c)
 		return r;
 	g.names = json_pack("[s]", name);
 	g.infos = json_array();
-	r = store_read(c->d->store, group__get, &g, c->err);
+	r = store_read(c->env->store, group__get, &g, c->err);
 	if (!r)
 		c->out = json_pack("{s:O}", "deploymentGroupInfo", json_array_get(g.infos, 0));
 	json_decref((json_t *)g.names);
@@ -1201,7 +1201,7 @@ static int BatchGetDeploymentGroups(struct call *c)
 	g.names = names;
 	g.infos = json_array();
 	g.missing = json_array();
-	r = store_read(c->d->store, group__get, &g, c->err);
+	r = store_read(c->env->store, group__get, &g, c->err);
 	if (!r) {
 		c->out = json_pack("{s:O}", "deploymentGroupsInfo", g.infos);
 		if (json_array_size(g.missing)) {
@@ -1340,8 +1340,8 @@ static int group__update(struct store_conn *sc, void *arg, struct err *e)
 	r = group__save(sc, u->app, u->from, doc, e);
 	if (r || strcmp(u->from, u->to) == 0)
 		goto out;
-	cd_group_arn(u->c->d, u->app, u->from, from, sizeof(from));
-	cd_group_arn(u->c->d, u->app, u->to, to, sizeof(to));
+	cd_group_arn(u->c->env, u->app, u->from, from, sizeof(from));
+	cd_group_arn(u->c->env, u->app, u->to, to, sizeof(to));
 	r = cd_tags_rename(sc, from, to, e);
 out:
 	json_decref(doc);
@@ -1365,7 +1365,7 @@ static int UpdateDeploymentGroup(struct call *c)
 		if (r)
 			return r;
 	}
-	r = store_write(c->d->store, group__update, &u, c->err);
+	r = store_write(c->env->store, group__update, &u, c->err);
 	if (r)
 		return r;
 	/* Slipway installs no Auto Scaling lifecycle hooks, so none are ever left behind. */
@@ -1403,7 +1403,7 @@ static int group__delete(struct store_conn *sc, void *arg, struct err *e)
 		       e, d->app, d->name);
 	if (r < 0)
 		return r;
-	cd_group_arn(d->c->d, d->app, d->name, arn, sizeof(arn));
+	cd_group_arn(d->c->env, d->app, d->name, arn, sizeof(arn));
 	return cd_tags_drop(sc, arn, e);
 }
 
@@ -1417,7 +1417,7 @@ static int DeleteDeploymentGroup(struct call *c)
 		return r;
 	/* As in AWS (whose model lists no DoesNotExist error here), deleting a group that does
 	 * not exist succeeds. */
-	r = store_write(c->d->store, group__delete, &d, c->err);
+	r = store_write(c->env->store, group__delete, &d, c->err);
 	if (r)
 		return r;
 	c->out = json_pack("{s:[]}", "hooksNotCleanedUp");

@@ -281,7 +281,7 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 		goto out;
 	}
 	/* One active deployment per group, as AWS: refused, or queued behind it by choice */
-	if (!a->c->d->cfg.queue_deployments) {
+	if (!a->c->env->cfg->queue_deployments) {
 		r = store_exec(sc, &st,
 			       "SELECT id FROM deployments WHERE group_id = ? AND status IN "
 			       "('Created', 'Queued', 'InProgress', 'Baking', 'Ready') ORDER BY "
@@ -337,11 +337,11 @@ static int CreateDeployment(struct call *c)
 	int r = deploy__options(&a, c->err);
 
 	if (!r)
-		r = store_write(c->d->store, deploy__create, &a, c->err);
+		r = store_write(c->env->store, deploy__create, &a, c->err);
 	json_decref(a.doc);
 	if (r)
 		return r;
-	engine_wake(c->d->engine);
+	engine_wake(c->env->engine);
 	c->out = json_pack("{s:s}", "deploymentId", a.id);
 	return 0;
 }
@@ -453,7 +453,7 @@ static int GetDeployment(struct call *c)
 	int r = deploy__id_arg(c->in, "deploymentId", &g.id, c->err);
 
 	if (!r)
-		r = store_read(c->d->store, deploy__get, &g, c->err);
+		r = store_read(c->env->store, deploy__get, &g, c->err);
 	if (r)
 		return r;
 	c->out = json_pack("{s:o}", "deploymentInfo", g.out);
@@ -523,7 +523,7 @@ static int BatchGetDeployments(struct call *c)
 	}
 	g.ids = ids;
 	g.out = json_array();
-	r = store_read(c->d->store, deploy__batch, &g, c->err);
+	r = store_read(c->env->store, deploy__batch, &g, c->err);
 	if (r) {
 		json_decref(g.out);
 		return r;
@@ -707,7 +707,7 @@ static int ListDeployments(struct call *c)
 		str_copy(l.after_id, sizeof(l.after_id), colon + 1);
 	}
 	l.ids = json_array();
-	r = store_read(c->d->store, deploy__list, &l, c->err);
+	r = store_read(c->env->store, deploy__list, &l, c->err);
 	if (r) {
 		json_decref(l.ids);
 		return r;
@@ -787,13 +787,13 @@ static int StopDeployment(struct call *c)
 				       "autoRollbackEnabled must be true or false");
 		s.rollback = json_is_true(v);
 	}
-	r = store_write(c->d->store, deploy__stop, &s, c->err);
+	r = store_write(c->env->store, deploy__stop, &s, c->err);
 	if (r)
 		return r;
 	/* the engine stops it; wait a little so that the common case answers Succeeded */
 	for (int64_t until = time_mono_ms() + DEPLOY_STOP_WAIT_MS; time_mono_ms() < until;) {
-		engine_sync(c->d->engine, until - time_mono_ms());
-		r = store_read(c->d->store, deploy__read_status, &s, c->err);
+		engine_sync(c->env->engine, until - time_mono_ms());
+		r = store_read(c->env->store, deploy__read_status, &s, c->err);
 		if (r)
 			return r;
 		if (deploy__terminal(s.status))
@@ -822,7 +822,7 @@ static int ContinueDeployment(struct call *c)
 	if (strcmp(type, "READY_WAIT") != 0 && strcmp(type, "TERMINATION_WAIT") != 0)
 		return err_set(c->err, SW_E_InvalidDeploymentWaitType,
 			       "deploymentWaitType must be READY_WAIT or TERMINATION_WAIT");
-	r = store_read(c->d->store, deploy__read_status, &s, c->err);
+	r = store_read(c->env->store, deploy__read_status, &s, c->err);
 	if (r)
 		return r;
 	if (deploy__terminal(s.status))
@@ -1108,7 +1108,7 @@ static int deploy__run_list(struct call *c, struct deploy_targets *l, const char
 	if (r)
 		return r;
 	l->out = json_array();
-	r = store_read(c->d->store, deploy__list_targets, l, c->err);
+	r = store_read(c->env->store, deploy__list_targets, l, c->err);
 	if (r) {
 		json_decref(l->out);
 		return r;
@@ -1192,7 +1192,7 @@ static int deploy__one_target(struct call *c, enum deploy_target_shape shape)
 			       shape == SHAPE_TARGET ? SW_E_DeploymentTargetIdRequired
 						     : SW_E_InstanceIdRequired,
 			       "%s is required", key);
-	r = store_read(c->d->store, deploy__get_target, &g, c->err);
+	r = store_read(c->env->store, deploy__get_target, &g, c->err);
 	if (r)
 		return r;
 	if (shape == SHAPE_TARGET)
@@ -1231,7 +1231,7 @@ static int deploy__many_targets(struct call *c, enum deploy_target_shape shape)
 	g.names = names;
 	g.out = json_array();
 	g.missing = json_array();
-	r = store_read(c->d->store, deploy__batch_targets, &g, c->err);
+	r = store_read(c->env->store, deploy__batch_targets, &g, c->err);
 	if (!r) {
 		if (t) {
 			json_t *list = json_array();

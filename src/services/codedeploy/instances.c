@@ -339,7 +339,7 @@ static bool inst__iam_name(const char *s, size_t len, size_t min, size_t max)
 }
 
 /* arn:aws:iam::<account>:user/[path/]name */
-static int inst__check_user_arn(const struct slipwayd *d, const char *arn, struct err *e)
+static int inst__check_user_arn(const struct env *env, const char *arn, struct err *e)
 {
 	char account[13];
 	const char *rest, *name;
@@ -350,15 +350,15 @@ static int inst__check_user_arn(const struct slipwayd *d, const char *arn, struc
 		return err_set(e, SW_E_InvalidIamUserArn,
 			       "'%s' is not an IAM user ARN (arn:aws:iam::<account>:user/<name>)",
 			       arn);
-	if (strcmp(account, d->account_id) != 0)
+	if (strcmp(account, env->account_id) != 0)
 		return err_set(e, SW_E_InvalidIamUserArn,
 			       "IAM user ARN '%s' belongs to account %s; this server is account %s",
-			       arn, account, d->account_id);
+			       arn, account, env->account_id);
 	return 0;
 }
 
 /* arn:aws:sts::<account>:assumed-role/<role>/<session> */
-static int inst__check_session_arn(const struct slipwayd *d, const char *arn, struct err *e)
+static int inst__check_session_arn(const struct env *env, const char *arn, struct err *e)
 {
 	char account[13];
 	const char *rest, *role, *slash;
@@ -371,11 +371,11 @@ static int inst__check_session_arn(const struct slipwayd *d, const char *arn, st
 			       "'%s' is not an IAM session ARN "
 			       "(arn:aws:sts::<account>:assumed-role/<role>/<session>)",
 			       arn);
-	if (strcmp(account, d->account_id) != 0)
+	if (strcmp(account, env->account_id) != 0)
 		return err_set(e, SW_E_InvalidIamSessionArn,
 			       "IAM session ARN '%s' belongs to account %s; this server is account "
 			       "%s",
-			       arn, account, d->account_id);
+			       arn, account, env->account_id);
 	return 0;
 }
 
@@ -531,15 +531,15 @@ static int RegisterOnPremisesInstance(struct call *c)
 	if (!a.user_arn && !a.session_arn)
 		return err_set(c->err, SW_E_IamArnRequired,
 			       "An IAM ARN is required: give iamUserArn or iamSessionArn");
-	r = a.user_arn ? inst__check_user_arn(c->d, a.user_arn, c->err)
-		       : inst__check_session_arn(c->d, a.session_arn, c->err);
+	r = a.user_arn ? inst__check_user_arn(c->env, a.user_arn, c->err)
+		       : inst__check_session_arn(c->env, a.session_arn, c->err);
 	if (r)
 		return r;
-	if (cd_instance_arn(c->d, a.name, a.arn, sizeof(a.arn)))
+	if (cd_instance_arn(c->env, a.name, a.arn, sizeof(a.arn)))
 		return err_set(c->err, SW_E_InvalidInstanceName, "instance name too long");
-	r = store_write(c->d->store, inst__register, &a, c->err);
+	r = store_write(c->env->store, inst__register, &a, c->err);
 	if (!r)
-		slipwayd_auth_changed(c->d);
+		env_auth_changed(c->env);
 	return r;
 }
 
@@ -597,9 +597,9 @@ static int DeregisterOnPremisesInstance(struct call *c)
 	int r = inst__name(c->in, &a.name, c->err);
 
 	if (!r)
-		r = store_write(c->d->store, inst__deregister, &a, c->err);
+		r = store_write(c->env->store, inst__deregister, &a, c->err);
 	if (!r)
-		slipwayd_auth_changed(c->d);
+		env_auth_changed(c->env);
 	return r;
 }
 
@@ -628,7 +628,7 @@ static int GetOnPremisesInstance(struct call *c)
 	int r = inst__name(c->in, &a.name, c->err);
 
 	if (!r)
-		r = store_read(c->d->store, inst__get, &a, c->err);
+		r = store_read(c->env->store, inst__get, &a, c->err);
 	if (!r)
 		c->out = json_pack("{s:o}", "instanceInfo", a.info);
 	return r;
@@ -675,7 +675,7 @@ static int BatchGetOnPremisesInstances(struct call *c)
 		return r;
 	b.names = names;
 	b.infos = json_array();
-	r = store_read(c->d->store, inst__batch_get, &b, c->err);
+	r = store_read(c->env->store, inst__batch_get, &b, c->err);
 	if (!r)
 		c->out = json_pack("{s:O}", "instanceInfos", b.infos);
 	json_decref(b.infos);
@@ -859,7 +859,7 @@ static int inst__tag_op(struct call *c, bool add)
 	if (!r)
 		r = inst__tags(c->in, add, &a.tags, c->err);
 	if (!r)
-		r = store_write(c->d->store, inst__tagging, &a, c->err);
+		r = store_write(c->env->store, inst__tagging, &a, c->err);
 	return r;
 }
 

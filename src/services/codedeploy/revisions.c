@@ -520,7 +520,7 @@ static int RegisterApplicationRevision(struct call *c)
 	a.rev = json_object_get(c->in, "revision");
 	if (!a.rev || json_is_null(a.rev))
 		return err_set(c->err, SW_E_RevisionRequired, "revision is required");
-	return store_write(c->d->store, rev__register, &a, c->err);
+	return store_write(c->env->store, rev__register, &a, c->err);
 }
 
 /* ---- GetApplicationRevision, BatchGetApplicationRevisions ---- */
@@ -621,7 +621,7 @@ static int rev__get_run(struct call *c, struct rev_get *g)
 
 	g->found = json_array();
 	buf_init(&g->missing, 8192);
-	r = store_read(c->d->store, rev__get, g, c->err);
+	r = store_read(c->env->store, rev__get, g, c->err);
 	return r;
 }
 
@@ -922,7 +922,7 @@ static int ListApplicationRevisions(struct call *c)
 		return err_set(c->err, SW_E_InvalidKeyPrefixFilter,
 			       "s3KeyPrefix is longer than an S3 key (%d bytes)", REV_S3KEY_MAX);
 	if (l.bucket) {
-		r = store_read(c->d->store, rev__bucket_exists, (void *)l.bucket, c->err);
+		r = store_read(c->env->store, rev__bucket_exists, (void *)l.bucket, c->err);
 		if (r)
 			return r;
 	}
@@ -934,7 +934,7 @@ static int ListApplicationRevisions(struct call *c)
 	l.revs = json_array();
 	buf_init(&l.last, CD_REVISION_KEY_MAX);
 	buf_init(&l.next, REV_TOKEN_MAX * 2);
-	r = store_read(c->d->store, rev__list, &l, c->err);
+	r = store_read(c->env->store, rev__list, &l, c->err);
 	if (!r) {
 		c->out = json_pack("{s:O}", "revisions", l.revs);
 		if (l.next.len)

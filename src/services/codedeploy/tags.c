@@ -23,8 +23,7 @@ struct tag_target {
  * Splits arn:<partition>:<service>:<region>:<account>:<resource>.  Not an ARN → InvalidArn;
  * an ARN of anything but this server's applications and deployment groups → ArnNotSupported.
  */
-static int tag__parse(const struct slipwayd *d, const char *arn, struct tag_target *t,
-		      struct err *e)
+static int tag__parse(const struct env *env, const char *arn, struct tag_target *t, struct err *e)
 {
 	const char *f[6], *p = arn, *res, *slash;
 	size_t len[5];
@@ -49,7 +48,8 @@ static int tag__parse(const struct slipwayd *d, const char *arn, struct tag_targ
 			       "'%s' is not a CodeDeploy ARN; tags can be set on applications and "
 			       "deployment groups",
 			       arn);
-	str_fmt(prefix, sizeof(prefix), "arn:aws:codedeploy:%s:%s:", d->cfg.region, d->account_id);
+	str_fmt(prefix, sizeof(prefix), "arn:aws:codedeploy:%s:%s:", env->cfg->region,
+		env->account_id);
 	if (!str_starts(arn, prefix))
 		return err_set(e, SW_E_ArnNotSupported,
 			       "'%s' is not in this server's partition, region and account (%s…)",
@@ -110,7 +110,7 @@ static int tag__target(struct call *c, struct tag_target *t)
 	if (strlen(arn) > 1011)
 		return err_set(c->err, SW_E_InvalidArn,
 			       "ResourceArn is longer than 1011 characters");
-	return tag__parse(c->d, arn, t, c->err);
+	return tag__parse(c->env, arn, t, c->err);
 }
 
 struct tag_change {
@@ -153,7 +153,7 @@ static int TagResource(struct call *c)
 		return err_set(c->err, SW_E_TagRequired, "Tags must hold at least one tag");
 	r = cd_tags_validate(a.tags, SW_E_InvalidTagsToAdd, c->err);
 	if (!r)
-		r = store_write(c->d->store, tag__put, &a, c->err);
+		r = store_write(c->env->store, tag__put, &a, c->err);
 	return r;
 }
 
@@ -198,7 +198,7 @@ static int UntagResource(struct call *c)
 			return err_set(c->err, SW_E_InvalidTagsToAdd,
 				       "TagKeys[%zu]: a tag key has 1 to 128 characters", i);
 	}
-	return store_write(c->d->store, tag__remove, &a, c->err);
+	return store_write(c->env->store, tag__remove, &a, c->err);
 }
 
 struct tag_list {
@@ -249,7 +249,7 @@ static int ListTagsForResource(struct call *c)
 	if (r)
 		return r;
 	l.tags = json_array();
-	r = store_read(c->d->store, tag__list, &l, c->err);
+	r = store_read(c->env->store, tag__list, &l, c->err);
 	if (!r) {
 		c->out = json_pack("{s:O}", "Tags", l.tags);
 		if (l.next[0])

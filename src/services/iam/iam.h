@@ -3,7 +3,7 @@
 #define SW_IAM_H
 
 #include "contract/service.h"
-#include "server/slipwayd.h"
+#include "contract/env.h"
 #include "store/store.h"
 #include "services/iam/errors.h"
 

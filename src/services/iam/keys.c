@@ -95,12 +95,12 @@ int iam_create_access_key(struct query_call *c)
 	int r = iam_param_user(c, &k.o.asked);
 
 	if (!r)
-		r = store_write(c->d->store, key__create, &k, c->err);
+		r = store_write(c->env->store, key__create, &k, c->err);
 	if (r) {
 		explicit_bzero(k.secret, sizeof(k.secret));
 		return r;
 	}
-	slipwayd_auth_changed(c->d);
+	env_auth_changed(c->env);
 	time_iso8601(k.created, when);
 	r = buf_adds(c->result, "    <AccessKey>\n");
 	if (!r)
@@ -187,7 +187,7 @@ int iam_list_access_keys(struct query_call *c)
 		l.marker = "";
 	r = buf_adds(c->result, "    <AccessKeyMetadata>\n");
 	if (!r)
-		r = store_read(c->d->store, key__list, &l, c->err);
+		r = store_read(c->env->store, key__list, &l, c->err);
 	if (r)
 		return r;
 	r = buf_addf(c->result, "    </AccessKeyMetadata>\n    <IsTruncated>%s</IsTruncated>\n",
@@ -275,9 +275,9 @@ int iam_delete_access_key(struct query_call *c)
 	if (!r)
 		r = iam_param_user(c, &k.o.asked);
 	if (!r)
-		r = store_write(c->d->store, key__delete, &k, c->err);
+		r = store_write(c->env->store, key__delete, &k, c->err);
 	if (!r)
-		slipwayd_auth_changed(c->d);
+		env_auth_changed(c->env);
 	return r;
 }
 
@@ -316,8 +316,8 @@ int iam_update_access_key(struct query_call *c)
 			       k.status);
 	r = iam_param_user(c, &k.o.asked);
 	if (!r)
-		r = store_write(c->d->store, key__update, &k, c->err);
+		r = store_write(c->env->store, key__update, &k, c->err);
 	if (!r)
-		slipwayd_auth_changed(c->d);
+		env_auth_changed(c->env);
 	return r;
 }

@@ -243,12 +243,12 @@ int iam_create_user(struct query_call *c)
 	str_copy(a.u.path, sizeof(a.u.path), path);
 	memcpy(a.u.id, "AIDA", 4);
 	if (random_string(a.u.id + 4, 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") ||
-	    slipwayd_arn(c->d, a.u.arn, sizeof(a.u.arn), "iam", "user%s%s", path, name)) {
+	    env_arn(c->env, a.u.arn, sizeof(a.u.arn), "iam", "user%s%s", path, name)) {
 		json_decref(a.tags);
 		return err_set(c->err, SW_E_INTERNAL, "cannot make the user's id and ARN");
 	}
 	a.u.created = time_now_ms();
-	r = store_write(c->d->store, user__create, &a, c->err);
+	r = store_write(c->env->store, user__create, &a, c->err);
 	if (!r) {
 		r = buf_adds(c->result, "    <User>\n");
 		if (!r)
@@ -292,7 +292,7 @@ int iam_get_user(struct query_call *c)
 
 	if (r)
 		return r;
-	r = store_read(c->d->store, user__get, &g, c->err);
+	r = store_read(c->env->store, user__get, &g, c->err);
 	if (!r) {
 		r = buf_adds(c->result, "    <User>\n");
 		if (!r)
@@ -383,7 +383,7 @@ int iam_list_users(struct query_call *c)
 		return r;
 	r = buf_adds(c->result, "    <Users>\n");
 	if (!r)
-		r = store_read(c->d->store, user__list, &l, c->err);
+		r = store_read(c->env->store, user__list, &l, c->err);
 	if (!r)
 		r = buf_addf(c->result, "    </Users>\n    <IsTruncated>%s</IsTruncated>\n",
 			     l.truncated ? "true" : "false");
@@ -462,8 +462,8 @@ int iam_delete_user(struct query_call *c)
 			       "satisfy constraint: Member must not be null");
 	r = iam_check_user_name(a.name, "userName", c->err);
 	if (!r)
-		r = store_write(c->d->store, user__delete, &a, c->err);
+		r = store_write(c->env->store, user__delete, &a, c->err);
 	if (!r)
-		slipwayd_auth_changed(c->d);
+		env_auth_changed(c->env);
 	return r;
 }

@@ -100,7 +100,7 @@ static bool s3__successor(char *s)
 static void s3__owner(const struct s3_ctx *c, struct buf *b)
 {
 	buf_adds(b, "<Owner>");
-	s3_xml_elem(b, "ID", c->d->account_id);
+	s3_xml_elem(b, "ID", c->env->account_id);
 	s3_xml_elem(b, "DisplayName", "slipway");
 	buf_adds(b, "</Owner>");
 }
@@ -167,7 +167,7 @@ int s3_list_buckets(struct s3_ctx *c, struct http_resp *resp)
 	if (r == 0 && (r = s3__token_decode(token, &kind, l.after, sizeof(l.after), &c->req->err)))
 		return r;
 	l.out = &items;
-	r = store_read(c->d->store, s3__blist_tx, &l, &c->req->err);
+	r = store_read(c->env->store, s3__blist_tx, &l, &c->req->err);
 	if (!r) {
 		s3_xml_open(&resp->body, "ListAllMyBucketsResult");
 		s3__owner(c, &resp->body);
@@ -228,12 +228,12 @@ int s3_create_bucket(struct s3_ctx *c, struct http_resp *resp)
 			s3_xml_free(x);
 	}
 	if (!r)
-		r = store_write(c->d->store, s3__bcreate_tx, &b, &c->req->err);
+		r = store_write(c->env->store, s3__bcreate_tx, &b, &c->req->err);
 	if (r)
 		return r;
 	/* Every bucket belongs to the one account.  Outside us-east-1 S3 answers a repeated
 	 * create with BucketAlreadyOwnedByYou; in us-east-1 it succeeds again (legacy). */
-	if (b.existed && strcmp(c->d->cfg.region, "us-east-1") != 0)
+	if (b.existed && strcmp(c->env->cfg->region, "us-east-1") != 0)
 		return err_set(&c->req->err, SW_E_BucketAlreadyOwnedByYou,
 			       "Your previous request to create the named bucket succeeded and you "
 			       "already own it.");
@@ -245,28 +245,28 @@ int s3_create_bucket(struct s3_ctx *c, struct http_resp *resp)
 
 int s3_head_bucket(struct s3_ctx *c, struct http_resp *resp)
 {
-	int r = store_read(c->d->store, s3_bucket_check_tx, c->bucket, &c->req->err);
+	int r = store_read(c->env->store, s3_bucket_check_tx, c->bucket, &c->req->err);
 
 	if (r)
 		return r;
-	http_resp_header(resp, "x-amz-bucket-region", c->d->cfg.region);
+	http_resp_header(resp, "x-amz-bucket-region", c->env->cfg->region);
 	resp->status = 200;
 	return 0;
 }
 
 int s3_get_bucket_location(struct s3_ctx *c, struct http_resp *resp)
 {
-	int r = store_read(c->d->store, s3_bucket_check_tx, c->bucket, &c->req->err);
+	int r = store_read(c->env->store, s3_bucket_check_tx, c->bucket, &c->req->err);
 
 	if (r)
 		return r;
 	buf_addf(&resp->body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	/* us-east-1 is the empty constraint */
-	if (strcmp(c->d->cfg.region, "us-east-1") == 0)
+	if (strcmp(c->env->cfg->region, "us-east-1") == 0)
 		buf_addf(&resp->body, "<LocationConstraint xmlns=\"%s\"/>\n", S3_XMLNS);
 	else
 		buf_addf(&resp->body, "<LocationConstraint xmlns=\"%s\">%s</LocationConstraint>\n",
-			 S3_XMLNS, c->d->cfg.region);
+			 S3_XMLNS, c->env->cfg->region);
 	s3_reply_xml(resp, 200);
 	return 0;
 }
@@ -326,7 +326,7 @@ static int s3__bdelete_tx(struct store_conn *sc, void *arg, struct err *e)
 int s3_delete_bucket(struct s3_ctx *c, struct http_resp *resp)
 {
 	struct s3__bdelete b = { .name = c->bucket };
-	int r = store_write(c->d->store, s3__bdelete_tx, &b, &c->req->err);
+	int r = store_write(c->env->store, s3__bdelete_tx, &b, &c->req->err);
 
 	if (!r && b.n) {
 		const char **gc = calloc(b.n, sizeof(*gc));
@@ -334,7 +334,7 @@ int s3_delete_bucket(struct s3_ctx *c, struct http_resp *resp)
 		for (size_t i = 0; gc && i < b.n; i++)
 			gc[i] = b.blobs[i];
 		if (gc)
-			s3_blob_gc(c->d, gc, b.n);
+			s3_blob_gc(c->env, gc, b.n);
 		free(gc);
 	}
 	free(b.blobs);
@@ -558,8 +558,8 @@ int s3_list_objects_v2(struct s3_ctx *c, struct http_resp *resp)
 	l.owner = s3_query(c, "fetch-owner", fo, sizeof(fo)) == 0 && strcmp(fo, "true") == 0;
 	l.contents = &contents;
 	l.prefixes = &prefixes;
-	r = l.max == 0 ? store_read(c->d->store, s3_bucket_check_tx, c->bucket, &c->req->err)
-		       : store_read(c->d->store, s3__olist_tx_checked, &l, &c->req->err);
+	r = l.max == 0 ? store_read(c->env->store, s3_bucket_check_tx, c->bucket, &c->req->err)
+		       : store_read(c->env->store, s3__olist_tx_checked, &l, &c->req->err);
 	if (r)
 		goto out;
 	s3_xml_open(b, "ListBucketResult");
@@ -627,8 +627,8 @@ int s3_list_objects(struct s3_ctx *c, struct http_resp *resp)
 	l.owner = true;
 	l.contents = &contents;
 	l.prefixes = &prefixes;
-	r = l.max == 0 ? store_read(c->d->store, s3_bucket_check_tx, c->bucket, &c->req->err)
-		       : store_read(c->d->store, s3__olist_tx_checked, &l, &c->req->err);
+	r = l.max == 0 ? store_read(c->env->store, s3_bucket_check_tx, c->bucket, &c->req->err)
+		       : store_read(c->env->store, s3__olist_tx_checked, &l, &c->req->err);
 	if (r)
 		goto out;
 	s3_xml_open(b, "ListBucketResult");

@@ -73,14 +73,14 @@ static int s3__blobs_add(struct s3__blobs *b, const char *hex, struct err *e)
 	return 0;
 }
 
-static void s3__blobs_gc(struct slipwayd *d, struct s3__blobs *b)
+static void s3__blobs_gc(struct env *env, struct s3__blobs *b)
 {
 	const char **gc = b->n ? calloc(b->n, sizeof(*gc)) : NULL;
 
 	for (size_t i = 0; gc && i < b->n; i++)
 		gc[i] = b->v[i];
 	if (gc)
-		s3_blob_gc(d, gc, b->n);
+		s3_blob_gc(env, gc, b->n);
 	free(gc);
 	free(b->v);
 	b->v = NULL;
@@ -181,7 +181,7 @@ int s3_create_multipart(struct s3_ctx *c, struct http_resp *resp)
 	m.meta = meta;
 	m.alg = alg != S3_CK_NONE ? s3_ck_name(alg) : NULL;
 	m.type = type;
-	r = store_write(c->d->store, s3__create_tx, &m, &req->err);
+	r = store_write(c->env->store, s3__create_tx, &m, &req->err);
 	free(meta);
 	if (r)
 		return r;
@@ -233,7 +233,7 @@ int s3_upload_part_begin(struct s3_ctx *c, struct err *e)
 	if (!r)
 		r = s3__upload_id(c, e);
 	if (!r)
-		r = store_read(c->d->store, s3__lookup_tx, &l, e);
+		r = store_read(c->env->store, s3__lookup_tx, &l, e);
 	if (r)
 		return r;
 	return s3_upload_begin(c, l.alg, e);
@@ -288,12 +288,12 @@ int s3_upload_part(struct s3_ctx *c, struct http_resp *resp)
 			res->ck_b64);
 		p.checksums = checksums;
 	}
-	r = store_write(c->d->store, s3__part_tx, &p, &c->req->err);
+	r = store_write(c->env->store, s3__part_tx, &p, &c->req->err);
 	if (r)
 		gc[0] = res->blob;
 	else if (p.old_blob[0] && strcmp(p.old_blob, res->blob) != 0)
 		gc[0] = p.old_blob;
-	s3_blob_gc(c->d, gc, 1);
+	s3_blob_gc(c->env, gc, 1);
 	if (r)
 		return r;
 	resp->status = 200;
@@ -445,7 +445,7 @@ static int s3__concat(struct s3__complete *m, struct blob_writer *w, struct s3_c
 		uint64_t size, left;
 		int fd;
 
-		r = blob_open_read(m->c->d->blob, m->parts[i].blob, &fd, &size, e);
+		r = blob_open_read(m->c->env->blob, m->parts[i].blob, &fd, &size, e);
 		if (r == -SW_E_NOT_FOUND)
 			r = s3__invalid_part(e, m->list->parts[i].number,
 					     "removed while the upload was being completed");
@@ -498,7 +498,7 @@ int s3_complete_multipart(struct s3_ctx *c, struct http_resp *resp)
 		r = err_set(&req->err, SW_E_NOMEM, NULL);
 		goto out;
 	}
-	r = store_read(c->d->store, s3__complete_read, &m, &req->err);
+	r = store_read(c->env->store, s3__complete_read, &m, &req->err);
 	if (r)
 		goto out;
 	full_object = m.alg != S3_CK_NONE && strcmp(m.type, "FULL_OBJECT") == 0;
@@ -525,7 +525,7 @@ int s3_complete_multipart(struct s3_ctx *c, struct http_resp *resp)
 			s3_ck_update(&comp, m.parts[i].ck, m.parts[i].ck_len);
 		}
 	}
-	r = blob_writer_new(c->d->blob, &w, &req->err);
+	r = blob_writer_new(c->env->blob, &w, &req->err);
 	if (!r)
 		r = s3__concat(&m, w, &full, &req->err);
 	if (!r)
@@ -572,7 +572,7 @@ int s3_complete_multipart(struct s3_ctx *c, struct http_resp *resp)
 	r = s3_put_row(c, &p);
 	if (r)
 		goto out;
-	s3__blobs_gc(c->d, &m.drop);
+	s3__blobs_gc(c->env, &m.drop);
 	s3_xml_open(&resp->body, "CompleteMultipartUploadResult");
 	str_fmt(host_loc, sizeof(host_loc), "http://%s%s",
 		http_header(req, "Host") ? http_header(req, "Host") : "localhost", req->path);
@@ -624,9 +624,9 @@ int s3_abort_multipart(struct s3_ctx *c, struct http_resp *resp)
 	int r = s3__upload_id(c, &c->req->err);
 
 	if (!r)
-		r = store_write(c->d->store, s3__abort_tx, &a, &c->req->err);
+		r = store_write(c->env->store, s3__abort_tx, &a, &c->req->err);
 	if (!r)
-		s3__blobs_gc(c->d, &a.drop);
+		s3__blobs_gc(c->env, &a.drop);
 	free(a.drop.v);
 	if (r)
 		return r;
@@ -709,7 +709,7 @@ int s3_list_parts(struct s3_ctx *c, struct http_resp *resp)
 	if (l.max > S3_LIST_MAX)
 		l.max = S3_LIST_MAX;
 	l.last = l.marker;
-	r = store_read(c->d->store, s3__lparts_tx, &l, &c->req->err);
+	r = store_read(c->env->store, s3__lparts_tx, &l, &c->req->err);
 	if (r) {
 		buf_release(&parts);
 		return r;
@@ -806,7 +806,7 @@ int s3_list_multipart_uploads(struct s3_ctx *c, struct http_resp *resp)
 	l.key_marker = km;
 	l.id_marker = idm;
 	if (!r)
-		r = store_read(c->d->store, s3__luploads_tx, &l, &c->req->err);
+		r = store_read(c->env->store, s3__luploads_tx, &l, &c->req->err);
 	if (!r) {
 		s3_xml_open(&resp->body, "ListMultipartUploadsResult");
 		s3_xml_elem(&resp->body, "Bucket", c->bucket);

@@ -37,7 +37,7 @@ static int s3__blob_used(struct store_conn *sc, const char *blob, struct err *e)
 }
 
 struct s3__gc {
-	struct slipwayd *d;
+	struct env *env;
 	const char *const *blobs;
 	size_t n;
 };
@@ -56,18 +56,18 @@ static int s3__gc_tx(struct store_conn *sc, void *arg, struct err *e)
 		r = s3__blob_used(sc, g->blobs[i], e);
 		if (r < 0)
 			return r;
-		if (r == 0 && blob_remove(g->d->blob, g->blobs[i], e) == 0)
+		if (r == 0 && blob_remove(g->env->blob, g->blobs[i], e) == 0)
 			log_debug("s3", "removed unreferenced blob %s", g->blobs[i]);
 	}
 	return 0;
 }
 
-void s3_blob_gc(struct slipwayd *d, const char *const *blobs, size_t n)
+void s3_blob_gc(struct env *env, const char *const *blobs, size_t n)
 {
-	struct s3__gc g = { d, blobs, n };
+	struct s3__gc g = { env, blobs, n };
 	struct err e = { 0 };
 
-	if (n && store_write(d->store, s3__gc_tx, &g, &e))
+	if (n && store_write(env->store, s3__gc_tx, &g, &e))
 		log_warn("s3", "cannot remove unreferenced blobs: %s", err_message(&e));
 }
 
@@ -226,7 +226,7 @@ int s3_put_object_begin(struct s3_ctx *c, struct err *e)
 	free(meta);
 	if (r)
 		return r;
-	r = store_read(c->d->store, s3_bucket_check_tx, c->bucket, e);
+	r = store_read(c->env->store, s3_bucket_check_tx, c->bucket, e);
 	if (r)
 		return r;
 	return s3_upload_begin(c, S3_CK_NONE, e);
@@ -282,13 +282,13 @@ int s3_put_row(struct s3_ctx *c, struct s3_put_row *p)
 {
 	struct s3__put x = { c, p };
 	const char *gc[1] = { NULL };
-	int r = store_write(c->d->store, s3__put_tx, &x, &c->req->err);
+	int r = store_write(c->env->store, s3__put_tx, &x, &c->req->err);
 
 	if (r && p->w)
 		gc[0] = p->blob;
 	else if (!r && p->old_blob[0] && strcmp(p->old_blob, p->blob) != 0)
 		gc[0] = p->old_blob;
-	s3_blob_gc(c->d, gc, 1);
+	s3_blob_gc(c->env, gc, 1);
 	return r;
 }
 
@@ -521,12 +521,12 @@ static int s3__get(struct s3_ctx *c, struct http_resp *resp)
 	/* The blob may go between the lookup and the open (an overwrite committed meanwhile):
 	 * look again. */
 	for (int attempt = 0;; attempt++) {
-		r = store_read(c->d->store, s3__get_tx, &g, &req->err);
+		r = store_read(c->env->store, s3__get_tx, &g, &req->err);
 		if (!r)
 			r = s3__conditions(req, &o, &req->err);
 		if (r)
 			goto out;
-		r = blob_open_read(c->d->blob, o.blob, &fd, &size, &req->err);
+		r = blob_open_read(c->env->blob, o.blob, &fd, &size, &req->err);
 		if (r != -SW_E_NOT_FOUND)
 			break;
 		if (attempt == 3) {
@@ -772,11 +772,11 @@ static int s3__delete_keys(struct s3_ctx *c, const char *const *keys, size_t n)
 		free(gc);
 		return err_set(&c->req->err, SW_E_NOMEM, NULL);
 	}
-	r = store_write(c->d->store, s3__del_tx, &d, &c->req->err);
+	r = store_write(c->env->store, s3__del_tx, &d, &c->req->err);
 	if (!r) {
 		for (size_t i = 0; i < n; i++)
 			gc[i] = d.blobs[i];
-		s3_blob_gc(c->d, gc, n);
+		s3_blob_gc(c->env, gc, n);
 	}
 	free(d.blobs);
 	free(gc);

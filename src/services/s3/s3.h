@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 struct store_conn;
-struct slipwayd;
+struct env;
 struct slipwayd_config;
 
 /* How a request's Host header addresses the S3 subset. */
@@ -51,6 +51,6 @@ int s3_object_lookup(struct store_conn *c, const char *bucket, const char *key,
  * or its blobs may be removed when an S3 object with the same content is deleted.  Failures
  * are logged, never returned: an unremoved blob only costs space.
  */
-void s3_blob_gc(struct slipwayd *d, const char *const *blobs, size_t n);
+void s3_blob_gc(struct env *env, const char *const *blobs, size_t n);
 
 #endif

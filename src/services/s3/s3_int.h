@@ -6,7 +6,7 @@
 #include "checksum.h"
 #include "s3.h"
 #include "contract/service.h"
-#include "server/slipwayd.h"
+#include "contract/env.h"
 #include "store/store.h"
 
 #include <stdbool.h>
@@ -40,7 +40,7 @@ struct s3_op {
 /* Per-request state, in req->svc_state. */
 struct s3_ctx {
 	struct http_req *req;
-	struct slipwayd *d;
+	struct env *env;
 	const struct s3_op *op;
 	char bucket[64];
 	char key[S3_KEY_MAX + 1];

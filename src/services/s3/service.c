@@ -260,7 +260,7 @@ static int s3__parse_host(struct s3_ctx *c, struct err *e)
 	const char *host = http_header(c->req, "Host");
 	char domains[256];
 
-	switch (s3_addressing(&c->d->cfg, host, c->bucket, sizeof(c->bucket))) {
+	switch (s3_addressing(c->env->cfg, host, c->bucket, sizeof(c->bucket))) {
 	case S3_PATH_STYLE:
 		return 0;
 	case S3_VIRTUAL_HOSTED:
@@ -273,7 +273,7 @@ static int s3__parse_host(struct s3_ctx *c, struct err *e)
 	default:
 		break;
 	}
-	s3__domains(&c->d->cfg, domains, sizeof(domains));
+	s3__domains(c->env->cfg, domains, sizeof(domains));
 	return err_set(e, SW_E_InvalidRequest,
 		       "Host '%.200s' is neither an address nor one of this server's S3 domains "
 		       "(%s) nor <bucket>.<domain> under one of them; address S3 by IP address "
@@ -422,7 +422,7 @@ static int s3__setup(struct http_req *req, struct err *e)
 	if (!c)
 		return err_set(e, SW_E_NOMEM, NULL);
 	c->req = req;
-	c->d = req->d;
+	c->env = req->env;
 	req->svc_state = c;
 	req->svc_state_free = free;
 	r = s3__parse_path(c, e);
@@ -526,7 +526,7 @@ static int s3__may(struct s3_ctx *c, struct err *e)
 	if (who->kind == PRINCIPAL_ADMIN)
 		return 0;
 	if (who->kind == PRINCIPAL_INSTANCE && (c->op->flags & S3_OP_BUNDLE_READ) && c->has_key) {
-		r = store_read(c->d->store, s3__bundle_of_deployment, &b, e);
+		r = store_read(c->env->store, s3__bundle_of_deployment, &b, e);
 		if (r)
 			return r;
 		if (b.found)

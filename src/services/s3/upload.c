@@ -352,7 +352,7 @@ int s3_upload_begin(struct s3_ctx *c, enum s3_ck_alg want_alg, struct err *e)
 			r = err_set(e, SW_E_NOMEM, NULL);
 	}
 	if (!r)
-		r = blob_writer_new(c->d->blob, &u->w, e);
+		r = blob_writer_new(c->env->blob, &u->w, e);
 	if (r) {
 		s3_upload__free(&u->sink);
 		return r;
