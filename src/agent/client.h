@@ -6,7 +6,6 @@
 #define SW_AGENT_CLIENT_H
 
 #include "base/err.h"
-#include "services/agentchannel/errors.h"
 #include "base/httpc.h"
 #include "config.h"
 #include "spec.h"
@@ -33,7 +32,7 @@ void client_release(struct client *c);
  * Calls operation op with the JSON object req (borrowed) and stores the reply object in *resp
  * (caller decrefs).  timeout_s bounds the whole call.  A cancellable call returns -SW_E_AGAIN
  * with c->cancelled set as soon as cancel_fd is readable.  Errors: -SW_E_AGAIN for transport
- * problems and 5xx replies, -SW_E_ClientException (or the matching code) with the server's
+ * problems and 5xx replies, -SW_E_INVALID (the server refused the request) with the server's
  * __type and message for 4xx replies.
  */
 int client_call(struct client *c, const char *op, json_t *req, long timeout_s, bool cancellable,

@@ -4,9 +4,7 @@
 
 #include "base/err.h"
 
-/* X(code, http status, AWS type, default message), as in base/err.h; one row per line.
- * slipway-agent includes this header for the codes it gives the server's 4xx replies (always with
- * a message); it links no service and does not register the table. */
+/* X(code, http status, AWS type, default message), as in base/err.h; one row per line. */
 /* clang-format off */
 #define SW_ERRORS_COMMANDS(X) \
 	X(ClientException, 400, "ClientException", "invalid agent request") \
