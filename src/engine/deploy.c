@@ -1,6 +1,7 @@
 /* deploy: deployment identifiers and the insertion of a new deployment. */
 #include "deploy.h"
 #include "contract/env.h"
+#include "model/objects.h"
 #include "store/store.h"
 #include "base/crypto.h"
 #include "base/json.h"
@@ -54,7 +55,7 @@ static int deploy__etag(struct store_conn *c, struct deploy_new *n, char *out, s
 {
 	const json_t *s3 = json_object_get(n->revision, "s3Location");
 	const char *etag = json_string_value(json_object_get(s3, "eTag"));
-	struct store_stmt *st;
+	char stored[256];
 	size_t len;
 	int r;
 
@@ -62,12 +63,12 @@ static int deploy__etag(struct store_conn *c, struct deploy_new *n, char *out, s
 	if (!s3)
 		return 0;
 	if (!etag) {
-		r = store_exec(c, &st, "SELECT etag FROM objects WHERE bucket = ? AND key = ?",
-			       "tt", e, json_string_value(json_object_get(s3, "bucket")),
-			       json_string_value(json_object_get(s3, "key")));
+		r = model_object_etag(c, json_string_value(json_object_get(s3, "bucket")),
+				      json_string_value(json_object_get(s3, "key")), stored,
+				      sizeof(stored), e);
 		if (r <= 0)
 			return r;
-		etag = store_col_text(st, 0);
+		etag = stored;
 	}
 	len = strlen(etag);
 	if (len >= 2 && etag[0] == '"' && etag[len - 1] == '"')

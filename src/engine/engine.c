@@ -13,9 +13,10 @@
 #include "inplace.h"
 #include "rollback.h"
 #include "contract/env.h"
-#include "services/codedeploy/common.h"
-#include "services/codedeploy/configs.h"
-#include "services/codedeploy/instances.h"
+#include "model/configs.h"
+#include "model/groups.h"
+#include "model/instances.h"
+#include "model/revisions.h"
 #include "store/store.h"
 #include "base/crypto.h"
 #include "base/log.h"
@@ -32,6 +33,7 @@
 #define ENGINE_RETRY_MS	    2000  /* after a store error */
 #define ENGINE_INSTANCE_MAX 1000  /* instances in one deployment, as AWS */
 #define ENGINE_CMD_MAX	    16
+#define ENGINE_NAME_MAX	    100 /* application, group and configuration names */
 
 #define ENGINE_AGENT_MESSAGE                                                                  \
 	"CodeDeploy agent was not able to receive the lifecycle event. Check the CodeDeploy " \
@@ -71,12 +73,12 @@ struct engine_step {
 	char why[256];	/* engine__give_up's message */
 	/* the row */
 	enum deploy_status status;
-	char app[CD_NAME_MAX + 1];
-	char group[CD_NAME_MAX + 1];
+	char app[ENGINE_NAME_MAX + 1];
+	char group[ENGINE_NAME_MAX + 1];
 	char group_id[64];
 	char creator[32];
-	char config[CD_NAME_MAX + 1];
-	char rkey[CD_REVISION_KEY_MAX];
+	char config[ENGINE_NAME_MAX + 1];
+	char rkey[MODEL_REVISION_KEY_MAX];
 	json_t *revision;
 	json_t *doc;
 	int64_t created;
@@ -135,61 +137,21 @@ static bool engine__doc_flag(const struct engine_step *s, const char *key)
 
 /* ---- finishing ---- */
 
-/* Sets members of a deployment group's stored document (key2 may be NULL); a group deleted
- * meanwhile is left alone.  The updated document goes to *out when out is not NULL. */
-static int engine__group_doc_set(struct store_conn *sc, const char *group_id, const char *key,
-				 json_t *value, const char *key2, json_t *value2, json_t **out,
-				 struct err *e)
-{
-	struct store_stmt *st;
-	json_t *doc;
-	char *text;
-	int r;
-
-	r = store_exec(sc, &st, "SELECT doc FROM deployment_groups WHERE id = ?", "t", e, group_id);
-	if (r <= 0)
-		return r;
-	doc = json_loads(store_col_text(st, 0), 0, NULL);
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		return 0;
-	}
-	json_object_set(doc, key, value);
-	if (key2)
-		json_object_set(doc, key2, value2);
-	text = json_dump(doc);
-	r = text ? store_exec(sc, NULL, "UPDATE deployment_groups SET doc = ? WHERE id = ?", "tt",
-			      e, text, group_id)
-		 : err_set(e, SW_E_NOMEM, NULL);
-	free(text);
-	if (r >= 0 && out)
-		*out = json_incref(doc);
-	json_decref(doc);
-	return r < 0 ? r : 0;
-}
-
 /* The group's document: lastAttemptedDeployment, and on success lastSuccessfulDeployment and
  * targetRevision. */
 static int engine__update_group(struct store_conn *sc, struct engine_step *s, json_t **group_doc,
 				struct err *e)
 {
-	json_t *last =
-	    json_pack("{s:s,s:s}", "deploymentId", s->id, "status", deploy_status_name(s->status));
-	bool ok = s->status == DEPLOY_SUCCEEDED;
-	int r;
+	struct model_group_deployment d = {
+		.id = s->id,
+		.status = deploy_status_name(s->status),
+		.create_time = s->created,
+		.end_time = s->now,
+	};
 
-	json_set_time(last, "endTime", s->now);
-	json_set_time(last, "createTime", s->created);
-	r = engine__group_doc_set(sc, s->group_id, "lastAttemptedDeployment", last,
-				  ok ? "lastSuccessfulDeployment" : NULL, last, NULL, e);
-	if (!r && ok)
-		r = engine__group_doc_set(sc, s->group_id, "targetRevision", s->revision, NULL,
-					  NULL, group_doc, e);
-	else if (!r)
-		r = engine__group_doc_set(sc, s->group_id, "lastAttemptedDeployment", last, NULL,
-					  NULL, group_doc, e);
-	json_decref(last);
-	return r;
+	if (s->status == DEPLOY_SUCCEEDED)
+		return model_group_record_success(sc, s->group_id, &d, s->revision, group_doc, e);
+	return model_group_record_attempt(sc, s->group_id, &d, group_doc, e);
 }
 
 /* Instance and revision health of the group's instances after the deployment (§3.3). */
@@ -198,14 +160,14 @@ static int engine__update_health(struct store_conn *sc, struct engine_step *s,
 {
 	bool ok = s->status == DEPLOY_SUCCEEDED;
 	const json_t *target = json_object_get(group_doc, "targetRevision");
-	char target_key[CD_REVISION_KEY_MAX] = "";
+	char target_key[MODEL_REVISION_KEY_MAX] = "";
 	struct err ignored = { 0 };
 	struct store_stmt *st;
 	json_t *done = json_array(), *failed = json_array(), *v;
 	size_t i;
 	int r;
 
-	if (target && cd_revision_key(target, target_key, sizeof(target_key), &ignored))
+	if (target && model_revision_key(target, target_key, sizeof(target_key), &ignored))
 		target_key[0] = '\0';
 	r = store_exec(sc, &st,
 		       "SELECT instance, status FROM deployment_targets WHERE deployment = ?", "t",
@@ -223,15 +185,9 @@ static int engine__update_health(struct store_conn *sc, struct engine_step *s,
 	{
 		if (r < 0)
 			break;
-		r = store_exec(
-		    sc, NULL,
-		    "INSERT INTO instance_health (group_id, instance, rkey, "
-		    "revision_health, instance_health, updated) VALUES (?, ?, ?, ?, "
-		    "'Healthy', ?) ON CONFLICT (group_id, instance) DO UPDATE SET rkey = "
-		    "excluded.rkey, revision_health = excluded.revision_health, "
-		    "instance_health = 'Healthy', updated = excluded.updated",
-		    "tttti", e, s->group_id, json_string_value(v), s->rkey,
-		    ok || strcmp(target_key, s->rkey) == 0 ? "Current" : "Old", s->now);
+		r = model_instance_health_succeeded(
+		    sc, s->group_id, json_string_value(v), s->rkey,
+		    ok || strcmp(target_key, s->rkey) == 0 ? "Current" : "Old", s->now, e);
 	}
 	json_array_foreach(failed, i, v)
 	{
@@ -239,32 +195,11 @@ static int engine__update_health(struct store_conn *sc, struct engine_step *s,
 			break;
 		/* after a successful deployment the failures' revision is unknown; after a failed
 		 * one they keep what they had */
-		if (ok)
-			r = store_exec(
-			    sc, NULL,
-			    "INSERT INTO instance_health (group_id, instance, rkey, "
-			    "revision_health, instance_health, updated) VALUES (?, ?, NULL, "
-			    "'Unknown', 'Unhealthy', ?) ON CONFLICT (group_id, instance) DO "
-			    "UPDATE SET revision_health = 'Unknown', instance_health = "
-			    "'Unhealthy', updated = excluded.updated",
-			    "tti", e, s->group_id, json_string_value(v), s->now);
-		else
-			r = store_exec(
-			    sc, NULL,
-			    "INSERT INTO instance_health (group_id, instance, rkey, "
-			    "revision_health, instance_health, updated) VALUES (?, ?, NULL, "
-			    "'Unknown', 'Unhealthy', ?) ON CONFLICT (group_id, instance) DO "
-			    "UPDATE SET instance_health = 'Unhealthy', updated = "
-			    "excluded.updated",
-			    "tti", e, s->group_id, json_string_value(v), s->now);
+		r = model_instance_health_failed(sc, s->group_id, json_string_value(v), ok, s->now,
+						 e);
 	}
 	if (r >= 0 && ok)
-		r = store_exec(
-		    sc, NULL,
-		    "UPDATE instance_health SET revision_health = 'Old', updated = ? WHERE "
-		    "group_id = ? AND revision_health = 'Current' AND (rkey IS NULL OR "
-		    "rkey <> ?)",
-		    "itt", e, s->now, s->group_id, s->rkey);
+		r = model_instance_health_demote(sc, s->group_id, s->rkey, s->now, e);
 	json_decref(done);
 	json_decref(failed);
 	return r < 0 ? r : 0;
@@ -336,7 +271,7 @@ struct engine_target {
 	char name[128];
 	char arn[512];
 	char host[512];
-	char rkey[CD_REVISION_KEY_MAX];
+	char rkey[MODEL_REVISION_KEY_MAX];
 	enum fleet_revision_health revision;
 	bool healthy;
 	bool skip; /* updateOutdatedInstancesOnly: already has the revision */
@@ -345,7 +280,7 @@ struct engine_target {
 static int engine__describe_instances(struct store_conn *sc, struct engine_step *s,
 				      const json_t *names, struct engine_target *t, struct err *e)
 {
-	struct store_stmt *st;
+	struct model_instance_health h;
 	size_t i;
 	json_t *v;
 	int r;
@@ -355,29 +290,18 @@ static int engine__describe_instances(struct store_conn *sc, struct engine_step 
 		const char *name = json_string_value(v);
 
 		str_copy(t[i].name, sizeof(t[i].name), name);
-		r = store_exec(sc, &st,
-			       "SELECT arn, COALESCE(iam_user_arn, iam_session_arn, '') FROM "
-			       "instances WHERE name = ?",
-			       "t", e, name);
-		if (r < 0)
-			return r;
-		if (r == 1) {
-			str_copy(t[i].arn, sizeof(t[i].arn), store_col_text(st, 0));
-			str_copy(t[i].host, sizeof(t[i].host), store_col_text(st, 1));
-		}
-		r = store_exec(sc, &st,
-			       "SELECT rkey, revision_health, instance_health FROM instance_health "
-			       "WHERE group_id = ? AND instance = ?",
-			       "tt", e, s->group_id, name);
+		r = model_instance_host(sc, name, t[i].arn, sizeof(t[i].arn), t[i].host,
+					sizeof(t[i].host), e);
+		if (r >= 0)
+			r = model_instance_health_get(sc, s->group_id, name, &h, e);
 		if (r < 0)
 			return r;
 		t[i].revision = FLEET_REV_UNKNOWN;
 		t[i].healthy = false;
 		if (r == 1) {
-			str_copy(t[i].rkey, sizeof(t[i].rkey),
-				 store_col_text(st, 0) ? store_col_text(st, 0) : "");
-			t[i].revision = fleet_revision_health_parse(store_col_text(st, 1));
-			t[i].healthy = str_eq(store_col_text(st, 2), "Healthy");
+			str_copy(t[i].rkey, sizeof(t[i].rkey), h.rkey);
+			t[i].revision = fleet_revision_health_parse(h.revision_health);
+			t[i].healthy = h.healthy;
 		}
 		t[i].skip = engine__doc_flag(s, "updateOutdatedInstancesOnly") &&
 			    t[i].revision == FLEET_REV_CURRENT && strcmp(t[i].rkey, s->rkey) == 0;
@@ -431,7 +355,7 @@ static int engine__insert_targets(struct store_conn *sc, struct engine_step *s,
 static int engine__start(struct store_conn *sc, struct engine_step *s, const char *app,
 			 const char *group, struct err *e)
 {
-	json_t *doc = NULL, *config = NULL, *names = NULL, *last;
+	json_t *doc = NULL, *config = NULL, *names = NULL;
 	struct engine_target *t = NULL;
 	struct fleet_instance *order = NULL;
 	struct fleet_rule rule;
@@ -440,10 +364,10 @@ static int engine__start(struct store_conn *sc, struct engine_step *s, const cha
 	int64_t m = 0;
 	int r;
 
-	r = cd_group_get(sc, app, group, &doc, e);
+	r = model_group_get(sc, app, group, &doc, e);
 	if (r)
 		return r;
-	r = cd_config_get(sc, s->config, &config, &why);
+	r = model_config_get(sc, s->config, &config, &why);
 	if (!r)
 		r = fleet_rule_from_config(config, &rule, &why);
 	if (r) {
@@ -451,8 +375,8 @@ static int engine__start(struct store_conn *sc, struct engine_step *s, const cha
 				   err_message(&why), e);
 		goto out;
 	}
-	r = cd_instances_matching(sc, json_object_get(doc, "onPremisesInstanceTagFilters"),
-				  json_object_get(doc, "onPremisesTagSet"), &names, &why);
+	r = model_instances_matching(sc, json_object_get(doc, "onPremisesInstanceTagFilters"),
+				     json_object_get(doc, "onPremisesTagSet"), &names, &why);
 	if (r) {
 		r = engine__finish(sc, s, DEPLOY_FAILED, "DEPLOYMENT_GROUP_MISSING",
 				   err_message(&why), e);
@@ -507,15 +431,17 @@ static int engine__start(struct store_conn *sc, struct engine_step *s, const cha
 		       "WHERE id = ?",
 		       "iit", e, s->now, m, s->id);
 	if (r >= 0)
-		r = cd_revision_used(sc, s->app, s->revision, s->rkey, s->now, e);
+		r = model_revision_used(sc, s->app, s->revision, s->rkey, s->now, e);
 	if (r < 0)
 		goto out;
 	/* the group shows this deployment as its last attempt from now on */
-	last = json_pack("{s:s,s:s}", "deploymentId", s->id, "status", "InProgress");
-	json_set_time(last, "createTime", s->created);
-	r = engine__group_doc_set(sc, s->group_id, "lastAttemptedDeployment", last, NULL, NULL,
-				  NULL, e);
-	json_decref(last);
+	r = model_group_record_attempt(sc, s->group_id,
+				       &(struct model_group_deployment){
+					   .id = s->id,
+					   .status = deploy_status_name(DEPLOY_IN_PROGRESS),
+					   .create_time = s->created,
+				       },
+				       NULL, e);
 	if (r < 0)
 		goto out;
 	log_info("engine",
@@ -535,11 +461,10 @@ out:
 static int engine__maybe_start(struct store_conn *sc, struct engine_step *s, struct err *e)
 {
 	struct store_stmt *st;
-	char app[CD_NAME_MAX + 1], group[CD_NAME_MAX + 1];
+	char app[ENGINE_NAME_MAX + 1], group[ENGINE_NAME_MAX + 1];
 	int r;
 
-	r = store_exec(sc, &st, "SELECT app, name FROM deployment_groups WHERE id = ?", "t", e,
-		       s->group_id);
+	r = model_group_names(sc, s->group_id, app, sizeof(app), group, sizeof(group), e);
 	if (r < 0)
 		return r;
 	if (r == 0)
@@ -547,8 +472,6 @@ static int engine__maybe_start(struct store_conn *sc, struct engine_step *s, str
 				      "The deployment group was deleted before the deployment "
 				      "started",
 				      e);
-	str_copy(app, sizeof(app), store_col_text(st, 0));
-	str_copy(group, sizeof(group), store_col_text(st, 1));
 	if (s->stopping)
 		return engine__finish(sc, s, DEPLOY_STOPPED, "MANUAL_STOP",
 				      "The deployment was stopped by a StopDeployment request "

@@ -1,8 +1,9 @@
 /* rollback: automatic rollback of failed and stopped deployments. */
 #include "rollback.h"
 #include "deploy.h"
-#include "services/codedeploy/common.h"
+#include "model/revisions.h"
 #include "store/store.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
 
@@ -66,7 +67,7 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 {
 	const json_t *target = json_object_get(in->group_doc, "targetRevision");
 	struct deploy_new n = { 0 };
-	char rkey[CD_REVISION_KEY_MAX], feb[16], msg[300];
+	char rkey[MODEL_REVISION_KEY_MAX], feb[16], msg[300];
 	const char *why =
 	    in->status == DEPLOY_FAILED ? "DEPLOYMENT_FAILURE" : "DEPLOYMENT_STOP_ON_REQUEST";
 	struct err bad = { 0 };
@@ -75,7 +76,7 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 
 	if (!rollback_wanted(in))
 		return 0;
-	if (!json_is_object(target) || cd_revision_key(target, rkey, sizeof(rkey), &bad)) {
+	if (!json_is_object(target) || model_revision_key(target, rkey, sizeof(rkey), &bad)) {
 		str_fmt(msg, sizeof(msg),
 			"Automatic rollback (%s) was not possible: deployment group '%s' has no "
 			"previous successful revision to roll back to",

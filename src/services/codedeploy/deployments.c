@@ -39,6 +39,8 @@
 #include "engine/engine.h"
 #include "engine/fleet.h"
 #include "engine/inplace.h"
+#include "model/configs.h"
+#include "model/groups.h"
 #include "base/str.h"
 #include "base/timeutil.h"
 
@@ -250,7 +252,7 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 	r = cd_app_get(sc, a->app, platform, sizeof(platform), NULL, 0, e);
 	if (r)
 		return r;
-	r = cd_group_get(sc, a->app, a->group, &group, e);
+	r = model_group_get(sc, a->app, a->group, &group, e);
 	if (r)
 		return r;
 	r = deploy__check_style(group, a->group, e);
@@ -260,7 +262,7 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 		a->config = json_string_value(json_object_get(group, "deploymentConfigName"));
 	if (!a->config)
 		a->config = CD_DEFAULT_SERVER_CONFIG;
-	r = cd_config_get(sc, a->config, &config, e);
+	r = model_config_get(sc, a->config, &config, e);
 	if (!r)
 		r = fleet_rule_from_config(config, &rule, e);
 	if (r)
@@ -571,7 +573,7 @@ static int deploy__list(struct store_conn *sc, void *arg, struct err *e)
 	int r;
 
 	if (l->app) {
-		r = cd_group_get(sc, l->app, l->group, &group, e);
+		r = model_group_get(sc, l->app, l->group, &group, e);
 		if (r)
 			return r;
 		group_id = json_string_value(json_object_get(group, "deploymentGroupId"));
