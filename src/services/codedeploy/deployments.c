@@ -40,6 +40,7 @@
 #include "engine/fleet.h"
 #include "engine/inplace.h"
 #include "model/configs.h"
+#include "model/deployments.h"
 #include "model/groups.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -752,19 +753,7 @@ static int deploy__stop(struct store_conn *sc, void *arg, struct err *e)
 	if (deploy__terminal(s->status))
 		return err_set(e, SW_E_DeploymentAlreadyCompleted,
 			       "Deployment %s has already completed (%s)", s->id, s->status);
-	if (s->rollback < 0)
-		r = store_exec(
-		    sc, NULL,
-		    "UPDATE deployments SET stop_requested = COALESCE(stop_requested, ?) "
-		    "WHERE id = ?",
-		    "it", e, time_now_ms(), s->id);
-	else
-		r = store_exec(
-		    sc, NULL,
-		    "UPDATE deployments SET stop_requested = COALESCE(stop_requested, ?), "
-		    "stop_rollback = ? WHERE id = ?",
-		    "iit", e, time_now_ms(), (int64_t)s->rollback, s->id);
-	return r < 0 ? r : 0;
+	return model_deployment_request_stop(sc, s->id, time_now_ms(), s->rollback, e);
 }
 
 static int deploy__read_status(struct store_conn *sc, void *arg, struct err *e)
