@@ -25,6 +25,7 @@
 #include "engine/deploy.h"
 #include "engine/engine.h"
 #include "model/host_commands.h"
+#include "model/targets.h"
 #include "contract/service.h"
 #include "contract/env.h"
 #include "store/store.h"
@@ -186,9 +187,7 @@ static int cmd__spec(struct store_conn *sc, void *arg, struct err *e)
 	char arn[300];
 	int r;
 
-	r = store_exec(sc, &st,
-		       "SELECT 1 FROM deployment_targets WHERE deployment = ? AND instance = ?",
-		       "tt", e, s->id, s->instance);
+	r = model_target_exists(sc, s->id, s->instance, e);
 	if (r < 0)
 		return r;
 	if (r == 0)
