@@ -66,8 +66,77 @@ int model_group_id(struct store_conn *c, const char *app, const char *group, cha
 	int r = store_exec(c, &st, "SELECT id FROM deployment_groups WHERE app = ? AND name = ?",
 			   "tt", e, app, group);
 
-	if (r == 1)
+	if (r == 1 && id)
 		str_copy(id, size, store_col_text(st, 0));
+	return r;
+}
+
+int model_groups_of(struct store_conn *c, const char *app, json_t **out, struct err *e)
+{
+	struct store_stmt *st;
+	json_t *list = json_array();
+	int r;
+
+	if (!list)
+		return err_set(e, SW_E_NOMEM, NULL);
+	r = store_exec(c, &st,
+		       "SELECT name, id, doc FROM deployment_groups WHERE app = ? ORDER BY name",
+		       "t", e, app);
+	while (r == 1) {
+		const char *doc = store_col_text(st, 2);
+		json_t *j = doc ? json_loads(doc, 0, NULL) : NULL;
+
+		json_array_append_new(
+		    list, json_pack("{s:s,s:s,s:o}", "name", store_col_text(st, 0), "id",
+				    store_col_text(st, 1), "doc", j ? j : json_null()));
+		r = store_step(st, e);
+	}
+	if (r < 0) {
+		json_decref(list);
+		return r;
+	}
+	*out = list;
+	return 0;
+}
+
+int model_groups_count(struct store_conn *c, const char *app, int64_t *n, struct err *e)
+{
+	struct store_stmt *st;
+	int r =
+	    store_exec(c, &st, "SELECT COUNT(*) FROM deployment_groups WHERE app = ?", "t", e, app);
+
+	*n = r == 1 ? store_col_int(st, 0) : 0;
+	return r < 0 ? r : 0;
+}
+
+int model_groups_page(struct store_conn *c, const char *app, const char *after, int64_t limit,
+		      json_t *names, struct err *e)
+{
+	struct store_stmt *st;
+	int r = store_exec(c, &st,
+			   "SELECT name FROM deployment_groups WHERE app = ? AND name > ? ORDER BY "
+			   "name LIMIT ?",
+			   "tti", e, app, after, limit);
+
+	while (r == 1) {
+		json_array_append_new(names, json_string(store_col_text(st, 0)));
+		r = store_step(st, e);
+	}
+	return r < 0 ? r : 0;
+}
+
+int model_group_using_config(struct store_conn *c, const char *config, char *app, size_t app_size,
+			     char *group, size_t group_size, struct err *e)
+{
+	struct store_stmt *st;
+	int r =
+	    store_exec(c, &st, "SELECT app, name FROM deployment_groups WHERE config = ? LIMIT 1",
+		       "t", e, config);
+
+	if (r == 1) {
+		str_copy(app, app_size, store_col_text(st, 0));
+		str_copy(group, group_size, store_col_text(st, 1));
+	}
 	return r;
 }
 

@@ -38,9 +38,25 @@ int model_group_load(struct store_conn *c, const char *app, const char *group, j
 int model_group_names(struct store_conn *c, const char *group_id, char *app, size_t app_size,
 		      char *group, size_t group_size, struct err *e);
 
-/* The id of app's group named group: 1 when found, 0 when not, or a store error. */
+/* The id of app's group named group (id may be NULL: does it exist?): 1 when found, 0 when
+ * not, or a store error. */
 int model_group_id(struct store_conn *c, const char *app, const char *group, char *id, size_t size,
 		   struct err *e);
+
+/* app's groups, by name, as a new array of {name, id, doc} (doc: the stored document, or null
+ * when corrupt). */
+int model_groups_of(struct store_conn *c, const char *app, json_t **out, struct err *e);
+
+/* How many groups app has (into *n). */
+int model_groups_count(struct store_conn *c, const char *app, int64_t *n, struct err *e);
+
+/* Up to limit names of app's groups after `after` (exclusive, byte order), appended to names. */
+int model_groups_page(struct store_conn *c, const char *app, const char *after, int64_t limit,
+		      json_t *names, struct err *e);
+
+/* A group that names deployment configuration config: 1 with its app and name, 0 when none. */
+int model_group_using_config(struct store_conn *c, const char *config, char *app, size_t app_size,
+			     char *group, size_t group_size, struct err *e);
 
 /* Inserts a new group of app from its document (deploymentGroupName, deploymentGroupId,
  * deploymentConfigName): DeploymentGroupAlreadyExists when app has one of that name. */

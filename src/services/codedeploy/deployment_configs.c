@@ -4,6 +4,7 @@
 #include "common.h"
 #include "configs.h"
 #include "model/configs.h"
+#include "model/groups.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -447,11 +448,11 @@ static int ListDeploymentConfigs(struct call *c)
 static int config__delete(struct store_conn *sc, void *arg, struct err *e)
 {
 	const char *name = arg;
+	char app[CD_NAME_MAX + 1], group[CD_NAME_MAX + 1];
 	struct store_stmt *st;
 	int r;
 
-	r = store_exec(sc, &st, "SELECT app, name FROM deployment_groups WHERE config = ? LIMIT 1",
-		       "t", e, name);
+	r = model_group_using_config(sc, name, app, sizeof(app), group, sizeof(group), e);
 	if (r < 0)
 		return r;
 	if (r == 1)
@@ -459,7 +460,7 @@ static int config__delete(struct store_conn *sc, void *arg, struct err *e)
 		    e, SW_E_DeploymentConfigInUse,
 		    "deployment configuration '%s' is in use by deployment group '%s' of "
 		    "application '%s'",
-		    name, store_col_text(st, 1), store_col_text(st, 0));
+		    name, group, app);
 	/* A deployment that has not finished keeps its configuration too (0005_deployments). */
 	r = store_exec(
 	    sc, &st,

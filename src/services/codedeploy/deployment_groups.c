@@ -983,9 +983,9 @@ struct group_create {
 static int group__create(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct group_create *a = arg;
-	struct store_stmt *st;
 	char platform[16], arn[512];
 	json_t *settings = NULL, *doc;
+	int64_t count = 0;
 	int r;
 
 	r = cd_app_get(sc, a->app, platform, sizeof(platform), NULL, 0, e);
@@ -998,11 +998,10 @@ static int group__create(struct store_conn *sc, void *arg, struct err *e)
 	    sc, json_string_value(json_object_get(settings, "deploymentConfigName")), platform, e);
 	if (r)
 		goto out;
-	r = store_exec(sc, &st, "SELECT COUNT(*) FROM deployment_groups WHERE app = ?", "t", e,
-		       a->app);
+	r = model_groups_count(sc, a->app, &count, e);
 	if (r < 0)
 		goto out;
-	if (store_col_int(st, 0) >= GROUP_PER_APP_MAX) {
+	if (count >= GROUP_PER_APP_MAX) {
 		r = err_set(e, SW_E_DeploymentGroupLimitExceeded,
 			    "application '%s' already has %d deployment groups", a->app,
 			    GROUP_PER_APP_MAX);
@@ -1168,23 +1167,24 @@ struct group_list {
 static int group__list_page(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct group_list *l = arg;
-	struct store_stmt *st;
+	json_t *names, *v;
+	size_t i;
 	int r;
 
 	r = cd_app_get(sc, l->app, NULL, 0, NULL, 0, e);
 	if (r)
 		return r;
-	r = store_exec(
-	    sc, &st,
-	    "SELECT name FROM deployment_groups WHERE app = ? AND name > ? ORDER BY name "
-	    "LIMIT ?",
-	    "tti", e, l->app, l->page.after, (int64_t)CD_PAGE_SIZE + 1);
-	while (r == 1) {
-		if (cd_page_add(&l->page, store_col_text(st, 0)))
+	names = json_array();
+	if (!names)
+		return err_set(e, SW_E_NOMEM, NULL);
+	r = model_groups_page(sc, l->app, l->page.after, (int64_t)CD_PAGE_SIZE + 1, names, e);
+	json_array_foreach(names, i, v)
+	{
+		if (r || cd_page_add(&l->page, json_string_value(v)))
 			break;
-		r = store_step(st, e);
 	}
-	return r < 0 ? r : 0;
+	json_decref(names);
+	return r;
 }
 
 static int ListDeploymentGroups(struct call *c)
@@ -1253,9 +1253,7 @@ static int group__update(struct store_conn *sc, void *arg, struct err *e)
 	if (r)
 		goto out;
 	if (strcmp(u->from, u->to) != 0) {
-		r = store_exec(sc, NULL,
-			       "SELECT 1 FROM deployment_groups WHERE app = ? AND name = ?", "tt",
-			       e, u->app, u->to);
+		r = model_group_id(sc, u->app, u->to, NULL, 0, e);
 		if (r < 0)
 			goto out;
 		if (r == 1) {

@@ -25,6 +25,7 @@
  *   under firstUsedTime / lastUsedTime in either order; ties are broken by the key.
  */
 #include "common.h"
+#include "model/groups.h"
 #include "model/objects.h"
 #include "model/revisions.h"
 #include "base/buf.h"
@@ -126,17 +127,14 @@ int cd_revision_resolve(struct store_conn *sc, const char *platform, const json_
  * `targetRevision` member of a group's document, which the deployment engine sets. */
 static int rev__targets(struct store_conn *sc, const char *app, json_t **out, struct err *e)
 {
-	struct store_stmt *st;
-	json_t *map = json_object();
+	json_t *map = json_object(), *groups = NULL, *g;
+	size_t i;
 	int r;
 
-	r = store_exec(sc, &st,
-		       "SELECT name, doc FROM deployment_groups WHERE app = ? ORDER BY name", "t",
-		       e, app);
-	while (r == 1) {
-		const char *doc = store_col_text(st, 1);
-		json_t *j = doc ? json_loads(doc, 0, NULL) : NULL;
-		json_t *target = json_object_get(j, "targetRevision");
+	r = model_groups_of(sc, app, &groups, e);
+	json_array_foreach(groups, i, g)
+	{
+		json_t *target = json_object_get(json_object_get(g, "doc"), "targetRevision");
 		char rkey[MODEL_REVISION_KEY_MAX];
 		struct err ignored = { 0 };
 
@@ -147,11 +145,10 @@ static int rev__targets(struct store_conn *sc, const char *app, json_t **out, st
 				names = json_array();
 				json_object_set_new(map, rkey, names);
 			}
-			json_array_append_new(names, json_string(store_col_text(st, 0)));
+			json_array_append(names, json_object_get(g, "name"));
 		}
-		json_decref(j);
-		r = store_step(st, e);
 	}
+	json_decref(groups);
 	if (r < 0) {
 		json_decref(map);
 		return r;
