@@ -1,8 +1,10 @@
 /* deploy: deployment identifiers and the insertion of a new deployment. */
 #include "deploy.h"
-#include "contract/env.h"
+#include "model/deployments.h"
+#include "model/host_commands.h"
+#include "model/objects.h"
+#include "model/targets.h"
 #include "store/store.h"
-#include "base/crypto.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -11,6 +13,8 @@
 #include <string.h>
 
 #define DEPLOY_ID_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+_Static_assert(DEPLOY_ID_SIZE == MODEL_DEPLOYMENT_ID_SIZE, "one size of a deployment id");
 
 static const char *const deploy__status_names[DEPLOY__NSTATUS] = {
 	[DEPLOY_CREATED] = "Created",	     [DEPLOY_QUEUED] = "Queued",
@@ -54,7 +58,7 @@ static int deploy__etag(struct store_conn *c, struct deploy_new *n, char *out, s
 {
 	const json_t *s3 = json_object_get(n->revision, "s3Location");
 	const char *etag = json_string_value(json_object_get(s3, "eTag"));
-	struct store_stmt *st;
+	char stored[256];
 	size_t len;
 	int r;
 
@@ -62,12 +66,12 @@ static int deploy__etag(struct store_conn *c, struct deploy_new *n, char *out, s
 	if (!s3)
 		return 0;
 	if (!etag) {
-		r = store_exec(c, &st, "SELECT etag FROM objects WHERE bucket = ? AND key = ?",
-			       "tt", e, json_string_value(json_object_get(s3, "bucket")),
-			       json_string_value(json_object_get(s3, "key")));
+		r = model_object_etag(c, json_string_value(json_object_get(s3, "bucket")),
+				      json_string_value(json_object_get(s3, "key")), stored,
+				      sizeof(stored), e);
 		if (r <= 0)
 			return r;
-		etag = store_col_text(st, 0);
+		etag = stored;
 	}
 	len = strlen(etag);
 	if (len >= 2 && etag[0] == '"' && etag[len - 1] == '"')
@@ -77,98 +81,55 @@ static int deploy__etag(struct store_conn *c, struct deploy_new *n, char *out, s
 
 int deploy_insert(struct store_conn *c, struct deploy_new *n, struct err *e)
 {
+	struct model_deployment_new m = {
+		.app = n->app,
+		.group = n->group,
+		.group_id = n->group_id,
+		.creator = n->creator,
+		.config = n->config,
+		.revision = n->revision,
+		.rkey = n->rkey,
+		.bundle_etag = n->bundle_etag,
+		.previous_revision = n->previous_revision,
+		.rollback_of = n->rollback_of,
+		.doc = n->doc,
+		.now = n->now,
+	};
 	char etag[256];
-	const char *pin = n->bundle_etag;
-	char *rev = json_dump(n->revision);
-	char *prev = n->previous_revision ? json_dump(n->previous_revision) : NULL;
-	char *doc = json_dump(n->doc);
-	int r = -SW_E_NOMEM;
+	int r;
 
-	if (!rev || !doc || (n->previous_revision && !prev)) {
-		err_set(e, SW_E_NOMEM, NULL);
-		goto out;
-	}
-	if (!pin) {
+	if (!m.bundle_etag) {
 		r = deploy__etag(c, n, etag, sizeof(etag), e);
 		if (r < 0)
-			goto out;
-		pin = etag[0] ? etag : NULL;
+			return r;
+		m.bundle_etag = etag[0] ? etag : NULL;
 	}
-	/* 36^9 ids: a collision is all but impossible, but cheap to rule out */
-	for (int attempt = 0; attempt < 8; attempt++) {
-		memcpy(n->id, "d-", 2);
-		random_string(n->id + 2, 9, DEPLOY_ID_ALPHABET);
-		r = store_exec(
-		    c, NULL,
-		    "INSERT INTO deployments (id, app, grp, group_id, status, creator, "
-		    "config, created, revision, rkey, bundle_etag, previous_revision, "
-		    "rollback_of, doc) VALUES (?, ?, ?, ?, 'Created', ?, ?, ?, ?, ?, ?, ?, "
-		    "?, ?) ON CONFLICT (id) DO NOTHING",
-		    "ttttttitttttt", e, n->id, n->app, n->group, n->group_id, n->creator, n->config,
-		    n->now, rev, n->rkey, pin, prev, n->rollback_of, doc);
-		if (r < 0 || store_changes(c) == 1)
-			break;
-		r = err_set(e, SW_E_INTERNAL, "could not draw a unique deployment id");
-	}
-out:
-	free(rev);
-	free(prev);
-	free(doc);
-	return r < 0 ? r : 0;
+	return model_deployment_insert(c, &m, n->id, e);
 }
 
 int deploy_stop_orphans(struct store_conn *c, const char *group_id, const char *code,
 			const char *message, int64_t now, struct err *e)
 {
-	struct store_stmt *st;
 	json_t *ids = json_array(), *v;
 	size_t i;
 	int r;
 
 	if (!ids)
 		return err_set(e, SW_E_NOMEM, NULL);
-	r = store_exec(c, &st,
-		       "SELECT id FROM deployments WHERE group_id = ? AND status IN ('Created', "
-		       "'Queued', 'InProgress') ORDER BY created, id",
-		       "t", e, group_id);
-	while (r == 1) {
-		json_array_append_new(ids, json_string(store_col_text(st, 0)));
-		r = store_step(st, e);
-	}
+	r = model_deployments_unfinished(c, group_id, ids, e);
 	json_array_foreach(ids, i, v)
 	{
 		const char *id = json_string_value(v);
 
 		if (r < 0)
 			break;
-		r = store_exec(
-		    c, NULL,
-		    "UPDATE deployments SET status = 'Stopped', completed = ?, error_code "
-		    "= ?, error_message = ?, stop_requested = COALESCE(stop_requested, ?) "
-		    "WHERE id = ?",
-		    "ittit", e, now, code, message, now, id);
+		r = model_deployment_abandon(c, id, now, code, message, e);
 		if (r >= 0)
-			r = store_exec(
-			    c, NULL,
-			    "UPDATE host_commands SET status = 'Skipped' WHERE deployment "
-			    "= ? AND status = 'Pending' AND delivered IS NULL",
-			    "t", e, id);
+			r = model_commands_skip_undelivered(c, id, NULL, e);
 		if (r >= 0)
-			r = store_exec(
-			    c, NULL,
-			    "UPDATE host_commands SET status = 'Failed', completed = ?, error_code "
-			    "= "
-			    "'UnknownError', script_name = '', message = ?, log_tail = '' WHERE "
-			    "deployment = ? AND status IN ('Pending', 'InProgress')",
-			    "itt", e, now, message, id);
+			r = model_commands_fail_open(c, id, now, message, e);
 		if (r >= 0)
-			r = store_exec(
-			    c, NULL,
-			    "UPDATE deployment_targets SET status = CASE status WHEN "
-			    "'Pending' THEN 'Skipped' ELSE 'Failed' END, ended = CASE "
-			    "status WHEN 'InProgress' THEN ? ELSE ended END, updated = ? "
-			    "WHERE deployment = ? AND status IN ('Pending', 'InProgress')",
-			    "iit", e, now, now, id);
+			r = model_targets_abandon(c, id, now, e);
 		if (r >= 0)
 			log_info("codedeploy", "deployment %s stopped: %s", id, message);
 	}
@@ -178,10 +139,11 @@ int deploy_stop_orphans(struct store_conn *c, const char *group_id, const char *
 	return r;
 }
 
-int deploy_execution_id(const struct env *env, const char *id, char *out, size_t size)
+int deploy_execution_id(const char *region, const char *account, const char *id, char *out,
+			size_t size)
 {
-	return str_fmt(out, size, "CodeDeploy/%s/Prod/arn:aws:sds:%s:%s:deployment/%s",
-		       env->cfg->region, env->cfg->region, env->account_id, id);
+	return str_fmt(out, size, "CodeDeploy/%s/Prod/arn:aws:sds:%s:%s:deployment/%s", region,
+		       region, account, id);
 }
 
 int deploy_id_from_execution(const char *exec, char *out, size_t size)

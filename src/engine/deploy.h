@@ -1,5 +1,5 @@
-/* deploy: the deployment rows as the API, the agent channel and the engine share them —
- * identifiers, the insertion of a new deployment, and the statuses. */
+/* deploy: deployments as the API, the agent channel and the engine share them — identifiers,
+ * the insertion of a new deployment, and the statuses (the rows are model/deployments.c's). */
 #ifndef SW_ENGINE_DEPLOY_H
 #define SW_ENGINE_DEPLOY_H
 
@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct env;
 struct store_conn;
 
 #define DEPLOY_ID_SIZE	    12 /* "d-" + 9 + NUL */
@@ -78,7 +77,8 @@ int deploy_stop_orphans(struct store_conn *c, const char *group_id, const char *
 
 /* The DeploymentExecutionId the agent channel uses for a deployment:
  * CodeDeploy/<region>/Prod/arn:aws:sds:<region>:<account>:deployment/<id>. */
-int deploy_execution_id(const struct env *env, const char *id, char *out, size_t size);
+int deploy_execution_id(const char *region, const char *account, const char *id, char *out,
+			size_t size);
 /* The deployment id at the end of a DeploymentExecutionId (or of a deployment ARN, or the id
  * itself); -SW_E_INVALID when there is none. */
 int deploy_id_from_execution(const char *exec, char *out, size_t size);

@@ -1,5 +1,6 @@
-/* engine: the deployment reconciler — one thread that owns every state transition of every
- * deployment (DESIGN.md, "Data flow of a deployment").
+/* engine: the reconciler — one thread that owns every state transition of every durable job
+ * (job.h: deployments today, each driven by its strategy, strategy.h; DESIGN.md, "Data flow of
+ * a deployment").
  *
  * The API and the agent channel only record intent in the store (a new deployment, a stop
  * request, an agent's report on its command) and call engine_wake().  On every wake-up, and
@@ -17,7 +18,7 @@
 
 #include <stdint.h>
 
-struct env;
+struct store;
 struct engine;
 
 #define ENGINE_AGENT_TIMEOUT_DEFAULT 300  /* s: AWS fails an event not picked up in 5 minutes */
@@ -37,10 +38,18 @@ struct engine_options {
 	void *on_command_arg;
 };
 
+/* What the engine works over: the store (which must outlive it), and the region and account
+ * that name what it creates (copied). */
+struct engine_env {
+	struct store *store;
+	const char *region;
+	const char *account;
+};
+
 /* Starts the engine thread over env->store.  Fails with SW_E_INTERNAL when the thread cannot be
  * created. */
-int engine_start(struct env *env, const struct engine_options *opt, struct engine **out,
-		 struct err *e);
+int engine_start(const struct engine_env *env, const struct engine_options *opt,
+		 struct engine **out, struct err *e);
 /* Stops the thread (a pass in progress finishes first), joins it and frees the engine.  NULL is
  * a no-op.  Call before the store closes. */
 void engine_stop(struct engine *en);

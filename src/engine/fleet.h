@@ -4,7 +4,7 @@
 #define SW_ENGINE_FLEET_H
 
 #include "base/err.h"
-#include "services/codedeploy/errors.h"
+#include "model/codedeploy_errors.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,8 +1,9 @@
 /* rollback: automatic rollback of failed and stopped deployments. */
 #include "rollback.h"
 #include "deploy.h"
-#include "services/codedeploy/common.h"
-#include "store/store.h"
+#include "model/deployments.h"
+#include "model/revisions.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
 
@@ -45,17 +46,15 @@ static int rollback__file_exists(struct store_conn *c, const struct rollback_inp
 {
 	const json_t *last = json_object_get(in->group_doc, "lastSuccessfulDeployment");
 	const char *id = json_string_value(json_object_get(last, "deploymentId"));
-	struct store_stmt *st;
-	json_t *doc;
+	json_t *doc = NULL;
 	int r;
 
 	str_copy(out, size, "DISALLOW");
 	if (!id)
 		return 0;
-	r = store_exec(c, &st, "SELECT doc FROM deployments WHERE id = ?", "t", e, id);
+	r = model_deployment_options(c, id, &doc, e);
 	if (r <= 0)
 		return r;
-	doc = json_loads(store_col_text(st, 0), 0, NULL);
 	if (json_string_value(json_object_get(doc, "fileExistsBehavior")))
 		str_copy(out, size, json_string_value(json_object_get(doc, "fileExistsBehavior")));
 	json_decref(doc);
@@ -66,7 +65,7 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 {
 	const json_t *target = json_object_get(in->group_doc, "targetRevision");
 	struct deploy_new n = { 0 };
-	char rkey[CD_REVISION_KEY_MAX], feb[16], msg[300];
+	char rkey[MODEL_REVISION_KEY_MAX], feb[16], msg[300];
 	const char *why =
 	    in->status == DEPLOY_FAILED ? "DEPLOYMENT_FAILURE" : "DEPLOYMENT_STOP_ON_REQUEST";
 	struct err bad = { 0 };
@@ -75,13 +74,12 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 
 	if (!rollback_wanted(in))
 		return 0;
-	if (!json_is_object(target) || cd_revision_key(target, rkey, sizeof(rkey), &bad)) {
+	if (!json_is_object(target) || model_revision_key(target, rkey, sizeof(rkey), &bad)) {
 		str_fmt(msg, sizeof(msg),
 			"Automatic rollback (%s) was not possible: deployment group '%s' has no "
 			"previous successful revision to roll back to",
 			why, in->group);
-		r = store_exec(c, NULL, "UPDATE deployments SET rollback_message = ? WHERE id = ?",
-			       "tt", e, msg, in->id);
+		r = model_deployment_set_rollback(c, in->id, NULL, msg, e);
 		log_info("engine",
 			 "deployment %s: no rollback, the group has no successful revision",
 			 in->id);
@@ -122,14 +120,11 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 		"Automatic rollback (%s): deployment %s redeploys the last successful revision of "
 		"deployment group '%s'",
 		why, n.id, in->group);
-	r = store_exec(c, NULL,
-		       "UPDATE deployments SET rollback_id = ?, rollback_message = ? WHERE id = ?",
-		       "ttt", e, n.id, msg, in->id);
+	r = model_deployment_set_rollback(c, in->id, n.id, msg, e);
 	if (r >= 0) {
 		str_fmt(msg, sizeof(msg), "Rollback of deployment %s, which ended %s (%s)", in->id,
 			deploy_status_name(in->status), why);
-		r = store_exec(c, NULL, "UPDATE deployments SET rollback_message = ? WHERE id = ?",
-			       "tt", e, msg, n.id);
+		r = model_deployment_set_rollback(c, n.id, NULL, msg, e);
 	}
 	if (r >= 0)
 		log_info("engine", "deployment %s: rolling back with %s", in->id, n.id);

@@ -73,12 +73,17 @@ static int deployments_start(struct slipwayd *d, struct err *e)
 		.event_timeout_ms = d->cfg.event_timeout_s * 1000LL,
 		.on_command = agentchannel_notify,
 	};
+	struct engine_env env = {
+		.store = d->env.store,
+		.region = d->cfg.region,
+		.account = d->env.account_id,
+	};
 	int r = agentchannel_new(d->cfg.poll_timeout_s * 1000LL, &d->env.channel, e);
 
 	if (r)
 		return r;
 	opt.on_command_arg = d->env.channel;
-	return engine_start(&d->env, &opt, &d->env.engine, e);
+	return engine_start(&env, &opt, &d->env.engine, e);
 }
 
 int main(int argc, char **argv)

@@ -24,6 +24,8 @@
 #include "spec.h"
 #include "engine/deploy.h"
 #include "engine/engine.h"
+#include "model/host_commands.h"
+#include "model/targets.h"
 #include "contract/service.h"
 #include "contract/env.h"
 #include "store/store.h"
@@ -105,28 +107,16 @@ struct cmd_claim {
 static int cmd__claim(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct cmd_claim *c = arg;
-	struct store_stmt *st;
 	char id[CMD_ID_MAX + 1], deployment[DEPLOY_ID_SIZE], name[64], exec[300];
 	uint32_t nonce = 0;
 	int r;
 
-	r = store_exec(sc, &st,
-		       "SELECT h.id, h.deployment, h.name FROM host_commands h JOIN deployments d "
-		       "ON d.id = h.deployment WHERE h.instance = ? AND h.status = 'Pending' AND "
-		       "h.queued IS NOT NULL AND h.delivered IS NULL AND d.status = 'InProgress' "
-		       "ORDER BY h.queued, h.id",
-		       "t", e, c->instance);
+	r = model_command_claim(sc, c->instance, time_now_ms(), id, sizeof(id), deployment,
+				sizeof(deployment), name, sizeof(name), e);
 	if (r <= 0)
 		return r;
-	str_copy(id, sizeof(id), store_col_text(st, 0));
-	str_copy(deployment, sizeof(deployment), store_col_text(st, 1));
-	str_copy(name, sizeof(name), store_col_text(st, 2));
-	r = store_exec(sc, NULL,
-		       "UPDATE host_commands SET delivered = ? WHERE id = ? AND delivered IS NULL",
-		       "it", e, time_now_ms(), id);
-	if (r < 0)
-		return r;
-	deploy_execution_id(c->env, deployment, exec, sizeof(exec));
+	deploy_execution_id(c->env->cfg->region, c->env->account_id, deployment, exec,
+			    sizeof(exec));
 	random_bytes(&nonce, sizeof(nonce));
 	c->command = json_pack("{s:s,s:s,s:s,s:s,s:I}", "HostCommandIdentifier", id,
 			       "HostIdentifier", c->host, "DeploymentExecutionId", exec,
@@ -197,9 +187,7 @@ static int cmd__spec(struct store_conn *sc, void *arg, struct err *e)
 	char arn[300];
 	int r;
 
-	r = store_exec(sc, &st,
-		       "SELECT 1 FROM deployment_targets WHERE deployment = ? AND instance = ?",
-		       "tt", e, s->id, s->instance);
+	r = model_target_exists(sc, s->id, s->instance, e);
 	if (r < 0)
 		return r;
 	if (r == 0)
@@ -288,18 +276,17 @@ struct cmd_report {
 /* Loads the command, checking that it belongs to the caller; its status goes to r->status. */
 static int cmd__own(struct store_conn *sc, struct cmd_report *r, struct err *e)
 {
-	struct store_stmt *st;
-	int k = store_exec(sc, &st, "SELECT instance, status FROM host_commands WHERE id = ?", "t",
-			   e, r->id);
+	char instance[256];
+	int k = model_command_owner(sc, r->id, instance, sizeof(instance), r->status,
+				    sizeof(r->status), e);
 
 	if (k < 0)
 		return k;
 	if (k == 0)
 		return err_set(e, SW_E_ClientException, "no host command '%.64s'", r->id);
-	if (strcmp(store_col_text(st, 0), r->instance) != 0)
+	if (strcmp(instance, r->instance) != 0)
 		return err_set(e, SW_E_ClientException,
 			       "host command '%.64s' belongs to another instance", r->id);
-	str_copy(r->status, sizeof(r->status), store_col_text(st, 1));
 	return 0;
 }
 
@@ -313,10 +300,7 @@ static int cmd__ack(struct store_conn *sc, void *arg, struct err *e)
 		return r;
 	if (strcmp(a->status, "Pending") != 0)
 		return 0;
-	r = store_exec(sc, NULL,
-		       "UPDATE host_commands SET status = 'InProgress', acked = ?, delivered = "
-		       "COALESCE(delivered, ?), noop = ? WHERE id = ? AND status = 'Pending'",
-		       "iiit", e, now, now, (int64_t)a->noop, a->id);
+	r = model_command_ack(sc, a->id, now, a->noop, e);
 	if (r < 0)
 		return r;
 	str_copy(a->status, sizeof(a->status), "InProgress");
@@ -364,8 +348,7 @@ static int cmd__update(struct store_conn *sc, void *arg, struct err *e)
 
 	if (r || !u->estimate || strcmp(u->status, "InProgress") != 0)
 		return r;
-	r = store_exec(sc, NULL, "UPDATE host_commands SET deadline = ? WHERE id = ?", "it", e,
-		       u->estimate + u->grace, u->id);
+	r = model_command_set_deadline(sc, u->id, u->estimate + u->grace, e);
 	if (r < 0)
 		return r;
 	u->changed = true;
@@ -473,15 +456,8 @@ static int cmd__complete(struct store_conn *sc, void *arg, struct err *e)
 			 c->instance, c->id, c->status);
 		return 0;
 	}
-	r = store_exec(
-	    sc, NULL,
-	    "UPDATE host_commands SET status = ?, completed = ?, error_code = ?, "
-	    "script_name = ?, message = ?, log_tail = ?, delivered = COALESCE(delivered, "
-	    "?) WHERE id = ?",
-	    "titttt"
-	    "it",
-	    e, c->outcome, time_now_ms(), c->error_code, c->script, c->message, c->log,
-	    time_now_ms(), c->id);
+	r = model_command_complete(sc, c->id, c->outcome, time_now_ms(), c->error_code, c->script,
+				   c->message, c->log, e);
 	if (r < 0)
 		return r;
 	c->changed = true;

@@ -2,6 +2,7 @@
  * ListApplications, UpdateApplication, DeleteApplication. */
 #include "common.h"
 #include "engine/deploy.h"
+#include "model/groups.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -209,8 +210,9 @@ struct app_update {
 static int app__update(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct app_update *u = arg;
-	struct store_stmt *st;
+	json_t *groups = NULL, *g;
 	char from[512], to[512];
+	size_t i;
 	int r;
 
 	r = cd_app_get(sc, u->from, NULL, 0, NULL, 0, e);
@@ -233,18 +235,19 @@ static int app__update(struct store_conn *sc, void *arg, struct err *e)
 	r = cd_tags_rename(sc, from, to, e);
 	if (r)
 		return r;
-	r = store_exec(sc, &st, "SELECT name FROM deployment_groups WHERE app = ?", "t", e, u->to);
-	while (r == 1) {
+	r = model_groups_of(sc, u->to, &groups, e);
+	json_array_foreach(groups, i, g)
+	{
+		const char *name = json_string_value(json_object_get(g, "name"));
 		char gfrom[512], gto[512];
-		int k;
 
-		cd_group_arn(u->c->env, u->from, store_col_text(st, 0), gfrom, sizeof(gfrom));
-		cd_group_arn(u->c->env, u->to, store_col_text(st, 0), gto, sizeof(gto));
-		k = cd_tags_rename(sc, gfrom, gto, e);
-		if (k)
-			return k;
-		r = store_step(st, e);
+		cd_group_arn(u->c->env, u->from, name, gfrom, sizeof(gfrom));
+		cd_group_arn(u->c->env, u->to, name, gto, sizeof(gto));
+		r = cd_tags_rename(sc, gfrom, gto, e);
+		if (r)
+			break;
 	}
+	json_decref(groups);
 	return r < 0 ? r : 0;
 }
 
@@ -271,19 +274,12 @@ struct app_delete {
 static int app__delete(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct app_delete *a = arg;
-	struct store_stmt *st;
-	json_t *groups = json_array(), *v;
+	json_t *groups = NULL, *v;
 	char arn[512], msg[300];
 	size_t i;
 	int r;
 
-	if (!groups)
-		return err_set(e, SW_E_NOMEM, NULL);
-	r = store_exec(sc, &st, "SELECT id FROM deployment_groups WHERE app = ?", "t", e, a->name);
-	while (r == 1) {
-		json_array_append_new(groups, json_string(store_col_text(st, 0)));
-		r = store_step(st, e);
-	}
+	r = model_groups_of(sc, a->name, &groups, e);
 	/* the groups' unfinished deployments stop with them (in this transaction) */
 	str_fmt(msg, sizeof(msg),
 		"The application '%s' was deleted before the deployment finished: Slipway "
@@ -292,23 +288,18 @@ static int app__delete(struct store_conn *sc, void *arg, struct err *e)
 	json_array_foreach(groups, i, v)
 	{
 		if (r >= 0)
-			r = deploy_stop_orphans(sc, json_string_value(v), "APPLICATION_MISSING",
-						msg, time_now_ms(), e);
+			r = deploy_stop_orphans(sc, json_string_value(json_object_get(v, "id")),
+						"APPLICATION_MISSING", msg, time_now_ms(), e);
+	}
+	json_array_foreach(groups, i, v)
+	{
+		if (r < 0)
+			break;
+		cd_group_arn(a->c->env, a->name, json_string_value(json_object_get(v, "name")), arn,
+			     sizeof(arn));
+		r = cd_tags_drop(sc, arn, e);
 	}
 	json_decref(groups);
-	if (r < 0)
-		return r;
-	r = store_exec(sc, &st, "SELECT name FROM deployment_groups WHERE app = ?", "t", e,
-		       a->name);
-	while (r == 1) {
-		int k;
-
-		cd_group_arn(a->c->env, a->name, store_col_text(st, 0), arn, sizeof(arn));
-		k = cd_tags_drop(sc, arn, e);
-		if (k)
-			return k;
-		r = store_step(st, e);
-	}
 	if (r < 0)
 		return r;
 	cd_app_arn(a->c->env, a->name, arn, sizeof(arn));

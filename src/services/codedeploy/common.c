@@ -1,5 +1,6 @@
 /* codedeploy/common: helpers shared by the CodeDeploy resource files. */
 #include "common.h"
+#include "model/applications.h"
 #include "base/crypto.h"
 #include "base/str.h"
 
@@ -104,20 +105,7 @@ int cd_instance_arn(const struct env *env, const char *instance, char *out, size
 int cd_app_get(struct store_conn *c, const char *name, char *platform, size_t psize, char *id,
 	       size_t idsize, struct err *e)
 {
-	struct store_stmt *st;
-	int r = store_exec(c, &st, "SELECT platform, id FROM applications WHERE name = ?", "t", e,
-			   name);
-
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return err_set(e, SW_E_ApplicationDoesNotExist, "No application found for name: %s",
-			       name);
-	if (platform)
-		str_copy(platform, psize, store_col_text(st, 0));
-	if (id)
-		str_copy(id, idsize, store_col_text(st, 1));
-	return 0;
+	return model_app_get(c, name, platform, psize, id, idsize, e);
 }
 
 int cd_tags_validate(const json_t *tags, int invalid_code, struct err *e)

@@ -5,6 +5,7 @@
 
 #include "contract/service.h"
 #include "contract/env.h"
+#include "model/revisions.h"
 #include "store/store.h"
 #include "base/json.h"
 #include "services/codedeploy/errors.h"
@@ -68,20 +69,12 @@ json_t *cd_tags_list(struct store_conn *c, const char *arn, struct err *e);
 int cd_write(struct call *c, int (*fn)(struct store_conn *, void *, struct err *));
 int cd_read(struct call *c, int (*fn)(struct store_conn *, void *, struct err *));
 
-/* Revisions (revisions.c).  A revision's key in the `revisions` table is at most this long. */
-#define CD_REVISION_KEY_MAX 4096
+/* Revisions (revisions.c; keys and the table's writes are model/revisions.h). */
+#define CD_REVISION_KEY_MAX MODEL_REVISION_KEY_MAX
 /* Validates a RevisionLocation for an application of platform ("Server" or "Lambda"), checks
  * that its S3 object exists (RevisionDoesNotExist) and has the eTag given (InvalidRevision),
  * and yields the canonical location to store (*doc, new reference) and its key (rkey, size ≥
  * CD_REVISION_KEY_MAX).  InvalidRevision / RevisionRequired name the member at fault. */
 int cd_revision_resolve(struct store_conn *c, const char *platform, const json_t *rev, json_t **doc,
 			char *rkey, size_t size, struct err *e);
-/* The key of a RevisionLocation (e.g. a deployment group's targetRevision) without checking
- * its source; InvalidRevision when it is not a well-formed location. */
-int cd_revision_key(const json_t *rev, char *rkey, size_t size, struct err *e);
-/* Records that a deployment of app used the revision (doc and rkey from cd_revision_resolve)
- * at when_ms: registers it if it is new, sets firstUsedTime once and lastUsedTime always. */
-int cd_revision_used(struct store_conn *c, const char *app, const json_t *doc, const char *rkey,
-		     int64_t when_ms, struct err *e);
-
 #endif

@@ -1,6 +1,6 @@
-/* codedeploy/configs: deployment configurations and deployment groups as the rest of slipwayd
- * (the deployment engine above all) reads them, and the pure validation helpers behind their
- * APIs (exported so unit tests can drive them without a server). */
+/* codedeploy/configs: the pure validation helpers behind the deployment configuration and
+ * deployment group APIs (exported so unit tests can drive them without a server).  How the
+ * rest of slipwayd reads configurations and groups is model/configs.h and model/groups.h. */
 #ifndef SW_CODEDEPLOY_CONFIGS_H
 #define SW_CODEDEPLOY_CONFIGS_H
 
@@ -16,42 +16,6 @@ struct store_conn;
 #define CD_DEFAULT_SERVER_CONFIG "CodeDeployDefault.OneAtATime"
 #define CD_DEFAULT_LAMBDA_CONFIG "CodeDeployDefault.LambdaAllAtOnce"
 #define CD_PREDEFINED_PREFIX	 "CodeDeployDefault."
-
-/*
- * The DeploymentConfigInfo of a predefined or custom configuration, exactly as
- * GetDeploymentConfig returns it: {deploymentConfigId, deploymentConfigName, createTime,
- * computePlatform, minimumHealthyHosts?, trafficRoutingConfig?, zonalConfig?}.
- *
- * Server configs carry minimumHealthyHosts {type, value} with type HOST_COUNT or
- * FLEET_PERCENT — except CodeDeployDefault.OneAtATime, which reports {type MOST_CONCURRENCY,
- * value 1} as AWS does: one instance at a time, every instance but one kept healthy (so a
- * failure of the last instance does not fail the deployment).  Lambda/ECS configs carry
- * trafficRoutingConfig {type TimeBasedCanary|TimeBasedLinear|AllAtOnce, timeBasedCanary
- * {canaryPercentage, canaryInterval} | timeBasedLinear {linearPercentage, linearInterval}}
- * (intervals in minutes).  zonalConfig is echoed as given (defaults are the engine's: first
- * zone waits monitorDurationInSeconds, per-zone minimum FLEET_PERCENT 0).
- *
- * *info is a new reference owned by the caller.  Fails with DeploymentConfigDoesNotExist when
- * no such configuration exists, or a store error.  Runs inside the caller's transaction.
- */
-int cd_config_get(struct store_conn *c, const char *name, json_t **info, struct err *e);
-
-/*
- * The DeploymentGroupInfo of a group, exactly as GetDeploymentGroup returns it: every setting
- * with AWS's defaults filled in (deploymentConfigName, ec2TagFilters, onPremisesInstance-
- * TagFilters, autoScalingGroups, serviceRoleArn, triggerConfigurations, alarmConfiguration,
- * autoRollbackConfiguration, deploymentStyle, outdatedInstancesStrategy, terminationHookEnabled,
- * computePlatform, and when set ec2TagSet, onPremisesTagSet, loadBalancerInfo,
- * blueGreenDeploymentConfiguration), plus targetRevision / lastSuccessfulDeployment /
- * lastAttemptedDeployment, which the deployment engine writes into deployment_groups.doc itself
- * (UpdateDeploymentGroup keeps them).  applicationName and deploymentGroupName always reflect
- * the current names (an application rename does not rewrite the documents).
- *
- * *info is a new reference.  Fails with ApplicationDoesNotExist, DeploymentGroupDoesNotExist
- * or a store error.  Runs inside the caller's transaction.
- */
-int cd_group_get(struct store_conn *c, const char *app, const char *group, json_t **info,
-		 struct err *e);
 
 /* ---- validation helpers (pure: no store, no server) ---- */
 

@@ -1,8 +1,10 @@
 /* codedeploy/deployment_configs: CreateDeploymentConfig, GetDeploymentConfig,
- * ListDeploymentConfigs, DeleteDeploymentConfig, the compiled-in CodeDeployDefault.* table, and
- * cd_config_get() for the deployment engine. */
+ * ListDeploymentConfigs, DeleteDeploymentConfig.  The compiled-in CodeDeployDefault.* table and
+ * the lookup the engine shares are model/configs.c's; this file alone writes deployment_configs. */
 #include "common.h"
 #include "configs.h"
+#include "model/configs.h"
+#include "model/groups.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -14,151 +16,9 @@
 #define CONFIG_PERCENT_MAX    99
 #define CONFIG_SHIFT_SPAN_MAX 2880 /* minutes from the first traffic shift to the last */
 
-/* One predefined configuration: Server ones have min_type, Lambda/ECS ones have traffic. */
-struct config_predefined {
-	const char *name;
-	const char *id; /* stable across restarts and installations */
-	int64_t created_ms;
-	const char *platform;
-	const char *min_type;
-	int min_value;
-	const char *traffic;
-	int percent;
-	int interval;
-};
-
-#define SERVER_CREATED 1415750400000LL /* 2014-11-12: CodeDeploy's launch */
-#define LAMBDA_CREATED 1511740800000LL /* 2017-11-27: Lambda traffic shifting */
-#define ECS_CREATED    1543276800000LL /* 2018-11-27: ECS blue/green */
-
-#define SERVER(n, id, type, value)                                       \
-	{                                                                \
-		n, id, SERVER_CREATED, "Server", type, value, NULL, 0, 0 \
-	}
-#define SHIFT(n, id, when, platform, type, pct, mins)           \
-	{                                                       \
-		n, id, when, platform, NULL, 0, type, pct, mins \
-	}
-
-static const struct config_predefined config__predefined[] = {
-	SERVER("CodeDeployDefault.OneAtATime", "85a7ae01-cd5b-41b6-8146-7d8a408445eb",
-	       "MOST_CONCURRENCY", 1),
-	SERVER("CodeDeployDefault.HalfAtATime", "58b84a58-7941-44d1-b91f-afc4997f0fa3",
-	       "FLEET_PERCENT", 50),
-	SERVER("CodeDeployDefault.AllAtOnce", "c6135c54-a53f-4e6d-8510-b5841be7b8e9", "HOST_COUNT",
-	       0),
-	SHIFT("CodeDeployDefault.LambdaCanary10Percent5Minutes",
-	      "06dd106f-7ca0-4ef5-adb2-78a36f037874", LAMBDA_CREATED, "Lambda", "TimeBasedCanary",
-	      10, 5),
-	SHIFT("CodeDeployDefault.LambdaCanary10Percent10Minutes",
-	      "d72462b1-e7fa-4473-a1d1-4d9e6e23043d", LAMBDA_CREATED, "Lambda", "TimeBasedCanary",
-	      10, 10),
-	SHIFT("CodeDeployDefault.LambdaCanary10Percent15Minutes",
-	      "d2654e1a-c988-4003-bc92-6623322662a7", LAMBDA_CREATED, "Lambda", "TimeBasedCanary",
-	      10, 15),
-	SHIFT("CodeDeployDefault.LambdaCanary10Percent30Minutes",
-	      "4d91e00f-c708-483a-ae45-57f552e2a32f", LAMBDA_CREATED, "Lambda", "TimeBasedCanary",
-	      10, 30),
-	SHIFT("CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
-	      "f9033823-f34d-4e4d-a8f9-57ba2f3615e0", LAMBDA_CREATED, "Lambda", "TimeBasedLinear",
-	      10, 1),
-	SHIFT("CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
-	      "a98a8415-f76e-4ca6-a1ae-9397b5e7b9ba", LAMBDA_CREATED, "Lambda", "TimeBasedLinear",
-	      10, 2),
-	SHIFT("CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
-	      "08f861ad-e1ca-44e4-a7bd-794e94db6a50", LAMBDA_CREATED, "Lambda", "TimeBasedLinear",
-	      10, 3),
-	SHIFT("CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
-	      "6090d924-9fd2-43f5-a015-575bd42dbca0", LAMBDA_CREATED, "Lambda", "TimeBasedLinear",
-	      10, 10),
-	SHIFT("CodeDeployDefault.LambdaAllAtOnce", "174cabe8-da6f-4aec-b4e6-749197592847",
-	      LAMBDA_CREATED, "Lambda", "AllAtOnce", 0, 0),
-	SHIFT("CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
-	      "32f25f2e-cf87-4718-99d9-5d3c99884b10", ECS_CREATED, "ECS", "TimeBasedLinear", 10, 1),
-	SHIFT("CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
-	      "39f0e251-da35-4c6f-88a5-b5df236243c2", ECS_CREATED, "ECS", "TimeBasedLinear", 10, 3),
-	SHIFT("CodeDeployDefault.ECSCanary10Percent5Minutes",
-	      "7b0acef5-cf97-46ed-a2bb-dd21c54e4d45", ECS_CREATED, "ECS", "TimeBasedCanary", 10, 5),
-	SHIFT("CodeDeployDefault.ECSCanary10Percent15Minutes",
-	      "e53389ea-abe6-4a1c-9ddf-7e4d892d3380", ECS_CREATED, "ECS", "TimeBasedCanary", 10,
-	      15),
-	SHIFT("CodeDeployDefault.ECSAllAtOnce", "1dc0ef0e-dbb1-44c9-8217-4c956c094a58", ECS_CREATED,
-	      "ECS", "AllAtOnce", 0, 0),
-};
-
-#define CONFIG_PREDEFINED_COUNT (sizeof(config__predefined) / sizeof(config__predefined[0]))
-
-static const struct config_predefined *config__find_predefined(const char *name)
-{
-	for (size_t i = 0; i < CONFIG_PREDEFINED_COUNT; i++)
-		if (strcmp(config__predefined[i].name, name) == 0)
-			return &config__predefined[i];
-	return NULL;
-}
-
 bool cd_config_is_predefined(const char *name)
 {
-	return config__find_predefined(name) != NULL;
-}
-
-static json_t *config__traffic(const char *type, int percent, int interval)
-{
-	json_t *t = json_pack("{s:s}", "type", type);
-
-	if (strcmp(type, "TimeBasedCanary") == 0)
-		json_object_set_new(t, "timeBasedCanary",
-				    json_pack("{s:i,s:i}", "canaryPercentage", percent,
-					      "canaryInterval", interval));
-	else if (strcmp(type, "TimeBasedLinear") == 0)
-		json_object_set_new(t, "timeBasedLinear",
-				    json_pack("{s:i,s:i}", "linearPercentage", percent,
-					      "linearInterval", interval));
-	return t;
-}
-
-static json_t *config__predefined_info(const struct config_predefined *p)
-{
-	json_t *j = json_object();
-
-	json_set_str(j, "deploymentConfigId", p->id);
-	json_set_str(j, "deploymentConfigName", p->name);
-	if (p->min_type)
-		json_object_set_new(
-		    j, "minimumHealthyHosts",
-		    json_pack("{s:s,s:i}", "type", p->min_type, "value", p->min_value));
-	json_set_time(j, "createTime", p->created_ms);
-	json_set_str(j, "computePlatform", p->platform);
-	if (p->traffic)
-		json_object_set_new(j, "trafficRoutingConfig",
-				    config__traffic(p->traffic, p->percent, p->interval));
-	return j;
-}
-
-int cd_config_get(struct store_conn *c, const char *name, json_t **info, struct err *e)
-{
-	const struct config_predefined *p = config__find_predefined(name);
-	struct store_stmt *st;
-	json_t *j;
-	int r;
-
-	if (p) {
-		*info = config__predefined_info(p);
-		return *info ? 0 : -SW_E_NOMEM;
-	}
-	r = store_exec(c, &st, "SELECT doc FROM deployment_configs WHERE name = ?", "t", e, name);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return err_set(e, SW_E_DeploymentConfigDoesNotExist,
-			       "No deployment configuration found for name: %s", name);
-	j = json_loads(store_col_text(st, 0), 0, NULL);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return err_set(e, SW_E_INTERNAL, "stored deployment configuration '%s' is corrupt",
-			       name);
-	}
-	*info = j;
-	return 0;
+	return model_config_is_predefined(name);
 }
 
 /* ---- validation ---- */
@@ -350,17 +210,17 @@ static json_t *config__traffic_copy(const json_t *t)
 
 	if (strcmp(type, "TimeBasedCanary") == 0) {
 		sub = json_object_get(t, "timeBasedCanary");
-		return config__traffic(
+		return model_config_traffic(
 		    type, (int)json_integer_value(json_object_get(sub, "canaryPercentage")),
 		    (int)json_integer_value(json_object_get(sub, "canaryInterval")));
 	}
 	if (strcmp(type, "TimeBasedLinear") == 0) {
 		sub = json_object_get(t, "timeBasedLinear");
-		return config__traffic(
+		return model_config_traffic(
 		    type, (int)json_integer_value(json_object_get(sub, "linearPercentage")),
 		    (int)json_integer_value(json_object_get(sub, "linearInterval")));
 	}
-	return config__traffic(type, 0, 0);
+	return model_config_traffic(type, 0, 0);
 }
 
 static json_t *config__zonal_copy(const json_t *z)
@@ -519,7 +379,7 @@ static int config__get(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct config_get *g = arg;
 
-	return cd_config_get(sc, g->name, &g->info, e);
+	return model_config_get(sc, g->name, &g->info, e);
 }
 
 static int GetDeploymentConfig(struct call *c)
@@ -547,14 +407,15 @@ static int config__cmp(const void *a, const void *b)
 static int config__list(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct cd_page *l = arg;
-	const char *pre[CONFIG_PREDEFINED_COUNT];
+	const char *pre[MODEL_CONFIG_PREDEFINED_MAX];
 	size_t npre = 0, ip = 0;
 	struct store_stmt *st;
+	const char *name;
 	int r;
 
-	for (size_t i = 0; i < CONFIG_PREDEFINED_COUNT; i++)
-		if (strcmp(config__predefined[i].name, l->after) > 0)
-			pre[npre++] = config__predefined[i].name;
+	for (size_t i = 0; (name = model_config_predefined_name(i)); i++)
+		if (strcmp(name, l->after) > 0 && npre < MODEL_CONFIG_PREDEFINED_MAX)
+			pre[npre++] = name;
 	qsort(pre, npre, sizeof(pre[0]), config__cmp);
 	r = store_exec(sc, &st,
 		       "SELECT name FROM deployment_configs WHERE name > ? ORDER BY name LIMIT ?",
@@ -587,11 +448,11 @@ static int ListDeploymentConfigs(struct call *c)
 static int config__delete(struct store_conn *sc, void *arg, struct err *e)
 {
 	const char *name = arg;
+	char app[CD_NAME_MAX + 1], group[CD_NAME_MAX + 1];
 	struct store_stmt *st;
 	int r;
 
-	r = store_exec(sc, &st, "SELECT app, name FROM deployment_groups WHERE config = ? LIMIT 1",
-		       "t", e, name);
+	r = model_group_using_config(sc, name, app, sizeof(app), group, sizeof(group), e);
 	if (r < 0)
 		return r;
 	if (r == 1)
@@ -599,7 +460,7 @@ static int config__delete(struct store_conn *sc, void *arg, struct err *e)
 		    e, SW_E_DeploymentConfigInUse,
 		    "deployment configuration '%s' is in use by deployment group '%s' of "
 		    "application '%s'",
-		    name, store_col_text(st, 1), store_col_text(st, 0));
+		    name, group, app);
 	/* A deployment that has not finished keeps its configuration too (0005_deployments). */
 	r = store_exec(
 	    sc, &st,

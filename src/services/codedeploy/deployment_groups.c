@@ -1,6 +1,7 @@
 /* codedeploy/deployment_groups: CreateDeploymentGroup, GetDeploymentGroup,
  * BatchGetDeploymentGroups, ListDeploymentGroups, UpdateDeploymentGroup, DeleteDeploymentGroup,
- * the validation of every group setting, and cd_group_get() for the deployment engine.
+ * and the validation of every group setting.  The rows are model/groups.c's (the table's one
+ * writer); this file holds the API around them.
  *
  * A group lives in deployment_groups as its full DeploymentGroupInfo document (`doc`), with
  * `config` beside it so that DeleteDeploymentConfig can see whether a configuration is in use.
@@ -10,6 +11,8 @@
 #include "common.h"
 #include "configs.h"
 #include "engine/deploy.h"
+#include "model/configs.h"
+#include "model/groups.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -952,7 +955,7 @@ static int group__check_config(struct store_conn *sc, const char *name, const ch
 {
 	json_t *info = NULL;
 	const char *cp;
-	int r = cd_config_get(sc, name, &info, e);
+	int r = model_config_get(sc, name, &info, e);
 
 	if (r)
 		return r;
@@ -965,73 +968,6 @@ static int group__check_config(struct store_conn *sc, const char *name, const ch
 	}
 	json_decref(info);
 	return r;
-}
-
-static int group__load(struct store_conn *sc, const char *app, const char *group, json_t **doc,
-		       struct err *e)
-{
-	struct store_stmt *st;
-	json_t *j;
-	int r;
-
-	r = store_exec(sc, &st,
-		       "SELECT doc, name FROM deployment_groups WHERE app = ? AND name = ?", "tt",
-		       e, app, group);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return err_set(e, SW_E_DeploymentGroupDoesNotExist,
-			       "No Deployment Group found for name: %s", group);
-	j = json_loads(store_col_text(st, 0), 0, NULL);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return err_set(e, SW_E_INTERNAL, "stored deployment group '%s' is corrupt", group);
-	}
-	/* The names come from the row: an application rename does not rewrite documents. */
-	json_set_str(j, "applicationName", app);
-	json_set_str(j, "deploymentGroupName", store_col_text(st, 1));
-	*doc = j;
-	return 0;
-}
-
-int cd_group_get(struct store_conn *c, const char *app, const char *group, json_t **info,
-		 struct err *e)
-{
-	int r = cd_app_get(c, app, NULL, 0, NULL, 0, e);
-
-	return r ? r : group__load(c, app, group, info, e);
-}
-
-static int group__save(struct store_conn *sc, const char *app, const char *old_name, json_t *doc,
-		       struct err *e)
-{
-	const char *name = json_string_value(json_object_get(doc, "deploymentGroupName"));
-	const char *config = json_string_value(json_object_get(doc, "deploymentConfigName"));
-	char *text = json_dump(doc);
-	int r;
-
-	if (!text)
-		return -SW_E_NOMEM;
-	if (old_name)
-		r = store_exec(sc, NULL,
-			       "UPDATE deployment_groups SET name = ?, config = ?, doc = ? WHERE "
-			       "app = ? AND name = ?",
-			       "ttttt", e, name, config, text, app, old_name);
-	else
-		r = store_exec(
-		    sc, NULL,
-		    "INSERT INTO deployment_groups (app, name, id, config, doc) VALUES (?, "
-		    "?, ?, ?, ?) ON CONFLICT (app, name) DO NOTHING",
-		    "ttttt", e, app, name,
-		    json_string_value(json_object_get(doc, "deploymentGroupId")), config, text);
-	free(text);
-	if (r < 0)
-		return r;
-	if (!old_name && store_changes(sc) == 0)
-		return err_set(e, SW_E_DeploymentGroupAlreadyExists,
-			       "A deployment group named '%s' already exists for application '%s'",
-			       name, app);
-	return 0;
 }
 
 /* ---- operations ---- */
@@ -1047,9 +983,9 @@ struct group_create {
 static int group__create(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct group_create *a = arg;
-	struct store_stmt *st;
 	char platform[16], arn[512];
 	json_t *settings = NULL, *doc;
+	int64_t count = 0;
 	int r;
 
 	r = cd_app_get(sc, a->app, platform, sizeof(platform), NULL, 0, e);
@@ -1062,11 +998,10 @@ static int group__create(struct store_conn *sc, void *arg, struct err *e)
 	    sc, json_string_value(json_object_get(settings, "deploymentConfigName")), platform, e);
 	if (r)
 		goto out;
-	r = store_exec(sc, &st, "SELECT COUNT(*) FROM deployment_groups WHERE app = ?", "t", e,
-		       a->app);
+	r = model_groups_count(sc, a->app, &count, e);
 	if (r < 0)
 		goto out;
-	if (store_col_int(st, 0) >= GROUP_PER_APP_MAX) {
+	if (count >= GROUP_PER_APP_MAX) {
 		r = err_set(e, SW_E_DeploymentGroupLimitExceeded,
 			    "application '%s' already has %d deployment groups", a->app,
 			    GROUP_PER_APP_MAX);
@@ -1077,7 +1012,7 @@ static int group__create(struct store_conn *sc, void *arg, struct err *e)
 	json_object_update(doc, settings);
 	json_set_str(doc, "computePlatform", platform);
 	group__hooks(doc);
-	r = group__save(sc, a->app, NULL, doc, e);
+	r = model_group_insert(sc, a->app, doc, e);
 	json_decref(doc);
 	if (r)
 		goto out;
@@ -1140,7 +1075,7 @@ static int group__get(struct store_conn *sc, void *arg, struct err *e)
 	{
 		json_t *info = NULL;
 
-		r = group__load(sc, g->app, json_string_value(n), &info, e);
+		r = model_group_load(sc, g->app, json_string_value(n), &info, e);
 		if (r == -SW_E_DeploymentGroupDoesNotExist && g->missing) {
 			err_clear(e); /* reported in errorMessage, not as an error */
 			json_array_append(g->missing, n);
@@ -1232,23 +1167,24 @@ struct group_list {
 static int group__list_page(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct group_list *l = arg;
-	struct store_stmt *st;
+	json_t *names, *v;
+	size_t i;
 	int r;
 
 	r = cd_app_get(sc, l->app, NULL, 0, NULL, 0, e);
 	if (r)
 		return r;
-	r = store_exec(
-	    sc, &st,
-	    "SELECT name FROM deployment_groups WHERE app = ? AND name > ? ORDER BY name "
-	    "LIMIT ?",
-	    "tti", e, l->app, l->page.after, (int64_t)CD_PAGE_SIZE + 1);
-	while (r == 1) {
-		if (cd_page_add(&l->page, store_col_text(st, 0)))
+	names = json_array();
+	if (!names)
+		return err_set(e, SW_E_NOMEM, NULL);
+	r = model_groups_page(sc, l->app, l->page.after, (int64_t)CD_PAGE_SIZE + 1, names, e);
+	json_array_foreach(names, i, v)
+	{
+		if (r || cd_page_add(&l->page, json_string_value(v)))
 			break;
-		r = store_step(st, e);
 	}
-	return r < 0 ? r : 0;
+	json_decref(names);
+	return r;
 }
 
 static int ListDeploymentGroups(struct call *c)
@@ -1303,7 +1239,7 @@ static int group__update(struct store_conn *sc, void *arg, struct err *e)
 
 	r = cd_app_get(sc, u->app, platform, sizeof(platform), NULL, 0, e);
 	if (!r)
-		r = group__load(sc, u->app, u->from, &doc, e);
+		r = model_group_load(sc, u->app, u->from, &doc, e);
 	if (r)
 		return r;
 	in = group__merged_input(doc, u->c->in);
@@ -1317,9 +1253,7 @@ static int group__update(struct store_conn *sc, void *arg, struct err *e)
 	if (r)
 		goto out;
 	if (strcmp(u->from, u->to) != 0) {
-		r = store_exec(sc, NULL,
-			       "SELECT 1 FROM deployment_groups WHERE app = ? AND name = ?", "tt",
-			       e, u->app, u->to);
+		r = model_group_id(sc, u->app, u->to, NULL, 0, e);
 		if (r < 0)
 			goto out;
 		if (r == 1) {
@@ -1337,7 +1271,7 @@ static int group__update(struct store_conn *sc, void *arg, struct err *e)
 	json_set_str(doc, "deploymentGroupName", u->to);
 	json_set_str(doc, "computePlatform", platform);
 	group__hooks(doc);
-	r = group__save(sc, u->app, u->from, doc, e);
+	r = model_group_update(sc, u->app, u->from, doc, e);
 	if (r || strcmp(u->from, u->to) == 0)
 		goto out;
 	cd_group_arn(u->c->env, u->app, u->from, from, sizeof(from));
@@ -1382,15 +1316,12 @@ struct group_delete {
 static int group__delete(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct group_delete *d = arg;
-	struct store_stmt *st;
 	char arn[512], msg[300], id[64];
 	int r;
 
 	/* its unfinished deployments stop with it (in this transaction) */
-	r = store_exec(sc, &st, "SELECT id FROM deployment_groups WHERE app = ? AND name = ?", "tt",
-		       e, d->app, d->name);
+	r = model_group_id(sc, d->app, d->name, id, sizeof(id), e);
 	if (r == 1) {
-		str_copy(id, sizeof(id), store_col_text(st, 0));
 		str_fmt(msg, sizeof(msg),
 			"The deployment group '%s' was deleted before the deployment finished: "
 			"Slipway stopped it",
@@ -1399,8 +1330,7 @@ static int group__delete(struct store_conn *sc, void *arg, struct err *e)
 	}
 	if (r < 0)
 		return r;
-	r = store_exec(sc, NULL, "DELETE FROM deployment_groups WHERE app = ? AND name = ?", "tt",
-		       e, d->app, d->name);
+	r = model_group_delete(sc, d->app, d->name, e);
 	if (r < 0)
 		return r;
 	cd_group_arn(d->c->env, d->app, d->name, arn, sizeof(arn));

@@ -39,6 +39,9 @@
 #include "engine/engine.h"
 #include "engine/fleet.h"
 #include "engine/inplace.h"
+#include "model/configs.h"
+#include "model/deployments.h"
+#include "model/groups.h"
 #include "base/str.h"
 #include "base/timeutil.h"
 
@@ -250,7 +253,7 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 	r = cd_app_get(sc, a->app, platform, sizeof(platform), NULL, 0, e);
 	if (r)
 		return r;
-	r = cd_group_get(sc, a->app, a->group, &group, e);
+	r = model_group_get(sc, a->app, a->group, &group, e);
 	if (r)
 		return r;
 	r = deploy__check_style(group, a->group, e);
@@ -260,7 +263,7 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 		a->config = json_string_value(json_object_get(group, "deploymentConfigName"));
 	if (!a->config)
 		a->config = CD_DEFAULT_SERVER_CONFIG;
-	r = cd_config_get(sc, a->config, &config, e);
+	r = model_config_get(sc, a->config, &config, e);
 	if (!r)
 		r = fleet_rule_from_config(config, &rule, e);
 	if (r)
@@ -571,7 +574,7 @@ static int deploy__list(struct store_conn *sc, void *arg, struct err *e)
 	int r;
 
 	if (l->app) {
-		r = cd_group_get(sc, l->app, l->group, &group, e);
+		r = model_group_get(sc, l->app, l->group, &group, e);
 		if (r)
 			return r;
 		group_id = json_string_value(json_object_get(group, "deploymentGroupId"));
@@ -750,19 +753,7 @@ static int deploy__stop(struct store_conn *sc, void *arg, struct err *e)
 	if (deploy__terminal(s->status))
 		return err_set(e, SW_E_DeploymentAlreadyCompleted,
 			       "Deployment %s has already completed (%s)", s->id, s->status);
-	if (s->rollback < 0)
-		r = store_exec(
-		    sc, NULL,
-		    "UPDATE deployments SET stop_requested = COALESCE(stop_requested, ?) "
-		    "WHERE id = ?",
-		    "it", e, time_now_ms(), s->id);
-	else
-		r = store_exec(
-		    sc, NULL,
-		    "UPDATE deployments SET stop_requested = COALESCE(stop_requested, ?), "
-		    "stop_rollback = ? WHERE id = ?",
-		    "iit", e, time_now_ms(), (int64_t)s->rollback, s->id);
-	return r < 0 ? r : 0;
+	return model_deployment_request_stop(sc, s->id, time_now_ms(), s->rollback, e);
 }
 
 static int deploy__read_status(struct store_conn *sc, void *arg, struct err *e)

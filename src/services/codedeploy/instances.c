@@ -1,7 +1,7 @@
 /* codedeploy/instances: RegisterOnPremisesInstance, DeregisterOnPremisesInstance,
  * GetOnPremisesInstance, BatchGetOnPremisesInstances, ListOnPremisesInstances,
- * AddTagsToOnPremisesInstances, RemoveTagsFromOnPremisesInstances, and the tag-filter matching
- * the deployment engine reuses (instances.h).
+ * AddTagsToOnPremisesInstances, RemoveTagsFromOnPremisesInstances (the tag-filter matching
+ * the deployment engine reuses is model/instances.c).
  *
  * Registering an instance with an IAM user's ARN binds that user to it (users.kind 'instance',
  * services/iam/iam.h): from then on it may only speak the agent channel and read its
@@ -13,227 +13,22 @@
  * 50 tags and a call names at most 25 instances. */
 #include "common.h"
 #include "instances.h"
+#include "model/instances.h"
 #include "services/iam/iam.h"
 #include "base/str.h"
 #include "base/timeutil.h"
 
 #include <string.h>
 
-enum tag_filter_type { TF_INVALID, TF_KEY_ONLY, TF_VALUE_ONLY, TF_KEY_AND_VALUE };
-
-/* The filter's type, given or inferred; TF_INVALID when it cannot apply. */
-static enum tag_filter_type inst__filter_type(const json_t *f)
-{
-	const json_t *k = json_object_get(f, "Key"), *v = json_object_get(f, "Value");
-	const json_t *t = json_object_get(f, "Type");
-	bool has_k = json_is_string(k) && json_string_length(k) > 0;
-	bool has_v = json_is_string(v);
-	const char *type;
-
-	if (!t || json_is_null(t)) {
-		if (has_k && has_v)
-			return TF_KEY_AND_VALUE;
-		if (has_k)
-			return TF_KEY_ONLY;
-		return has_v && json_string_length(v) > 0 ? TF_VALUE_ONLY : TF_INVALID;
-	}
-	type = json_string_value(t);
-	if (!type)
-		return TF_INVALID;
-	if (strcmp(type, "KEY_ONLY") == 0)
-		return has_k ? TF_KEY_ONLY : TF_INVALID;
-	if (strcmp(type, "VALUE_ONLY") == 0)
-		return has_v ? TF_VALUE_ONLY : TF_INVALID;
-	if (strcmp(type, "KEY_AND_VALUE") == 0)
-		return has_k && has_v ? TF_KEY_AND_VALUE : TF_INVALID;
-	return TF_INVALID;
-}
-
 int cd_tag_filters_validate(const json_t *filters, int invalid_code, struct err *e)
 {
-	size_t i;
-	json_t *f;
-
-	if (!filters || json_is_null(filters))
-		return 0;
-	if (!json_is_array(filters))
-		return err_set(e, SW_E_Serialization, "tag filters must be a list");
-	json_array_foreach(filters, i, f)
-	{
-		const json_t *k, *v, *t;
-
-		if (!json_is_object(f))
-			return err_set(e, SW_E_Serialization, "each tag filter must be an object");
-		k = json_object_get(f, "Key");
-		v = json_object_get(f, "Value");
-		t = json_object_get(f, "Type");
-		if ((k && !json_is_null(k) && !json_is_string(k)) ||
-		    (v && !json_is_null(v) && !json_is_string(v)) ||
-		    (t && !json_is_null(t) && !json_is_string(t)))
-			return err_set(e, SW_E_Serialization,
-				       "tag filter members Key, Value and Type must be strings");
-		if ((json_is_string(k) && json_string_length(k) > 128) ||
-		    (json_is_string(v) && json_string_length(v) > 256))
-			return err_set(
-			    e, invalid_code,
-			    "tag filter %zu: keys have at most 128 characters, values at "
-			    "most 256",
-			    i);
-		if (inst__filter_type(f) == TF_INVALID)
-			return err_set(
-			    e, invalid_code,
-			    "tag filter %zu is invalid: Type must be KEY_ONLY (with a Key), "
-			    "VALUE_ONLY (with a Value) or KEY_AND_VALUE (with both)",
-			    i);
-	}
-	return 0;
-}
-
-/* Does the filter match one of tags (an object key → value)? */
-static bool inst__filter_match(const json_t *f, const json_t *tags)
-{
-	const char *k = json_string_value(json_object_get(f, "Key"));
-	const char *v = json_string_value(json_object_get(f, "Value"));
-	const char *tk;
-	json_t *tv;
-
-	switch (inst__filter_type(f)) {
-	case TF_KEY_ONLY:
-		return json_object_get(tags, k) != NULL;
-	case TF_KEY_AND_VALUE:
-		tv = json_object_get(tags, k);
-		return tv && strcmp(json_string_value(tv), v) == 0;
-	case TF_VALUE_ONLY:
-		json_object_foreach((json_t *)tags, tk, tv)
-		{
-			if (strcmp(json_string_value(tv), v) == 0)
-				return true;
-		}
-		return false;
-	case TF_INVALID:
-		break;
-	}
-	return false;
-}
-
-/* Any filter of the list matches (OR); an empty list matches nothing. */
-static bool inst__any_match(const json_t *filters, const json_t *tags)
-{
-	size_t i;
-	json_t *f;
-
-	json_array_foreach(filters, i, f)
-	{
-		if (inst__filter_match(f, tags))
-			return true;
-	}
-	return false;
-}
-
-/*
- * The instances (status "Registered", "Deregistered" or NULL for both), sorted by name, as a
- * new array of {"name": …, "tags": {key: value…}}.
- */
-static int inst__load(struct store_conn *c, const char *status, json_t **out, struct err *e)
-{
-	struct store_stmt *st;
-	json_t *list = json_array(), *cur = NULL;
-	int r;
-
-	if (status)
-		r = store_exec(c, &st,
-			       "SELECT i.name, t.key, t.value FROM instances i LEFT JOIN "
-			       "instance_tags t ON t.instance = i.name WHERE i.status = ? ORDER BY "
-			       "i.name, t.key",
-			       "t", e, status);
-	else
-		r = store_exec(c, &st,
-			       "SELECT i.name, t.key, t.value FROM instances i LEFT JOIN "
-			       "instance_tags t ON t.instance = i.name ORDER BY i.name, t.key",
-			       "", e);
-	while (r == 1) {
-		const char *name = store_col_text(st, 0);
-
-		if (!cur || strcmp(json_string_value(json_object_get(cur, "name")), name) != 0) {
-			cur = json_pack("{s:s, s:{}}", "name", name, "tags");
-			json_array_append_new(list, cur);
-		}
-		if (!store_col_null(st, 1))
-			json_object_set_new(json_object_get(cur, "tags"), store_col_text(st, 1),
-					    json_string(store_col_text(st, 2)));
-		r = store_step(st, e);
-	}
-	if (r < 0) {
-		json_decref(list);
-		return r;
-	}
-	*out = list;
-	return 0;
+	return model_tag_filters_validate(filters, invalid_code, e);
 }
 
 int cd_instances_matching(struct store_conn *c, const json_t *tag_filters, const json_t *tag_set,
 			  json_t **names_out, struct err *e)
 {
-	const json_t *lists = tag_set;
-	bool has_filters, has_set = false;
-	json_t *all, *names, *inst, *l;
-	size_t i, k;
-	int r;
-
-	if (json_is_object(lists))
-		lists = json_object_get(lists, "onPremisesTagSetList");
-	if (lists && !json_is_null(lists) && !json_is_array(lists))
-		return err_set(e, SW_E_Serialization, "onPremisesTagSetList must be a list");
-	r = cd_tag_filters_validate(tag_filters, SW_E_InvalidTagFilter, e);
-	if (r)
-		return r;
-	has_filters = json_is_array(tag_filters) && json_array_size(tag_filters) > 0;
-	json_array_foreach(lists, i, l)
-	{
-		r = cd_tag_filters_validate(l, SW_E_InvalidTagFilter, e);
-		if (r)
-			return r;
-		if (!json_is_array(l))
-			return err_set(e, SW_E_Serialization,
-				       "each element of onPremisesTagSetList must be a list");
-		has_set |= json_array_size(l) > 0;
-	}
-	if (has_filters && has_set)
-		return err_set(e, SW_E_InvalidOnPremisesTagCombination,
-			       "onPremisesInstanceTagFilters and onPremisesTagSet cannot both be "
-			       "given");
-	names = json_array();
-	if (!has_filters && !has_set) {
-		*names_out = names;
-		return 0;
-	}
-	r = inst__load(c, "Registered", &all, e);
-	if (r) {
-		json_decref(names);
-		return r;
-	}
-	json_array_foreach(all, i, inst)
-	{
-		const json_t *tags = json_object_get(inst, "tags");
-		bool match = true;
-
-		if (has_filters) {
-			match = inst__any_match(tag_filters, tags);
-		} else {
-			json_array_foreach(lists, k, l)
-			{
-				if (json_array_size(l) > 0 && !inst__any_match(l, tags)) {
-					match = false;
-					break;
-				}
-			}
-		}
-		if (match)
-			json_array_append(names, json_object_get(inst, "name"));
-	}
-	json_decref(all);
-	*names_out = names;
-	return 0;
+	return model_instances_matching(c, tag_filters, tag_set, names_out, e);
 }
 
 /* ---- validation of requests ---- */
@@ -695,7 +490,7 @@ static int inst__list(struct store_conn *sc, void *arg, struct err *e)
 	struct inst_list *l = arg;
 	json_t *all, *inst;
 	size_t i;
-	int r = inst__load(sc, l->status, &all, e);
+	int r = model_instances_load(sc, l->status, &all, e);
 
 	if (r)
 		return r;
@@ -706,7 +501,7 @@ static int inst__list(struct store_conn *sc, void *arg, struct err *e)
 		if (strcmp(name, l->page.after) <= 0)
 			continue;
 		if (json_array_size(l->filters) > 0 &&
-		    !inst__any_match(l->filters, json_object_get(inst, "tags")))
+		    !model_tag_filters_any(l->filters, json_object_get(inst, "tags")))
 			continue;
 		if (cd_page_add(&l->page, name))
 			break;

@@ -1,5 +1,5 @@
-/* codedeploy/instances: on-premises instances as other code sees them — tag-filter validation
- * and the resolution of tag filters / tag sets to registered instances. */
+/* codedeploy/instances: the instance limits and the handlers' names for tag-filter validation
+ * and matching (thin wrappers of model/instances.h, which the engine calls itself). */
 #ifndef SW_CODEDEPLOY_INSTANCES_H
 #define SW_CODEDEPLOY_INSTANCES_H
 

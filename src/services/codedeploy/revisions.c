@@ -25,6 +25,9 @@
  *   under firstUsedTime / lastUsedTime in either order; ties are broken by the key.
  */
 #include "common.h"
+#include "model/groups.h"
+#include "model/objects.h"
+#include "model/revisions.h"
 #include "base/buf.h"
 #include "base/crypto.h"
 #include "base/str.h"
@@ -35,29 +38,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REV_BATCH_MAX	    25
-#define REV_DESCRIPTION_MAX 256		/* characters, as CreateDeployment's description */
-#define REV_CONTENT_MAX	    (64u << 10) /* bytes of String / AppSpecContent content */
-#define REV_BUCKET_MAX	    255
-#define REV_S3KEY_MAX	    1024
-#define REV_ETAG_MAX	    128
-#define REV_NEVER	    INT64_C(9000000000000000000) /* sort value of a time that is not set */
-#define REV_TOKEN_MAX	    16384
-
-/* A parsed RevisionLocation.  Strings are borrowed from the request document. */
-struct rev_loc {
-	enum { REV_S3, REV_STRING, REV_APPSPEC } type;
-	const char *bucket;
-	const char *key;
-	const char *bundle;	      /* NULL when not given (lookups) */
-	char etag[REV_ETAG_MAX + 1];  /* unquoted, lower case; "" when not given */
-	const char *content;	      /* String / AppSpecContent; may be NULL in lookups */
-	char sha[2 * SHA256_LEN + 1]; /* lower-case hex */
-};
-
-/* Whether a location is parsed to register it (everything required, content verified) or to
- * look a registered revision up (bundleType optional; content or sha256 enough). */
-enum rev_mode { REV_REGISTER, REV_LOOKUP };
+#define REV_BATCH_MAX	      25
+#define REV_DESCRIPTION_MAX   256	  /* characters, as CreateDeployment's description */
+#define MODEL_REV_CONTENT_MAX (64u << 10) /* bytes of String / AppSpecContent content */
+#define MODEL_REV_BUCKET_MAX  255
+#define MODEL_REV_S3KEY_MAX   1024
+#define MODEL_REV_ETAG_MAX    128
+#define REV_NEVER	      INT64_C(9000000000000000000) /* sort value of a time that is not set */
+#define REV_TOKEN_MAX	      16384
 
 static const char *rev__platform_hint(const char *platform)
 {
@@ -67,163 +55,12 @@ static const char *rev__platform_hint(const char *platform)
 		   : "a Server application takes a bundle in S3 with bundleType tar, tgz or zip";
 }
 
-/* Strips surrounding double quotes (S3 quotes ETags, `aws deploy push` does not) and lower-cases
- * the hex digits, so that every spelling of one ETag compares equal. */
-static int rev__etag_norm(const char *in, char *out, size_t size)
-{
-	size_t n = strlen(in);
-
-	if (n >= 2 && in[0] == '"' && in[n - 1] == '"') {
-		in++;
-		n -= 2;
-	}
-	if (str_copyn(out, size, in, n))
-		return -SW_E_TRUNCATED;
-	for (char *p = out; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return 0;
-}
-
-static int rev__s3(const json_t *rev, enum rev_mode mode, struct rev_loc *l, struct err *e)
-{
-	json_t *s3 = NULL;
-	const char *etag = NULL, *version = NULL;
-	int r = json_opt_obj(rev, "s3Location", &s3, e);
-
-	if (r)
-		return r;
-	if (!s3)
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.s3Location is required when revisionType is S3");
-	if ((r = json_opt_str(s3, "bucket", &l->bucket, e)) ||
-	    (r = json_opt_str(s3, "key", &l->key, e)) ||
-	    (r = json_opt_str(s3, "bundleType", &l->bundle, e)) ||
-	    (r = json_opt_str(s3, "eTag", &etag, e)) ||
-	    (r = json_opt_str(s3, "version", &version, e)))
-		return r;
-	if (!l->bucket || !*l->bucket || strlen(l->bucket) > REV_BUCKET_MAX)
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.s3Location.bucket must name a bucket (1 to %d characters)",
-			       REV_BUCKET_MAX);
-	if (!l->key || !*l->key || strlen(l->key) > REV_S3KEY_MAX)
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.s3Location.key must name an object (1 to %d bytes)",
-			       REV_S3KEY_MAX);
-	if (l->bundle && strcmp(l->bundle, "tar") && strcmp(l->bundle, "tgz") &&
-	    strcmp(l->bundle, "zip") && strcmp(l->bundle, "YAML") && strcmp(l->bundle, "JSON"))
-		return err_set(
-		    e, SW_E_InvalidRevision,
-		    "revision.s3Location.bundleType must be tar, tgz, zip, YAML or JSON, "
-		    "not '%s'",
-		    l->bundle);
-	if (!l->bundle && mode == REV_REGISTER)
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.s3Location.bundleType is required (tar, tgz, zip, YAML or "
-			       "JSON): the agent needs it to unpack s3://%s/%s",
-			       l->bucket, l->key);
-	if (version && *version)
-		return err_set(
-		    e, SW_E_InvalidRevision,
-		    "revision.s3Location.version: Slipway's S3 keeps one version per key, "
-		    "so object versions cannot be pinned; omit version and pin the content "
-		    "with eTag");
-	if (etag && rev__etag_norm(etag, l->etag, sizeof(l->etag)))
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.s3Location.eTag is longer than %d characters",
-			       REV_ETAG_MAX);
-	l->type = REV_S3;
-	return 0;
-}
-
-static int rev__string(const json_t *rev, const char *member, enum rev_mode mode, struct rev_loc *l,
-		       struct err *e)
-{
-	json_t *s = NULL;
-	const char *sha = NULL;
-	uint8_t digest[SHA256_LEN], given[SHA256_LEN];
-	int r = json_opt_obj(rev, member, &s, e);
-
-	if (r)
-		return r;
-	if (!s)
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.%s is required when revisionType is %s", member,
-			       l->type == REV_STRING ? "String" : "AppSpecContent");
-	if ((r = json_opt_str(s, "content", &l->content, e)) ||
-	    (r = json_opt_str(s, "sha256", &sha, e)))
-		return r;
-	if (sha && (strlen(sha) != 2 * SHA256_LEN || hex_decode(sha, given, sizeof(given))))
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.%s.sha256 must be 64 hexadecimal digits", member);
-	if (l->content && strlen(l->content) > REV_CONTENT_MAX)
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.%s.content is longer than Slipway's limit of %u bytes",
-			       member, REV_CONTENT_MAX);
-	if (!l->content || !*l->content) {
-		if (mode == REV_REGISTER || !sha)
-			return err_set(e, SW_E_InvalidRevision,
-				       "revision.%s.content is required (the AppSpec as YAML or "
-				       "JSON)",
-				       member);
-		hex_encode(given, sizeof(given), l->sha);
-		return 0;
-	}
-	sha256(l->content, strlen(l->content), digest);
-	if (sha && !mem_equal_ct(digest, given, sizeof(digest)))
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.%s.sha256 does not match the SHA-256 of its content",
-			       member);
-	hex_encode(digest, sizeof(digest), l->sha);
-	return 0;
-}
-
-/* Parses and validates a RevisionLocation (either mode): InvalidRevision with the member at
- * fault, RevisionRequired when there is none. */
-static int rev__parse(const json_t *rev, enum rev_mode mode, struct rev_loc *l, struct err *e)
-{
-	const char *type = NULL;
-	int r;
-
-	memset(l, 0, sizeof(*l));
-	if (!rev || json_is_null(rev))
-		return err_set(e, SW_E_RevisionRequired, "revision is required");
-	if (!json_is_object(rev))
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision must be a RevisionLocation object");
-	r = json_opt_str(rev, "revisionType", &type, e);
-	if (r)
-		return r;
-	if (!type)
-		return err_set(e, SW_E_InvalidRevision,
-			       "revision.revisionType is required (S3, String or AppSpecContent)");
-	if (strcmp(type, "S3") == 0)
-		return rev__s3(rev, mode, l, e);
-	if (strcmp(type, "String") == 0) {
-		l->type = REV_STRING;
-		return rev__string(rev, "string", mode, l, e);
-	}
-	if (strcmp(type, "AppSpecContent") == 0) {
-		l->type = REV_APPSPEC;
-		return rev__string(rev, "appSpecContent", mode, l, e);
-	}
-	if (strcmp(type, "GitHub") == 0)
-		return err_set(
-		    e, SW_E_InvalidRevision,
-		    "GitHub revisions are not supported: Slipway has no GitHub "
-		    "integration; upload the bundle to Slipway's S3 (`slipway deploy push`, "
-		    "or `aws s3 cp` and `aws deploy register-application-revision`) and "
-		    "deploy it as an S3 revision");
-	return err_set(e, SW_E_InvalidRevision,
-		       "revision.revisionType must be S3, String or AppSpecContent, not '%s'",
-		       type);
-}
-
 /* Which revision types an application's compute platform deploys. */
-static int rev__platform_check(const struct rev_loc *l, const char *platform, struct err *e)
+static int rev__platform_check(const struct model_revision *l, const char *platform, struct err *e)
 {
 	bool lambda = strcmp(platform, "Lambda") == 0;
 
-	if (l->type == REV_S3) {
+	if (l->type == MODEL_REV_S3) {
 		bool appspec = !strcmp(l->bundle, "YAML") || !strcmp(l->bundle, "JSON");
 
 		if (appspec == lambda)
@@ -235,92 +72,13 @@ static int rev__platform_check(const struct rev_loc *l, const char *platform, st
 	return 0; /* String / AppSpecContent: every platform (see the top) */
 }
 
-/* Appends s with '%' and '#' percent-encoded, so '#' can separate the parts of a key. */
-static int rev__add_escaped(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		int r = (*s == '%' || *s == '#') ? buf_addf(b, "%%%02X", (unsigned char)*s)
-						 : buf_addc(b, *s);
-
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-/* The revision's key in the `revisions` table (see the top of the file). */
-static int rev__key(const struct rev_loc *l, char *out, size_t size)
-{
-	struct buf b = BUF_INIT(size);
-	int r;
-
-	switch (l->type) {
-	case REV_S3:
-		r = buf_adds(&b, "s3:");
-		if (!r)
-			r = rev__add_escaped(&b, l->bucket);
-		if (!r)
-			r = buf_addc(&b, '/');
-		if (!r)
-			r = rev__add_escaped(&b, l->key);
-		if (!r)
-			r = buf_addf(&b, "##%s", l->etag); /* the version part is always empty */
-		break;
-	case REV_STRING:
-		r = buf_addf(&b, "string:%s", l->sha);
-		break;
-	default:
-		r = buf_addf(&b, "appspec:%s", l->sha);
-		break;
-	}
-	if (!r)
-		r = str_copy(out, size, buf_str(&b));
-	buf_release(&b);
-	return r ? -SW_E_TRUNCATED : 0;
-}
-
-/* The canonical RevisionLocation stored for a registered revision (new reference). */
-static json_t *rev__doc(const struct rev_loc *l)
-{
-	json_t *j = json_object(), *in = json_object();
-
-	if (l->type == REV_S3) {
-		json_set_str(j, "revisionType", "S3");
-		json_set_str(in, "bucket", l->bucket);
-		json_set_str(in, "key", l->key);
-		json_set_str(in, "bundleType", l->bundle);
-		if (l->etag[0])
-			json_set_str(in, "eTag", l->etag);
-		json_object_set_new(j, "s3Location", in);
-		return j;
-	}
-	json_set_str(j, "revisionType", l->type == REV_STRING ? "String" : "AppSpecContent");
-	json_set_str(in, "content", l->content);
-	json_set_str(in, "sha256", l->sha);
-	json_object_set_new(j, l->type == REV_STRING ? "string" : "appSpecContent", in);
-	return j;
-}
-
-/* How a person recognises the revision in a message. */
-static void rev__describe(const struct rev_loc *l, char *out, size_t size)
-{
-	if (l->type == REV_S3)
-		str_fmt(out, size, "s3://%s/%s%s%s", l->bucket, l->key,
-			l->etag[0] ? " with eTag " : "", l->etag);
-	else
-		str_fmt(out, size, "%s revision with sha256 %s",
-			l->type == REV_STRING ? "String" : "AppSpecContent", l->sha);
-}
-
 /* Checks that the S3 object behind a revision exists (and has the eTag asked for). */
-static int rev__s3_check(struct store_conn *sc, const struct rev_loc *l, struct err *e)
+static int rev__s3_check(struct store_conn *sc, const struct model_revision *l, struct err *e)
 {
-	struct store_stmt *st;
-	char have[REV_ETAG_MAX + 1];
+	char etag[MODEL_REV_ETAG_MAX + 3], have[MODEL_REV_ETAG_MAX + 1];
 	int r;
 
-	r = store_exec(sc, &st, "SELECT etag FROM objects WHERE bucket = ? AND key = ?", "tt", e,
-		       l->bucket, l->key);
+	r = model_object_etag(sc, l->bucket, l->key, etag, sizeof(etag), e);
 	if (r < 0)
 		return r;
 	if (r == 0)
@@ -334,7 +92,7 @@ static int rev__s3_check(struct store_conn *sc, const struct rev_loc *l, struct 
 		    l->bucket, l->key);
 	if (!l->etag[0])
 		return 0;
-	if (rev__etag_norm(store_col_text(st, 0), have, sizeof(have)) || strcmp(have, l->etag))
+	if (model_revision_etag_norm(etag, have, sizeof(have)) || strcmp(have, l->etag))
 		return err_set(e, SW_E_InvalidRevision,
 			       "eTag %s does not match s3://%s/%s, whose ETag is %s: the object "
 			       "changed since that eTag was taken",
@@ -347,47 +105,19 @@ static int rev__s3_check(struct store_conn *sc, const struct rev_loc *l, struct 
 int cd_revision_resolve(struct store_conn *sc, const char *platform, const json_t *rev,
 			json_t **doc, char *rkey, size_t size, struct err *e)
 {
-	struct rev_loc l;
-	int r = rev__parse(rev, REV_REGISTER, &l, e);
+	struct model_revision l;
+	int r = model_revision_parse(rev, MODEL_REV_REGISTER, &l, e);
 
 	if (!r)
 		r = rev__platform_check(&l, platform, e);
-	if (!r && l.type == REV_S3)
+	if (!r && l.type == MODEL_REV_S3)
 		r = rev__s3_check(sc, &l, e);
-	if (!r && rev__key(&l, rkey, size))
+	if (!r && model_revision_loc_key(&l, rkey, size))
 		r = err_set(e, SW_E_InvalidRevision, "revision location is too long");
 	if (r)
 		return r;
-	*doc = rev__doc(&l);
+	*doc = model_revision_loc_doc(&l);
 	return 0;
-}
-
-int cd_revision_key(const json_t *rev, char *rkey, size_t size, struct err *e)
-{
-	struct rev_loc l;
-	int r = rev__parse(rev, REV_LOOKUP, &l, e);
-
-	if (!r && rev__key(&l, rkey, size))
-		r = err_set(e, SW_E_InvalidRevision, "revision location is too long");
-	return r;
-}
-
-int cd_revision_used(struct store_conn *sc, const char *app, const json_t *doc, const char *rkey,
-		     int64_t when_ms, struct err *e)
-{
-	char *text = json_dump(doc);
-	int r;
-
-	if (!text)
-		return err_set(e, SW_E_NOMEM, NULL);
-	r = store_exec(sc, NULL,
-		       "INSERT INTO revisions (app, rkey, doc, registered, first_used, last_used) "
-		       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (app, rkey) DO UPDATE SET first_used "
-		       "= COALESCE(revisions.first_used, excluded.first_used), last_used = "
-		       "excluded.last_used",
-		       "tttiii", e, app, rkey, text, when_ms, when_ms, when_ms);
-	free(text);
-	return r < 0 ? r : 0;
 }
 
 /* ---- deployment groups that target a revision ---- */
@@ -397,32 +127,28 @@ int cd_revision_used(struct store_conn *sc, const char *app, const json_t *doc, 
  * `targetRevision` member of a group's document, which the deployment engine sets. */
 static int rev__targets(struct store_conn *sc, const char *app, json_t **out, struct err *e)
 {
-	struct store_stmt *st;
-	json_t *map = json_object();
+	json_t *map = json_object(), *groups = NULL, *g;
+	size_t i;
 	int r;
 
-	r = store_exec(sc, &st,
-		       "SELECT name, doc FROM deployment_groups WHERE app = ? ORDER BY name", "t",
-		       e, app);
-	while (r == 1) {
-		const char *doc = store_col_text(st, 1);
-		json_t *j = doc ? json_loads(doc, 0, NULL) : NULL;
-		json_t *target = json_object_get(j, "targetRevision");
-		char rkey[CD_REVISION_KEY_MAX];
+	r = model_groups_of(sc, app, &groups, e);
+	json_array_foreach(groups, i, g)
+	{
+		json_t *target = json_object_get(json_object_get(g, "doc"), "targetRevision");
+		char rkey[MODEL_REVISION_KEY_MAX];
 		struct err ignored = { 0 };
 
-		if (target && cd_revision_key(target, rkey, sizeof(rkey), &ignored) == 0) {
+		if (target && model_revision_key(target, rkey, sizeof(rkey), &ignored) == 0) {
 			json_t *names = json_object_get(map, rkey);
 
 			if (!names) {
 				names = json_array();
 				json_object_set_new(map, rkey, names);
 			}
-			json_array_append_new(names, json_string(store_col_text(st, 0)));
+			json_array_append(names, json_object_get(g, "name"));
 		}
-		json_decref(j);
-		r = store_step(st, e);
 	}
+	json_decref(groups);
 	if (r < 0) {
 		json_decref(map);
 		return r;
@@ -470,9 +196,8 @@ struct rev_register {
 static int rev__register(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct rev_register *a = arg;
-	char platform[16], rkey[CD_REVISION_KEY_MAX];
+	char platform[16], rkey[MODEL_REVISION_KEY_MAX];
 	json_t *doc = NULL;
-	char *text;
 	int r;
 
 	r = cd_app_get(sc, a->app, platform, sizeof(platform), NULL, 0, e);
@@ -480,17 +205,9 @@ static int rev__register(struct store_conn *sc, void *arg, struct err *e)
 		r = cd_revision_resolve(sc, platform, a->rev, &doc, rkey, sizeof(rkey), e);
 	if (r)
 		return r;
-	text = json_dump(doc);
+	r = model_revision_register(sc, a->app, rkey, doc, a->description, time_now_ms(), e);
 	json_decref(doc);
-	if (!text)
-		return err_set(e, SW_E_NOMEM, NULL);
-	r = store_exec(sc, NULL,
-		       "INSERT INTO revisions (app, rkey, doc, description, registered) VALUES (?, "
-		       "?, ?, ?, ?) ON CONFLICT (app, rkey) DO UPDATE SET doc = excluded.doc, "
-		       "description = COALESCE(excluded.description, revisions.description)",
-		       "tttti", e, a->app, rkey, text, a->description, time_now_ms());
-	free(text);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 /* Counts characters, not bytes, as AWS's length limits and SQL's substr() do. */
@@ -542,7 +259,7 @@ static int64_t rev__s3_siblings(struct store_conn *sc, const char *app, const ch
 	const char *hash = strchr(rkey, '#');
 	struct store_stmt *st;
 	struct err ignored = { 0 };
-	char prefix[CD_REVISION_KEY_MAX];
+	char prefix[MODEL_REVISION_KEY_MAX];
 
 	if (!str_starts(rkey, "s3:") || !hash ||
 	    str_copyn(prefix, sizeof(prefix), rkey, (size_t)(hash - rkey) + 1))
@@ -570,12 +287,12 @@ static int rev__get(struct store_conn *sc, void *arg, struct err *e)
 	json_array_foreach(g->revs, i, rev)
 	{
 		struct store_stmt *st;
-		struct rev_loc l;
-		char rkey[CD_REVISION_KEY_MAX];
+		struct model_revision l;
+		char rkey[MODEL_REVISION_KEY_MAX];
 		json_t *doc;
 
-		r = rev__parse(rev, REV_LOOKUP, &l, e);
-		if (!r && rev__key(&l, rkey, sizeof(rkey)))
+		r = model_revision_parse(rev, MODEL_REV_LOOKUP, &l, e);
+		if (!r && model_revision_loc_key(&l, rkey, sizeof(rkey)))
 			r = err_set(e, SW_E_InvalidRevision, "revision location is too long");
 		if (!r)
 			r = store_exec(sc, &st,
@@ -588,7 +305,7 @@ static int rev__get(struct store_conn *sc, void *arg, struct err *e)
 			char what[1400], hint[160] = "";
 			int64_t n = rev__s3_siblings(sc, g->app, rkey);
 
-			rev__describe(&l, what, sizeof(what));
+			model_revision_describe(&l, what, sizeof(what));
 			if (n > 0)
 				str_fmt(hint, sizeof(hint),
 					"%" PRId64 " registered revision%s of that object differ%s "
@@ -915,12 +632,13 @@ static int ListApplicationRevisions(struct call *c)
 	if (l.prefix && !l.bucket)
 		return err_set(c->err, SW_E_BucketNameFilterRequired,
 			       "s3KeyPrefix needs s3Bucket: a key prefix filters one bucket");
-	if (l.bucket && (!*l.bucket || strlen(l.bucket) > REV_BUCKET_MAX))
+	if (l.bucket && (!*l.bucket || strlen(l.bucket) > MODEL_REV_BUCKET_MAX))
 		return err_set(c->err, SW_E_InvalidBucketNameFilter,
-			       "s3Bucket must have 1 to %d characters", REV_BUCKET_MAX);
-	if (l.prefix && strlen(l.prefix) > REV_S3KEY_MAX)
+			       "s3Bucket must have 1 to %d characters", MODEL_REV_BUCKET_MAX);
+	if (l.prefix && strlen(l.prefix) > MODEL_REV_S3KEY_MAX)
 		return err_set(c->err, SW_E_InvalidKeyPrefixFilter,
-			       "s3KeyPrefix is longer than an S3 key (%d bytes)", REV_S3KEY_MAX);
+			       "s3KeyPrefix is longer than an S3 key (%d bytes)",
+			       MODEL_REV_S3KEY_MAX);
 	if (l.bucket) {
 		r = store_read(c->env->store, rev__bucket_exists, (void *)l.bucket, c->err);
 		if (r)
@@ -932,7 +650,7 @@ static int ListApplicationRevisions(struct call *c)
 			return r;
 	}
 	l.revs = json_array();
-	buf_init(&l.last, CD_REVISION_KEY_MAX);
+	buf_init(&l.last, MODEL_REVISION_KEY_MAX);
 	buf_init(&l.next, REV_TOKEN_MAX * 2);
 	r = store_read(c->env->store, rev__list, &l, c->err);
 	if (!r) {

@@ -3,6 +3,7 @@
  * (…:deploymentgroup:<app>/<group>).  Members are PascalCase here (ResourceArn, Tags, TagKeys,
  * NextToken).  Tags live in resource_tags under the resource's ARN. */
 #include "common.h"
+#include "model/groups.h"
 #include "base/str.h"
 
 #include <string.h>
@@ -86,8 +87,7 @@ static int tag__exists(struct store_conn *sc, const struct tag_target *t, struct
 
 	if (r || t->kind == TAG_APPLICATION)
 		return r;
-	r = store_exec(sc, NULL, "SELECT 1 FROM deployment_groups WHERE app = ? AND name = ?", "tt",
-		       e, t->app, t->group);
+	r = model_group_id(sc, t->app, t->group, NULL, 0, e);
 	if (r < 0)
 		return r;
 	if (r == 0)
