@@ -1,7 +1,7 @@
 /* env: what a service may reach of the daemon it runs in — the store, the blob store, the
- * account and region, the server's signing key, the engine to wake and the agent channel —
- * and nothing of how the daemon serves HTTP.  The server fills one at start-up (struct
- * slipwayd embeds it) and hands it to every request (struct http_req .env). */
+ * account and region, the server's signing key, the engine to wake and the wait list of
+ * parked requests — and nothing of how the daemon serves HTTP.  The server fills one at
+ * start-up (struct slipwayd embeds it) and hands it to every request (struct http_req .env). */
 #ifndef SW_ENV_H
 #define SW_ENV_H
 
@@ -14,7 +14,7 @@
 struct store;
 struct blob;
 struct engine;
-struct agentchannel;
+struct park;
 
 #define SLIPWAYD_S3_DOMAINS_MAX 8
 #define SLIPWAYD_HOST_MAX	254 /* a DNS name (253) and its NUL */
@@ -44,10 +44,10 @@ struct env {
 	char account_id[13];
 	struct store *store;
 	struct blob *blob;
-	const char *key_pem;	      /* the server's signing key (PEM) */
-	const char *cert_pem;	      /* its self-signed certificate (PEM) */
-	struct engine *engine;	      /* the deployment engine (src/engine/engine.h) */
-	struct agentchannel *channel; /* agents' long polls (services/agentchannel/channel.h) */
+	const char *key_pem;   /* the server's signing key (PEM) */
+	const char *cert_pem;  /* its self-signed certificate (PEM) */
+	struct engine *engine; /* the deployment engine (src/engine/engine.h) */
+	struct park *park;     /* parked requests, long polls (contract/park.h) */
 	/* Bumped on every change that affects authentication (keys, users, instance bindings);
 	 * the server's key cache compares it. */
 	uint64_t auth_generation;

@@ -17,6 +17,7 @@
 
 struct env;
 struct service;
+struct park_entry;
 
 /* What a signer may do, as recorded in users.kind.  The zero value grants nothing, so a
  * principal that was never filled in (or a kind this build does not know) is refused
@@ -53,7 +54,7 @@ struct body_sink {
 
 struct http_req {
 	struct env *env;
-	void *conn; /* the libmicrohttpd connection */
+	void *conn; /* the server's connection (opaque to a service) */
 	const char *method;
 	const char *path; /* raw, percent-encoded as sent */
 	struct sigv4_kv query[HTTP_MAX_QUERY];
@@ -79,6 +80,7 @@ struct http_req {
 	int64_t started_ms;
 	void *svc_state; /* a service's per-request state (freed by its own code) */
 	void (*svc_state_free)(void *);
+	struct park_entry *park; /* the server's, once the request parked (contract/park.h) */
 };
 
 struct http_resp {

@@ -5,6 +5,7 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "model/iam.h"
 #include "services/s3/errors.h"
 #include "store/store.h"
 
@@ -106,38 +107,27 @@ static int auth__load(struct store_conn *c, void *arg, struct err *e)
 {
 	struct auth__load *l = arg;
 	struct principal *who = &l->out->who;
-	struct store_stmt *st;
-	int r;
+	struct model_iam_key k;
+	int r = model_iam_key_lookup(c, l->access_key, &k, e);
 
-	r = store_exec(c, &st,
-		       "SELECT k.secret, k.status, u.name, u.arn, u.kind FROM access_keys k JOIN "
-		       "users u ON u.name = k.user_name WHERE k.id = ?",
-		       "t", e, l->access_key);
-	if (r < 0)
-		return r;
-	if (r == 0 || strcmp(store_col_text(st, 1), "Active") != 0)
-		return err_set(e, SW_E_InvalidClientTokenId,
-			       "The security token included in the request is invalid.");
-	str_copy(l->out->secret, sizeof(l->out->secret), store_col_text(st, 0));
-	str_copy(who->user, sizeof(who->user), store_col_text(st, 2));
-	str_copy(who->user_arn, sizeof(who->user_arn), store_col_text(st, 3));
+	if (r)
+		goto out;
+	str_copy(l->out->secret, sizeof(l->out->secret), k.secret);
+	str_copy(who->user, sizeof(who->user), k.user);
+	str_copy(who->user_arn, sizeof(who->user_arn), k.user_arn);
 	str_copy(who->access_key, sizeof(who->access_key), l->access_key);
-	who->kind = principal_kind_parse(store_col_text(st, 4));
+	who->kind = principal_kind_parse(k.kind);
 	if (who->kind != PRINCIPAL_INSTANCE)
-		return 0;
-	r = store_exec(c, &st,
-		       "SELECT name, arn FROM instances WHERE iam_user_arn = ? AND status = "
-		       "'Registered'",
-		       "t", e, who->user_arn);
-	if (r < 0)
-		return r;
-	if (r == 0) {
+		goto out;
+	if (!k.bound) {
 		who->kind = PRINCIPAL_NONE;
-		return 0;
+		goto out;
 	}
-	str_copy(who->instance, sizeof(who->instance), store_col_text(st, 0));
-	str_copy(who->instance_arn, sizeof(who->instance_arn), store_col_text(st, 1));
-	return 0;
+	str_copy(who->instance, sizeof(who->instance), k.instance);
+	str_copy(who->instance_arn, sizeof(who->instance_arn), k.instance_arn);
+out:
+	explicit_bzero(&k, sizeof(k));
+	return r;
 }
 
 /* Finds (loading on a miss or a stale generation) the entry for key; copies it out. */

@@ -2,6 +2,7 @@
  * the router picked, and sends the reply. */
 #include "contract/http.h"
 #include "auth.h"
+#include "park.h"
 #include "router.h"
 #include "contract/service.h"
 #include "slipwayd.h"
@@ -132,6 +133,7 @@ static void http__req_free(struct http_req *r)
 		r->sink->free(r->sink);
 	if (r->svc_state_free)
 		r->svc_state_free(r->svc_state);
+	park_request_done(r);
 	buf_release(&r->body);
 	free(r);
 }
@@ -306,7 +308,7 @@ static enum MHD_Result http__handler(void *cls, struct MHD_Connection *conn, con
 		return http__fail(conn, req);
 	buf_init(&resp.body, 64u << 20);
 	req->service->handle(req, &resp);
-	if (resp.status == 0) { /* the handler suspended the connection: it will resume */
+	if (resp.status == 0) { /* the handler parked the request: it runs again when resumed */
 		http_resp_release(&resp);
 		return MHD_YES;
 	}
@@ -328,6 +330,31 @@ static size_t http__keep_escaped(void *cls, struct MHD_Connection *c, char *s)
 	(void)cls;
 	(void)c;
 	return strlen(s); /* keep paths and query values raw: SigV4 needs them as sent */
+}
+
+/* What the wait list of parked requests (park.c) does to a connection: libmicrohttpd's
+ * suspend and resume.  A resumed connection calls http__handler again, with no upload data,
+ * which authenticates and hands the request to its service's handler once more. */
+static void http__suspend(void *arg, void *conn)
+{
+	(void)arg;
+	MHD_suspend_connection(conn);
+}
+
+static void http__resume(void *arg, void *conn)
+{
+	(void)arg;
+	MHD_resume_connection(conn);
+}
+
+static const struct park_ops http__park_ops = {
+	.suspend = http__suspend,
+	.resume = http__resume,
+};
+
+int http_park_open(struct slipwayd *d, struct err *e)
+{
+	return park_new(&http__park_ops, d, 0, &d->env.park, e);
 }
 
 int http_start(struct slipwayd *d, struct err *e)

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "base/timeutil.h"
+#include "model/iam.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -20,18 +21,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-int init_new_access_key(char id[21], char secret[41])
-{
-	static const char upper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-	static const char any[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-	memcpy(id, "AKIA", 4);
-	if (random_string(id + 4, 16, upper) || random_string(secret, 40, any))
-		return -SW_E_INTERNAL;
-	return 0;
-}
 
 static int init__lock(struct slipwayd *d, struct err *e)
 {
@@ -60,17 +49,6 @@ static int init__lock(struct slipwayd *d, struct err *e)
 	}
 	d->lock_fd = fd;
 	return 0;
-}
-
-static int init__meta_get(struct store_conn *c, const char *k, char *out, size_t size,
-			  struct err *e)
-{
-	struct store_stmt *st;
-	int r = store_exec(c, &st, "SELECT v FROM meta WHERE k = ?", "t", e, k);
-
-	if (r == 1)
-		str_copy(out, size, store_col_text(st, 0));
-	return r;
 }
 
 static char *init__pem_key(EVP_PKEY *k)
@@ -173,18 +151,16 @@ static int init__setup(struct store_conn *c, void *arg, struct err *e)
 {
 	struct init__first *f = arg;
 	struct slipwayd *d = f->d;
-	char uid[22], arn[300], digits[13];
-	struct store_stmt *st;
-	int64_t now = time_now_ms();
+	char arn[300], digits[13];
 	int r;
 
-	r = init__meta_get(c, "account_id", d->env.account_id, sizeof(d->env.account_id), e);
+	r = model_meta_get(c, "account_id", d->env.account_id, sizeof(d->env.account_id), e);
 	if (r < 0)
 		return r;
 	if (r == 1) {
 		char region[33] = "";
 
-		r = init__meta_get(c, "region", region, sizeof(region), e);
+		r = model_meta_get(c, "region", region, sizeof(region), e);
 		if (r < 0)
 			return r;
 		if (region[0] && strcmp(region, d->cfg.region) != 0)
@@ -200,34 +176,11 @@ static int init__setup(struct store_conn *c, void *arg, struct err *e)
 	if (digits[0] == '0')
 		digits[0] = '1';
 	str_copy(d->env.account_id, sizeof(d->env.account_id), digits);
-	r = store_exec(c, NULL, "INSERT INTO meta (k, v) VALUES ('account_id', ?), ('region', ?)",
-		       "tt", e, d->env.account_id, d->cfg.region);
-	if (r < 0)
+	r = model_meta_init(c, d->env.account_id, d->cfg.region, e);
+	if (r)
 		return r;
-	r = store_exec(c, &st, "SELECT COUNT(*) FROM users", "", e);
-	if (r < 0)
-		return r;
-	if (store_col_int(st, 0) > 0)
-		return 0;
-	memcpy(uid, "AIDA", 4);
-	random_string(uid + 4, 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
 	env_arn(&d->env, arn, sizeof(arn), "iam", "user/admin");
-	r = store_exec(c, NULL,
-		       "INSERT INTO users (name, id, arn, path, created, kind) VALUES ('admin', ?, "
-		       "?, '/', ?, 'admin')",
-		       "tti", e, uid, arn, now);
-	if (r < 0)
-		return r;
-	if (init_new_access_key(f->key_id, f->secret))
-		return err_set(e, SW_E_INTERNAL, "no randomness");
-	r = store_exec(c, NULL,
-		       "INSERT INTO access_keys (id, user_name, secret, status, created) VALUES "
-		       "(?, 'admin', ?, 'Active', ?)",
-		       "tti", e, f->key_id, f->secret, now);
-	if (r < 0)
-		return r;
-	f->created = true;
-	return 0;
+	return model_iam_bootstrap_admin(c, arn, f->key_id, f->secret, &f->created, e);
 }
 
 static int init__load_keys(struct slipwayd *d, struct err *e)

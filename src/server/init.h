@@ -9,7 +9,4 @@
 int init_data_dir(struct slipwayd *d, struct err *e);
 void init_release(struct slipwayd *d);
 
-/* Creates an IAM user's access key pair (AKIA… / 40-char secret). */
-int init_new_access_key(char id[21], char secret[41]);
-
 #endif

@@ -1,6 +1,7 @@
 /* slipwayd: the control plane — parses options, opens the data directory, serves until told to
  * stop. */
 #include "init.h"
+#include "park.h"
 #include "router.h"
 #include "contract/service.h"
 #include "slipwayd.h"
@@ -64,8 +65,8 @@ static int parse_listen(struct slipwayd_config *cfg, const char *s)
 	return 0;
 }
 
-/* The agent channel and the deployment engine, wired so that a command the engine queues
- * answers its host's long poll at once. */
+/* The wait list of parked requests and the deployment engine, wired so that a command the
+ * engine queues answers its host's long poll at once. */
 static int deployments_start(struct slipwayd *d, struct err *e)
 {
 	struct engine_options opt = {
@@ -78,11 +79,11 @@ static int deployments_start(struct slipwayd *d, struct err *e)
 		.region = d->cfg.region,
 		.account = d->env.account_id,
 	};
-	int r = agentchannel_new(d->cfg.poll_timeout_s * 1000LL, &d->env.channel, e);
+	int r = http_park_open(d, e);
 
 	if (r)
 		return r;
-	opt.on_command_arg = d->env.channel;
+	opt.on_command_arg = d->env.park;
 	return engine_start(&env, &opt, &d->env.engine, e);
 }
 
@@ -212,10 +213,10 @@ int main(int argc, char **argv)
 	if (init_data_dir(&d, &e) || blob_open(&d.env.blob, d.data_dir, &e) ||
 	    deployments_start(&d, &e) || http_start(&d, &e)) {
 		fprintf(stderr, "slipwayd: %s\n", err_message(&e));
-		agentchannel_shutdown(d.env.channel);
+		park_shutdown(d.env.park);
 		http_stop(&d);
 		engine_stop(d.env.engine);
-		agentchannel_free(d.env.channel);
+		park_free(d.env.park);
 		blob_free(d.env.blob);
 		init_release(&d);
 		return 1;
@@ -234,10 +235,10 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	sigwait(&set, &sig);
 	log_info("slipwayd", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	agentchannel_shutdown(d.env.channel); /* answers the long polls before MHD_stop_daemon */
+	park_shutdown(d.env.park); /* answers the parked long polls before the HTTP daemon stops */
 	http_stop(&d);
 	engine_stop(d.env.engine); /* before the store closes */
-	agentchannel_free(d.env.channel);
+	park_free(d.env.park);
 	blob_free(d.env.blob);
 	init_release(&d);
 	log_info("slipwayd", "stopped");

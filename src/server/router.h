@@ -11,6 +11,9 @@ const struct service *router_route(const struct http_req *req);
 void router_list_ops(void (*fn)(const char *service, const char *op, bool implemented, void *arg),
 		     void *arg);
 
+/* Creates d->env.park, the wait list of parked requests (server/park.h), before anything may
+ * wake it; park_shutdown before http_stop, park_free after. */
+int http_park_open(struct slipwayd *d, struct err *e);
 int http_start(struct slipwayd *d, struct err *e);
 void http_stop(struct slipwayd *d);
 

@@ -14,7 +14,6 @@ struct store;
 struct blob;
 struct auth_cache;
 struct engine;
-struct agentchannel;
 
 struct slipwayd {
 	struct slipwayd_config cfg;

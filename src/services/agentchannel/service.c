@@ -8,7 +8,7 @@
  *
  * Choices:
  * - PollHostCommand holds an idle agent for the poll timeout (--poll-timeout, default 60 s) on a
- *   suspended connection and answers {"HostCommand": null} when nothing came.
+ *   parked request (contract/park.h) and answers {"HostCommand": null} when nothing came.
  * - HostCommandIdentifier is an opaque "hc-<uuid>"; Nonce is a random positive number.
  * - The specification (spec.c) has exactly the members the AWS service sends, the S3 object's
  *   ETag pinned when the deployment was created; docs/compatibility.md lists them.
@@ -130,26 +130,28 @@ static void cmd__poll(struct http_req *req, struct http_resp *resp)
 {
 	struct env *env = req->env;
 	struct cmd_claim c = { .env = env, .instance = req->who.instance };
+	char key[HTTP_PARK_KEY_MAX];
 	json_t *in = NULL, *out;
 	int r;
 
 	r = json_parse_object(buf_str(&req->body), req->body.len, &in, &req->err);
 	if (!r)
 		r = cmd__caller(req, in, "HostIdentifier", &c.host, &req->err);
+	agentchannel_key(req->who.instance, key, sizeof(key));
 	while (!r) {
-		uint64_t gen = agentchannel_generation(env->channel);
-		enum agentchannel_wait_result w;
+		uint64_t gen = http_park_generation(env->park, key);
+		enum http_park_result w;
 
 		r = store_write(env->store, cmd__claim, &c, &req->err);
 		if (r || c.command)
 			break;
-		w = agentchannel_wait(env->channel, req, req->who.instance, gen);
-		if (w == AGENTCHANNEL_SUSPENDED) {
+		w = http_park(req, key, gen, agentchannel_poll_timeout_ms(env));
+		if (w == HTTP_PARKED) {
 			json_decref(in);
-			resp->status = 0; /* answered when resumed */
+			resp->status = 0; /* answered when woken: this handler runs again */
 			return;
 		}
-		if (w == AGENTCHANNEL_ANSWER)
+		if (w == HTTP_PARK_EXPIRED)
 			break;
 	}
 	json_decref(in);
@@ -165,7 +167,7 @@ static void cmd__poll(struct http_req *req, struct http_resp *resp)
 
 static int PollHostCommand(struct call *c)
 {
-	/* answered by cmd__poll, which may suspend the connection */
+	/* answered by cmd__poll, which may park the request */
 	return err_set(c->err, SW_E_INTERNAL, "PollHostCommand is dispatched separately");
 }
 
@@ -511,8 +513,8 @@ static const struct json_service commands__json = {
 
 static void commands_handle(struct http_req *req, struct http_resp *resp)
 {
-	/* the long poll may suspend its connection, which the generic dispatch cannot */
-	if (strcmp(req->target, CMD_TARGET_PREFIX "PollHostCommand") == 0 && req->env->channel) {
+	/* the long poll may park its request, which the generic dispatch cannot */
+	if (strcmp(req->target, CMD_TARGET_PREFIX "PollHostCommand") == 0 && req->env->park) {
 		cmd__poll(req, resp);
 		return;
 	}

@@ -2,7 +2,7 @@
  * every AWS-protocol request is signed with.  Each change bumps the auth generation so that
  * src/server/auth.c stops honouring a deleted or deactivated key on the very next request. */
 #include "iam.h"
-#include "server/init.h"
+#include "model/iam.h"
 #include "base/str.h"
 #include "base/timeutil.h"
 
@@ -79,7 +79,7 @@ static int key__create(struct store_conn *sc, void *arg, struct err *e)
 	if (store_col_int(st, 0) >= IAM_KEYS_PER_USER)
 		return err_set(e, SW_E_LimitExceeded,
 			       "Cannot exceed quota for AccessKeysPerUser: %d", IAM_KEYS_PER_USER);
-	if (init_new_access_key(k->id, k->secret))
+	if (model_iam_new_access_key(k->id, k->secret))
 		return err_set(e, SW_E_INTERNAL, "cannot make an access key");
 	r = store_exec(sc, NULL,
 		       "INSERT INTO access_keys (id, user_name, secret, status, created) VALUES "
