@@ -9,6 +9,13 @@ const struct service *router_route(const struct http_req *req);
 void router_list_ops(void (*fn)(const char *service, const char *op, bool implemented, void *arg),
 		     void *arg);
 
+struct MHD_Response;
+
+/* resp as a libmicrohttpd response: its headers and its body, file or producer, taken over
+ * (resp keeps its headers, to release).  NULL when libmicrohttpd cannot make one: then resp is
+ * released, its file closed and its producer freed. */
+struct MHD_Response *http_response(struct http_resp *resp);
+
 int http_start(struct slipwayd *d, struct err *e);
 void http_stop(struct slipwayd *d);
 
