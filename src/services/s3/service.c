@@ -356,6 +356,26 @@ static int s3__path(struct s3_ctx *c, struct buf *out, struct err *e)
 	return r ? err_set(e, -r, NULL) : 0;
 }
 
+/*
+ * Whether a key the matcher refused (-SW_E_INVALID: a bad escape or a NUL) is too long all the
+ * same, as S3 answered before the route table: KeyTooLongError when it decodes, NUL and all,
+ * to more than 4 * S3_KEY_MAX bytes before its first bad escape, or has none and decodes to
+ * more than S3_KEY_MAX.  raw: the path s3__routes was matched against.
+ */
+static bool s3__key_too_long(const char *raw)
+{
+	const char *p = strchr(raw + 1, '/');
+	size_t n = 0;
+
+	for (p = p ? p + 1 : ""; *p; p++, n++) {
+		if (*p == '%' && !(isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])))
+			return n > 4 * S3_KEY_MAX;
+		if (*p == '%')
+			p += 2;
+	}
+	return n > S3_KEY_MAX;
+}
+
 static bool s3__is(const struct rest_match *m, const char *label)
 {
 	return m->bad && m->bad_len == strlen(label) && memcmp(m->bad, label, m->bad_len) == 0;
@@ -373,6 +393,7 @@ static int s3__route(struct s3_ctx *c, struct err *e)
 	struct buf path = BUF_INIT(strlen(req->path) + 3 * sizeof(c->bucket) + 2);
 	struct rest_match m;
 	const char *bucket, *key, *version;
+	bool too_long;
 	int r, found;
 
 	if (req->path[0] != '/')
@@ -385,6 +406,7 @@ static int s3__route(struct s3_ctx *c, struct err *e)
 		return r;
 	}
 	found = rest_match(s3__routes, req->method, buf_str(&path), req, &m);
+	too_long = found == -SW_E_INVALID && s3__is(&m, "Key") && s3__key_too_long(buf_str(&path));
 	buf_release(&path);
 	/* A decoded name is checked whole before it is used as a C string: a NUL (or any
 	 * control byte) would shorten it past every later check. */
@@ -396,7 +418,8 @@ static int s3__route(struct s3_ctx *c, struct err *e)
 		return err_set(e, SW_E_InvalidBucketName, "The specified bucket is not valid.");
 	c->has_bucket = bucket != NULL;
 	key = rest_param(&m, "Key");
-	if ((found == -SW_E_TOO_LARGE && s3__is(&m, "Key")) || (key && strlen(key) > S3_KEY_MAX))
+	if ((found == -SW_E_TOO_LARGE && s3__is(&m, "Key")) || too_long ||
+	    (key && strlen(key) > S3_KEY_MAX))
 		return err_set(e, SW_E_KeyTooLongError, "Your key is too long (at most %d bytes)",
 			       S3_KEY_MAX);
 	if (found < 0 || (key && !s3__key_ok((const unsigned char *)key, strlen(key))))
