@@ -83,6 +83,19 @@ struct http_req {
 	struct park_entry *park; /* the server's, once the request parked (contract/park.h) */
 };
 
+/* A reply of unknown length, produced piece by piece: libmicrohttpd sends it with chunked
+ * encoding to an HTTP/1.1 client (to an HTTP/1.0 one, up to the connection's close). */
+struct http_producer {
+	/* Writes the next piece of the reply into buf (at most size bytes): returns the bytes
+	 * written (> 0), 0 at the end, < 0 on error — the connection is then closed mid-reply, so
+	 * the client sees a chunked body without its last chunk.  Called on the thread serving the
+	 * connection, one call at a time. */
+	ssize_t (*read)(void *arg, char *buf, size_t size);
+	/* Frees arg, once, whether or not read was ever called (optional). */
+	void (*free)(void *arg);
+	void *arg;
+};
+
 struct http_resp {
 	int status;
 	struct buf body;
@@ -93,6 +106,8 @@ struct http_resp {
 	int nheaders;
 	int fd; /* >= 0: send [off, off+len) of this file instead of body (taken over) */
 	uint64_t off, len;
+	struct http_producer producer; /* read set (and fd < 0): send what it produces instead
+					* of body (taken over) */
 };
 
 /* Case-insensitive header lookup; NULL when absent. */

@@ -83,6 +83,9 @@ void http_resp_release(struct http_resp *resp)
 	if (resp->fd >= 0)
 		close(resp->fd);
 	resp->fd = -1;
+	if (resp->producer.free)
+		resp->producer.free(resp->producer.arg);
+	resp->producer = (struct http_producer){ 0 };
 }
 
 static enum MHD_Result http__collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -138,16 +141,48 @@ static void http__req_free(struct http_req *r)
 	free(r);
 }
 
-static enum MHD_Result http__send(struct MHD_Connection *conn, struct http_req *req,
-				  struct http_resp *resp)
+/* libmicrohttpd's reader callback over a producer: its 0 (the end) is MHD's end of stream. */
+static ssize_t http__produce(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_producer *p = cls;
+	ssize_t n = p->read(p->arg, buf, max);
+
+	(void)pos;
+	if (n > 0 && (size_t)n <= max)
+		return n;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void http__produced(void *cls)
+{
+	struct http_producer *p = cls;
+
+	if (p->free)
+		p->free(p->arg);
+	free(p);
+}
+
+struct MHD_Response *http_response(struct http_resp *resp)
 {
 	struct MHD_Response *mr;
-	enum MHD_Result ret;
 
 	if (resp->fd >= 0) {
 		mr = MHD_create_response_from_fd_at_offset64(resp->len, resp->fd, resp->off);
 		if (mr)
 			resp->fd = -1; /* MHD closes it */
+	} else if (resp->producer.read) {
+		struct http_producer *p = malloc(sizeof(*p));
+
+		mr = NULL;
+		if (p) {
+			*p = resp->producer;
+			mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+							       http__produce, p, http__produced);
+			if (mr)
+				resp->producer = (struct http_producer){ 0 }; /* MHD frees it */
+			else
+				free(p);
+		}
 	} else {
 		size_t len = resp->body.len;
 		char *p = buf_detach(&resp->body);
@@ -158,10 +193,21 @@ static enum MHD_Result http__send(struct MHD_Connection *conn, struct http_req *
 	}
 	if (!mr) {
 		http_resp_release(resp);
-		return MHD_NO;
+		return NULL;
 	}
 	for (int i = 0; i < resp->nheaders; i++)
 		MHD_add_response_header(mr, resp->headers[i].name, resp->headers[i].value);
+	return mr;
+}
+
+static enum MHD_Result http__send(struct MHD_Connection *conn, struct http_req *req,
+				  struct http_resp *resp)
+{
+	struct MHD_Response *mr = http_response(resp);
+	enum MHD_Result ret;
+
+	if (!mr)
+		return MHD_NO;
 	if (req)
 		MHD_add_response_header(mr, "Server", "slipwayd");
 	ret = MHD_queue_response(conn, (unsigned)resp->status, mr);

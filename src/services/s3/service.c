@@ -2,6 +2,7 @@
  * maps a method, path and sub-resource to an operation, who may call what, and S3's XML error
  * shape. */
 #include "s3_int.h"
+#include "contract/rest.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -281,60 +282,6 @@ static int s3__parse_host(struct s3_ctx *c, struct err *e)
 		       host, domains[0] ? domains : "none");
 }
 
-/* The bucket and key: `/bucket[/key]` from the raw path (path-style), or the bucket from the
- * Host header and `/key` from the path (virtual-hosted). */
-static int s3__parse_path(struct s3_ctx *c, struct err *e)
-{
-	const char *path = c->req->path, *slash;
-	struct buf b = BUF_INIT(4 * S3_KEY_MAX);
-	int r;
-
-	if (path[0] != '/')
-		return err_set(e, SW_E_InvalidRequest, "the path must start with '/'");
-	r = s3__parse_host(c, e);
-	if (r)
-		return r;
-	if (c->has_bucket) {
-		slash = path; /* virtual-hosted: the whole path after the first '/' is the key */
-	} else {
-		path++;
-		slash = strchr(path, '/');
-		if (!*path)
-			return 0;
-		r = uri_decode(&b, path, slash ? (size_t)(slash - path) : strlen(path));
-		/* A decoded name is checked whole before it is used as a C string: a NUL (or
-		 * any control byte) would shorten it past every later check. */
-		if (r || !b.len || !s3__key_ok((const unsigned char *)b.p, b.len) ||
-		    memchr(b.p, '\0', b.len) ||
-		    str_copy(c->bucket, sizeof(c->bucket), buf_str(&b))) {
-			buf_release(&b);
-			return err_set(e, SW_E_InvalidBucketName,
-				       "The specified bucket is not valid.");
-		}
-		c->has_bucket = true;
-	}
-	if (!slash || !slash[1]) {
-		buf_release(&b);
-		return 0;
-	}
-	buf_reset(&b);
-	r = uri_decode(&b, slash + 1, strlen(slash + 1));
-	if (r == -SW_E_TOO_LARGE || (!r && b.len > S3_KEY_MAX)) {
-		buf_release(&b);
-		return err_set(e, SW_E_KeyTooLongError, "Your key is too long (at most %d bytes)",
-			       S3_KEY_MAX);
-	}
-	if (r || !s3__key_ok((const unsigned char *)b.p, b.len)) {
-		buf_release(&b);
-		return err_set(e, SW_E_InvalidArgument,
-			       "Object keys must be UTF-8 without control characters");
-	}
-	str_copy(c->key, sizeof(c->key), buf_str(&b));
-	c->has_key = true;
-	buf_release(&b);
-	return 0;
-}
-
 /* s3__pick's way to fail: e set, no operation. */
 static const struct s3_op *s3__no_op(struct err *e, int code, const char *what)
 {
@@ -345,79 +292,169 @@ static const struct s3_op *s3__no_op(struct err *e, int code, const char *what)
 	return NULL;
 }
 
-static const struct s3_op *s3__pick(struct s3_ctx *c, struct err *e)
+/* Recognised, answered NotImplemented: a route needs an operation to point at. */
+static const struct s3_op s3__upload_part_copy = { "UploadPartCopy", NULL, NULL, 0 };
+
+#define S3_OP(x) (&s3__ops[OP_##x])
+
+/*
+ * Method, path and sub-resource to operation, matched against the path-style form of the
+ * request (s3__path: a virtual-hosted request's bucket is put in front of its path).  The
+ * first route that matches wins: the more specific of two routes goes first.  A path that
+ * fits but matches no route is MethodNotAllowed.
+ */
+static const struct rest_route s3__routes[] = {
+	{ "GET", "/", .op = S3_OP(LIST_BUCKETS) },
+	{ "GET", "/{Bucket}", .query = { "location" }, .op = S3_OP(GET_BUCKET_LOCATION) },
+	{ "GET", "/{Bucket}", .query = { "uploads" }, .op = S3_OP(LIST_MULTIPART_UPLOADS) },
+	{ "GET", "/{Bucket}", .query = { "list-type=2" }, .op = S3_OP(LIST_OBJECTS_V2) },
+	{ "GET", "/{Bucket}", .op = S3_OP(LIST_OBJECTS) },
+	{ "PUT", "/{Bucket}", .op = S3_OP(CREATE_BUCKET) },
+	{ "HEAD", "/{Bucket}", .op = S3_OP(HEAD_BUCKET) },
+	{ "DELETE", "/{Bucket}", .op = S3_OP(DELETE_BUCKET) },
+	{ "POST", "/{Bucket}", .query = { "delete" }, .op = S3_OP(DELETE_OBJECTS) },
+	{ "GET", "/{Bucket}/{Key+}", .query = { "uploadId" }, .op = S3_OP(LIST_PARTS) },
+	{ "GET", "/{Bucket}/{Key+}", .op = S3_OP(GET_OBJECT) },
+	{ "HEAD", "/{Bucket}/{Key+}", .op = S3_OP(HEAD_OBJECT) },
+	{ "PUT", "/{Bucket}/{Key+}", .query = { "uploadId" }, .header = "x-amz-copy-source",
+	  .op = &s3__upload_part_copy },
+	{ "PUT", "/{Bucket}/{Key+}", .query = { "uploadId" }, .op = S3_OP(UPLOAD_PART) },
+	{ "PUT", "/{Bucket}/{Key+}", .header = "x-amz-copy-source", .op = S3_OP(COPY_OBJECT) },
+	{ "PUT", "/{Bucket}/{Key+}", .op = S3_OP(PUT_OBJECT) },
+	{ "DELETE", "/{Bucket}/{Key+}", .query = { "uploadId" }, .op = S3_OP(ABORT_MULTIPART) },
+	{ "DELETE", "/{Bucket}/{Key+}", .op = S3_OP(DELETE_OBJECT) },
+	{ "POST", "/{Bucket}/{Key+}", .query = { "uploads" }, .op = S3_OP(CREATE_MULTIPART) },
+	{ "POST", "/{Bucket}/{Key+}", .query = { "uploadId" }, .op = S3_OP(COMPLETE_MULTIPART) },
+	{ NULL },
+};
+
+/*
+ * The path s3__routes is matched against, into out: `/bucket[/key]`.  Path-style, the raw
+ * path itself, but `/bucket/` is the bucket and `//…` a bucket without a name; virtual-hosted,
+ * the bucket of the Host header, percent-encoded, in front of the path (`/` is the bucket).
+ */
+static int s3__path(struct s3_ctx *c, struct buf *out, struct err *e)
+{
+	const char *path = c->req->path, *slash;
+	int r = 0;
+
+	if (!c->has_bucket) {
+		if (path[1] == '/')
+			return err_set(e, SW_E_InvalidBucketName,
+				       "The specified bucket is not valid.");
+		slash = strchr(path + 1, '/');
+		r = buf_add(out, path, slash && !slash[1] ? (size_t)(slash - path) : strlen(path));
+	} else {
+		r = buf_addc(out, '/');
+		for (const char *p = c->bucket; !r && *p; p++)
+			r = isalnum((unsigned char)*p) || strchr("-._~", *p)
+				? buf_addc(out, *p)
+				: buf_addf(out, "%%%02X", (unsigned char)*p);
+		if (!r && strcmp(path, "/") != 0)
+			r = buf_adds(out, path);
+	}
+	return r ? err_set(e, -r, NULL) : 0;
+}
+
+/*
+ * Whether a key the matcher refused (-SW_E_INVALID: a bad escape or a NUL) is too long all the
+ * same, as S3 answered before the route table: KeyTooLongError when it decodes, NUL and all,
+ * to more than 4 * S3_KEY_MAX bytes before its first bad escape, or has none and decodes to
+ * more than S3_KEY_MAX.  raw: the path s3__routes was matched against.
+ */
+static bool s3__key_too_long(const char *raw)
+{
+	const char *p = strchr(raw + 1, '/');
+	size_t n = 0;
+
+	for (p = p ? p + 1 : ""; *p; p++, n++) {
+		if (*p == '%' && !(isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])))
+			return n > 4 * S3_KEY_MAX;
+		if (*p == '%')
+			p += 2;
+	}
+	return n > S3_KEY_MAX;
+}
+
+static bool s3__is(const struct rest_match *m, const char *label)
+{
+	return m->bad && m->bad_len == strlen(label) && memcmp(m->bad, label, m->bad_len) == 0;
+}
+
+/*
+ * The bucket and key (path-style from the raw path, virtual-hosted from the Host header and
+ * the path) and the operation (s3__routes).  Errors come in this order: the bucket, the key,
+ * the sub-resources Slipway does not serve, object versions, then the method.
+ */
+static int s3__route(struct s3_ctx *c, struct err *e)
 {
 	const struct http_req *req = c->req;
-	const char *m = req->method;
-	bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0;
-	bool head = strcmp(m, "HEAD") == 0, del = strcmp(m, "DELETE") == 0;
-	bool post = strcmp(m, "POST") == 0;
-	bool copy = http_header(req, "x-amz-copy-source") != NULL;
+	const struct s3_op *op = NULL;
+	struct buf path = BUF_INIT(strlen(req->path) + 3 * sizeof(c->bucket) + 2);
+	struct rest_match m;
+	const char *bucket, *key, *version;
+	bool too_long;
+	int r, found;
+
+	if (req->path[0] != '/')
+		return err_set(e, SW_E_InvalidRequest, "the path must start with '/'");
+	r = s3__parse_host(c, e);
+	if (!r)
+		r = s3__path(c, &path, e);
+	if (r) {
+		buf_release(&path);
+		return r;
+	}
+	found = rest_match(s3__routes, req->method, buf_str(&path), req, &m);
+	too_long = found == -SW_E_INVALID && s3__is(&m, "Key") && s3__key_too_long(buf_str(&path));
+	buf_release(&path);
+	/* A decoded name is checked whole before it is used as a C string: a NUL (or any
+	 * control byte) would shorten it past every later check. */
+	bucket = rest_param(&m, "Bucket");
+	if ((found < 0 && s3__is(&m, "Bucket")) ||
+	    (bucket && !c->has_bucket &&
+	     (!s3__key_ok((const unsigned char *)bucket, strlen(bucket)) ||
+	      str_copy(c->bucket, sizeof(c->bucket), bucket))))
+		return err_set(e, SW_E_InvalidBucketName, "The specified bucket is not valid.");
+	c->has_bucket = bucket != NULL;
+	key = rest_param(&m, "Key");
+	if ((found == -SW_E_TOO_LARGE && s3__is(&m, "Key")) || too_long ||
+	    (key && strlen(key) > S3_KEY_MAX))
+		return err_set(e, SW_E_KeyTooLongError, "Your key is too long (at most %d bytes)",
+			       S3_KEY_MAX);
+	if (found < 0 || (key && !s3__key_ok((const unsigned char *)key, strlen(key))))
+		return err_set(e, SW_E_InvalidArgument,
+			       "Object keys must be UTF-8 without control characters");
+	if (key) {
+		str_copy(c->key, sizeof(c->key), key);
+		c->has_key = true;
+	}
 
 	for (size_t i = 0; i < sizeof(s3__unsupported) / sizeof(s3__unsupported[0]); i++) {
 		if (http_has_query(req, s3__unsupported[i])) {
 			char what[64];
 
 			str_fmt(what, sizeof(what), "The ?%s sub-resource", s3__unsupported[i]);
-			return s3__no_op(e, SW_E_NotImplemented, what);
+			s3__no_op(e, SW_E_NotImplemented, what);
+			return -e->code;
 		}
 	}
-	if (!c->has_bucket) {
-		if (get)
-			return &s3__ops[OP_LIST_BUCKETS];
-	} else if (!c->has_key) {
-		if (get && http_has_query(req, "location"))
-			return &s3__ops[OP_GET_BUCKET_LOCATION];
-		if (get && http_has_query(req, "uploads"))
-			return &s3__ops[OP_LIST_MULTIPART_UPLOADS];
-		if (get)
-			return str_eq(http_query_raw(req, "list-type"), "2")
-				   ? &s3__ops[OP_LIST_OBJECTS_V2]
-				   : &s3__ops[OP_LIST_OBJECTS];
-		if (put)
-			return &s3__ops[OP_CREATE_BUCKET];
-		if (head)
-			return &s3__ops[OP_HEAD_BUCKET];
-		if (del)
-			return &s3__ops[OP_DELETE_BUCKET];
-		if (post && http_has_query(req, "delete"))
-			return &s3__ops[OP_DELETE_OBJECTS];
-	} else {
-		bool upload_id = http_has_query(req, "uploadId");
-		const char *version = http_query_raw(req, "versionId");
-
-		if (version && strcmp(version, "null") != 0)
-			return s3__no_op(e, SW_E_NotImplemented, "Object versioning");
-		if (get && upload_id)
-			return &s3__ops[OP_LIST_PARTS];
-		if (get)
-			return &s3__ops[OP_GET_OBJECT];
-		if (head)
-			return &s3__ops[OP_HEAD_OBJECT];
-		if (put && upload_id && copy)
-			return s3__no_op(e, SW_E_NotImplemented, "UploadPartCopy");
-		if (put && upload_id)
-			return &s3__ops[OP_UPLOAD_PART];
-		if (put && copy)
-			return &s3__ops[OP_COPY_OBJECT];
-		if (put)
-			return &s3__ops[OP_PUT_OBJECT];
-		if (del && upload_id)
-			return &s3__ops[OP_ABORT_MULTIPART];
-		if (del)
-			return &s3__ops[OP_DELETE_OBJECT];
-		if (post && http_has_query(req, "uploads"))
-			return &s3__ops[OP_CREATE_MULTIPART];
-		if (post && upload_id)
-			return &s3__ops[OP_COMPLETE_MULTIPART];
-	}
-	return s3__no_op(e, SW_E_MethodNotAllowed, NULL);
+	version = http_query_raw(req, "versionId");
+	if (c->has_key && version && strcmp(version, "null") != 0)
+		op = s3__no_op(e, SW_E_NotImplemented, "Object versioning");
+	else if (found != REST_MATCHED)
+		op = s3__no_op(e, SW_E_MethodNotAllowed, NULL);
+	else if (m.route->op == &s3__upload_part_copy)
+		op = s3__no_op(e, SW_E_NotImplemented, "UploadPartCopy");
+	else
+		op = m.route->op;
+	c->op = op;
+	return op ? 0 : -e->code;
 }
 
 static int s3__setup(struct http_req *req, struct err *e)
 {
 	struct s3_ctx *c = calloc(1, sizeof(*c));
-	int r;
 
 	if (!c)
 		return err_set(e, SW_E_NOMEM, NULL);
@@ -425,11 +462,7 @@ static int s3__setup(struct http_req *req, struct err *e)
 	c->env = req->env;
 	req->svc_state = c;
 	req->svc_state_free = free;
-	r = s3__parse_path(c, e);
-	if (r)
-		return r;
-	c->op = s3__pick(c, e);
-	return c->op ? 0 : -e->code;
+	return s3__route(c, e);
 }
 
 /* ---- the service hooks ---- */
