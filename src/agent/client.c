@@ -123,8 +123,8 @@ int client_call(struct client *c, const char *op, json_t *req, long timeout_s, b
 
 		if (!msg)
 			msg = json_string_value(json_object_get(j, "Message"));
-		rc = err_set(e, SW_E_INVALID, "%s: %s%s%s (HTTP %d)", op,
-			     type ? type : "error", msg ? ": " : "", msg ? msg : "", status);
+		rc = err_set(e, SW_E_INVALID, "%s: %s%s%s (HTTP %d)", op, type ? type : "error",
+			     msg ? ": " : "", msg ? msg : "", status);
 		json_decref(j);
 	} else if (!rc) {
 		json_error_t je;
