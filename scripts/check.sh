@@ -28,7 +28,7 @@ echo "== end-to-end tests ($WORKERS workers)"
 export SLIPWAY_BUILD="$PWD/$SAN"
 "$PYTHON" -m pytest -q -p no:cacheprovider -n "$WORKERS" --durations=15 tests/e2e "$@"
 
-# The same statements must hold on PostgreSQL (DESIGN.md): the store-heavy suites again, each
+# The same statements must hold on PostgreSQL (docs/architecture.md, "State"): the store-heavy suites again, each
 # test on a fresh database of a real PostgreSQL server the fixtures start (tests/e2e/pg.py).
 echo "== end-to-end tests on PostgreSQL ($WORKERS workers)"
 SLIPWAY_TEST_STORE=postgres "$PYTHON" -m pytest -q -p no:cacheprovider -n "$WORKERS" \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Static checks that need no build: banned libc functions (STYLE.md) and clang-format layout.
+# Static checks that need no build: banned libc functions (src/base/banned.h) and clang-format layout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c' | grep -v 'src/base/banned.h' || true)

@@ -1,5 +1,5 @@
 /* appspec: parsing and validating an EC2/on-premises AppSpec file (appspec.yml), as the AWS
- * agent does (reference §1), with messages that name the key and the line. */
+ * agent does (docs/compatibility.md §1), with messages that name the key and the line. */
 #ifndef SW_AGENT_APPSPEC_H
 #define SW_AGENT_APPSPEC_H
 

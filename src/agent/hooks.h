@@ -1,7 +1,7 @@
-/* hooks: running an event's hook scripts as the AWS agent does (reference §6.5) — environment,
- * runas/sudo, stdin closed, own process group, one deadline over exit and pipe closure, output
- * to scripts.log (bounded per script run), and a bounded tail of whole lines for the
- * diagnostics. */
+/* hooks: running an event's hook scripts as the AWS agent does (docs/compatibility.md §6.5) —
+ * environment, runas/sudo, stdin closed, own process group, one deadline over exit and pipe
+ * closure, output to scripts.log (bounded per script run), and a bounded tail of whole lines for
+ * the diagnostics. */
 #ifndef SW_AGENT_HOOKS_H
 #define SW_AGENT_HOOKS_H
 

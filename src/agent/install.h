@@ -1,6 +1,6 @@
-/* install: the Install lifecycle event (reference §1.1–1.3, §6.4) — replaying the previous
- * cleanup file, planning copy/mkdir/permission instructions from the AppSpec exactly as the
- * AWS agent does, writing <dg>-install.json, and executing the plan while recording every
+/* install: the Install lifecycle event (docs/compatibility.md §1.1–1.3, §6.4) — replaying the
+ * previous cleanup file, planning copy/mkdir/permission instructions from the AppSpec exactly as
+ * the AWS agent does, writing <dg>-install.json, and executing the plan while recording every
  * created path in <dg>-cleanup. */
 #ifndef SW_AGENT_INSTALL_H
 #define SW_AGENT_INSTALL_H

@@ -1,5 +1,6 @@
-/* layout: the agent's on-disk layout under its root directory (AWS agent §6.6) — deployment
- * directories, deployment-instructions pointer files, retention, ongoing-deployment tracking. */
+/* layout: the agent's on-disk layout under its root directory (docs/compatibility.md §6.6) —
+ * deployment directories, deployment-instructions pointer files, retention, ongoing-deployment
+ * tracking. */
 #ifndef SW_AGENT_LAYOUT_H
 #define SW_AGENT_LAYOUT_H
 

@@ -1,5 +1,5 @@
-/* spec: the deployment specification the server hands out (reference §6.3) — the envelope
- * (PKCS7/JSON verified against the server certificate), and the spec JSON itself. */
+/* spec: the deployment specification the server hands out (docs/compatibility.md §6.3) — the
+ * envelope (PKCS7/JSON verified against the server certificate), and the spec JSON itself. */
 #ifndef SW_AGENT_SPEC_H
 #define SW_AGENT_SPEC_H
 

@@ -1,6 +1,6 @@
 /* engine: the reconciler — one thread that owns every state transition of every durable job
- * (job.h: deployments today, each driven by its strategy, strategy.h; DESIGN.md, "Data flow of
- * a deployment").
+ * (job.h: deployments today, each driven by its strategy, strategy.h; docs/architecture.md, "A
+ * deployment").
  *
  * The API and the agent channel only record intent in the store (a new deployment, a stop
  * request, an agent's report on its command) and call engine_wake().  On every wake-up, and

@@ -1,5 +1,5 @@
 /* fleet: minimum-healthy-hosts arithmetic, batch choice and instance ordering for in-place
- * deployments (reference/codedeploy.md §3.2–3.3).  Pure functions: no store, no clock. */
+ * deployments (docs/compatibility.md §3.2–3.3).  Pure functions: no store, no clock. */
 #ifndef SW_ENGINE_FLEET_H
 #define SW_ENGINE_FLEET_H
 

@@ -1,4 +1,4 @@
-/* inplace: the per-instance lifecycle of an in-place deployment (reference/codedeploy.md §2) —
+/* inplace: the per-instance lifecycle of an in-place deployment (docs/compatibility.md §2) —
  * which events run in which order, and what happens next on one instance given the state of
  * its host commands.  Pure functions: the engine loads the rows and applies the decision. */
 #ifndef SW_ENGINE_INPLACE_H

@@ -1,5 +1,5 @@
 /* rollback: automatic rollback of a deployment that failed or was stopped — a new deployment of
- * the deployment group's last successful revision (reference/codedeploy.md §4, §5.5). */
+ * the deployment group's last successful revision (docs/compatibility.md §4, §5.5). */
 #ifndef SW_ENGINE_ROLLBACK_H
 #define SW_ENGINE_ROLLBACK_H
 

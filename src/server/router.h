@@ -1,4 +1,4 @@
-/* router: which service answers a request (DESIGN.md's "one port, many protocols" table). */
+/* router: which service answers a request (docs/architecture.md, "How a request flows"). */
 #ifndef SW_ROUTER_H
 #define SW_ROUTER_H
 

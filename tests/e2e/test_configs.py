@@ -25,7 +25,7 @@ def linear(pct, mins):
             "timeBasedLinear": {"linearPercentage": pct, "linearInterval": mins}}
 
 
-# Every predefined configuration with AWS's values (reference §3.1).
+# Every predefined configuration with AWS's values (docs/compatibility.md §3.1).
 PREDEFINED = {
     "CodeDeployDefault.OneAtATime": ("Server", {"type": "MOST_CONCURRENCY", "value": 1}, None),
     "CodeDeployDefault.HalfAtATime": ("Server", {"type": "FLEET_PERCENT", "value": 50}, None),

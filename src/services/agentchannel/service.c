@@ -1,5 +1,5 @@
 /* agentchannel/service: the CodeDeploy Commands API the host agents speak (JSON 1.1,
- * `CodeDeployCommandService_v20141006.*`, PascalCase members; reference/codedeploy.md §6.2–6.4).
+ * `CodeDeployCommandService_v20141006.*`, PascalCase members; docs/compatibility.md §6.2–6.4).
  *
  * The caller is the instance whose IAM user signed the request (req->who), never a body field:
  * HostIdentifier must be that instance's IAM user ARN (or its instance ARN), and only the

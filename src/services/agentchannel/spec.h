@@ -1,5 +1,5 @@
-/* agentchannel/spec: the deployment specification a host's agent receives (reference §6.3),
- * built from a deployment's stored rows.
+/* agentchannel/spec: the deployment specification a host's agent receives (docs/compatibility.md
+ * §6.3), built from a deployment's stored rows.
  *
  * It carries exactly the members the AWS service sends, so that the stock AWS agent takes the
  * code path it takes against AWS: never AllPossibleLifecycleEvents (only codedeploy-local sends

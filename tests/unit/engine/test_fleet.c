@@ -1,5 +1,5 @@
 /* test_fleet: minimum-healthy-hosts arithmetic and batch choice — the worked examples of
- * reference/codedeploy.md §3.2, the fail-fast and last-instance rules, and health ordering. */
+ * docs/compatibility.md §3.2, the fail-fast and last-instance rules, and health ordering. */
 #include "engine/fleet.h"
 
 #include <setjmp.h>
