@@ -168,7 +168,8 @@ static const char *install__rel(const struct appspec_permission *pm, const char 
 	return name + n + 1;
 }
 
-bool install_perm_matches(const struct appspec_permission *pm, const char *name)
+/* AWS's permission matching of name against perm (object/pattern/except). */
+static bool install_perm_matches(const struct appspec_permission *pm, const char *name)
 {
 	const char *rel = install__rel(pm, name);
 

@@ -77,7 +77,5 @@ int install_run(const char *root, const char *dg, const char *archive_dir,
 /* Normalises path as Ruby's File.expand_path does (absolute, no ".", "..", "//" or trailing
  * '/').  Exposed for tests. */
 int install_expand_path(const char *path, char *out, size_t size);
-/* AWS's permission matching of name against perm (object/pattern/except). */
-bool install_perm_matches(const struct appspec_permission *perm, const char *name);
 
 #endif

@@ -76,7 +76,7 @@ struct err_wire err_wire(int code, const struct err_view *v)
 	return (struct err_wire){ info->http_status, info->aws_type };
 }
 
-int err_vset(struct err *e, int code, const char *fmt, va_list ap)
+static int err_vset(struct err *e, int code, const char *fmt, va_list ap)
 {
 	if (code < 0)
 		code = -code;

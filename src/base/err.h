@@ -149,7 +149,6 @@ struct err_wire err_wire(int code, const struct err_view *v);
 /* Records code and message in e (which may be NULL) and returns -code, so callers can write
  * `return err_set(e, SW_E_INVALID, "…");`.  fmt may be NULL for the table's message. */
 int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int err_vset(struct err *e, int code, const char *fmt, va_list ap);
 
 /* The message to show: e's own text, else the table's message. */
 const char *err_message(const struct err *e);

@@ -19,7 +19,9 @@
 
 #define EXTRACT_BLOCK 65536
 
-bool extract_link_inside(const char *entry, const char *target)
+/* Lexical check used for symlinks: true when target, read relative to the directory of the
+ * archive path entry, stays inside the archive root. */
+static bool extract_link_inside(const char *entry, const char *target)
 {
 	int depth = 0;
 	const char *p;

@@ -23,8 +23,5 @@
 int extract_archive(const char *path, const char *type, const char *dest, struct err *e);
 /* The same for an archive already in memory (used by the fuzz target). */
 int extract_archive_mem(const void *data, size_t len, const char *dest, struct err *e);
-/* Lexical check used for symlinks: true when target, read relative to the directory of the
- * archive path entry, stays inside the archive root. */
-bool extract_link_inside(const char *entry, const char *target);
 
 #endif

@@ -160,7 +160,8 @@ int httpc_init(struct httpc *c, const char *base_url, const char *ca_file, int c
 	return 0;
 }
 
-void httpc_close(struct httpc *c)
+/* Closes the connection (the next request opens a new one). */
+static void httpc_close(struct httpc *c)
 {
 	if (c->ssl) {
 		/* One try at a close_notify, after a completed handshake only. */

@@ -45,8 +45,6 @@ int httpc_init(struct httpc *c, const char *base_url, const char *ca_file, int c
 	       struct err *e);
 /* Closes the connection and frees what c holds; c can be initialised again. */
 void httpc_release(struct httpc *c);
-/* Closes the connection (the next request opens a new one). */
-void httpc_close(struct httpc *c);
 
 struct httpc_header {
 	const char *name;

@@ -24,11 +24,6 @@ int log_level_parse(const char *s)
 	return -1;
 }
 
-int log_enabled(enum log_level level)
-{
-	return level >= log__level;
-}
-
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 {
 	char line[2048];

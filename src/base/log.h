@@ -9,7 +9,6 @@ void log_set_level(enum log_level level);
 int log_level_parse(const char *s);
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int log_enabled(enum log_level level);
 
 #define log_debug(mod, ...) log_msg(LOG_DEBUG, mod, __VA_ARGS__)
 #define log_info(mod, ...)  log_msg(LOG_INFO, mod, __VA_ARGS__)

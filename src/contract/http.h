@@ -39,8 +39,6 @@ struct principal {
 	enum principal_kind kind;
 };
 
-/* The kind named by users.kind; PRINCIPAL_NONE for anything else. */
-enum principal_kind principal_kind_parse(const char *s);
 /* "administrator", "on-premises instance 'NAME'", "ordinary user" …: for denial messages. */
 const char *principal_describe(const struct principal *p, char *buf, size_t size);
 

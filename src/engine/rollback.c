@@ -25,7 +25,11 @@ static bool rollback__event(const json_t *doc, const char *event)
 	return false;
 }
 
-bool rollback_wanted(const struct rollback_input *in)
+/* Whether the deployment must be rolled back: never a rollback itself nor one that touched no
+ * instance; Failed when its autoRollbackConfiguration is enabled for DEPLOYMENT_FAILURE;
+ * Stopped when StopDeployment said autoRollbackEnabled=true, or said nothing and the
+ * configuration is enabled for DEPLOYMENT_STOP_ON_REQUEST. */
+static bool rollback_wanted(const struct rollback_input *in)
 {
 	if (strcmp(in->creator, DEPLOY_CREATOR_ROLLBACK) == 0 || !in->attempted)
 		return false;

@@ -28,12 +28,6 @@ struct rollback_input {
 	int64_t now;
 };
 
-/* Whether the deployment must be rolled back: never a rollback itself nor one that touched no
- * instance; Failed when its autoRollbackConfiguration is enabled for DEPLOYMENT_FAILURE;
- * Stopped when StopDeployment said autoRollbackEnabled=true, or said nothing and the
- * configuration is enabled for DEPLOYMENT_STOP_ON_REQUEST. */
-bool rollback_wanted(const struct rollback_input *in);
-
 /*
  * Applies the rule: when a rollback is wanted, records a new deployment (creator
  * codeDeployRollback) of the group's targetRevision with the triggering deployment's

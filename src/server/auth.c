@@ -69,7 +69,8 @@ struct auth__load {
 	struct auth_entry *out;
 };
 
-enum principal_kind principal_kind_parse(const char *s)
+/* The kind named by users.kind; PRINCIPAL_NONE for anything else. */
+static enum principal_kind principal_kind_parse(const char *s)
 {
 	if (!s)
 		return PRINCIPAL_NONE;
@@ -134,7 +135,7 @@ out:
 static int auth__entry(struct slipwayd *d, const char *key, struct auth_entry *copy, struct err *e)
 {
 	struct auth_cache *c = d->auth;
-	uint64_t gen = __atomic_load_n(&d->env.auth_generation, __ATOMIC_SEQ_CST);
+	uint64_t gen = env_auth_generation(&d->env);
 	struct auth_entry *slot = &c->slots[auth__hash(key)];
 	struct auth__load l;
 	int r;
@@ -158,21 +159,6 @@ static int auth__entry(struct slipwayd *d, const char *key, struct auth_entry *c
 	pthread_mutex_lock(&c->lock);
 	*slot = *copy;
 	pthread_mutex_unlock(&c->lock);
-	return 0;
-}
-
-int auth_lookup(struct slipwayd *d, const char *access_key, struct principal *who, char *secret,
-		size_t secret_size, struct err *e)
-{
-	struct auth_entry ent;
-	int r = auth__entry(d, access_key, &ent, e);
-
-	if (r)
-		return r;
-	*who = ent.who;
-	if (secret)
-		str_copy(secret, secret_size, ent.secret);
-	explicit_bzero(&ent, sizeof(ent));
 	return 0;
 }
 

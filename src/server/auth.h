@@ -43,9 +43,4 @@ int auth_early(struct slipwayd *d, struct http_req *req);
  * of a buffered body. */
 int auth_late(struct slipwayd *d, struct http_req *req);
 
-/* Looks up an access key (cached); fills who and the secret.  -SW_E_InvalidClientTokenId when
- * unknown or inactive. */
-int auth_lookup(struct slipwayd *d, const char *access_key, struct principal *who, char *secret,
-		size_t secret_size, struct err *e);
-
 #endif

@@ -360,22 +360,24 @@ int store_read(struct store *s, store_fn fn, void *arg, struct err *e)
 	return store__tx(s, false, fn, arg, e);
 }
 
-struct store_stmt *store_prepare(struct store_conn *c, const char *sql, struct err *e)
+/* A prepared statement, cached per connection by the address of sql (pass string literals).
+ * Returns NULL and sets e on failure. The statement is reset and unbound. */
+static struct store_stmt *store_prepare(struct store_conn *c, const char *sql, struct err *e)
 {
 	return c->store->ops->prepare(c, sql, e);
 }
 
-int store_bind_text(struct store_stmt *st, int idx, const char *v)
+static int store_bind_text(struct store_stmt *st, int idx, const char *v)
 {
 	return st->ops->bind_text(st, idx, v);
 }
 
-int store_bind_int(struct store_stmt *st, int idx, int64_t v)
+static int store_bind_int(struct store_stmt *st, int idx, int64_t v)
 {
 	return st->ops->bind_int(st, idx, v);
 }
 
-int store_bind_null(struct store_stmt *st, int idx)
+static int store_bind_null(struct store_stmt *st, int idx)
 {
 	return st->ops->bind_null(st, idx);
 }

@@ -46,12 +46,6 @@ int store_write(struct store *s, store_fn fn, void *arg, struct err *e);
 /* Runs fn inside one read transaction (a consistent snapshot). */
 int store_read(struct store *s, store_fn fn, void *arg, struct err *e);
 
-/* A prepared statement, cached per connection by the address of sql (pass string literals).
- * Returns NULL and sets e on failure. The statement is reset and unbound. */
-struct store_stmt *store_prepare(struct store_conn *c, const char *sql, struct err *e);
-int store_bind_text(struct store_stmt *st, int idx, const char *v); /* 1-based; NULL → NULL */
-int store_bind_int(struct store_stmt *st, int idx, int64_t v);
-int store_bind_null(struct store_stmt *st, int idx);
 /* 1 when a row is ready, 0 when done, negative on error (e set). */
 int store_step(struct store_stmt *st, struct err *e);
 /* Column values of the current row (0-based), valid until the next step/reset. */

@@ -92,11 +92,6 @@ int cd_group_arn(const struct env *env, const char *app, const char *group, char
 	return env_arn(env, out, size, "codedeploy", "deploymentgroup:%s/%s", app, group);
 }
 
-int cd_config_arn(const struct env *env, const char *config, char *out, size_t size)
-{
-	return env_arn(env, out, size, "codedeploy", "deploymentconfig:%s", config);
-}
-
 int cd_instance_arn(const struct env *env, const char *instance, char *out, size_t size)
 {
 	return env_arn(env, out, size, "codedeploy", "instance/%s", instance);
@@ -171,37 +166,4 @@ int cd_tags_rename(struct store_conn *c, const char *from, const char *to, struc
 			   from);
 
 	return r < 0 ? r : 0;
-}
-
-json_t *cd_tags_list(struct store_conn *c, const char *arn, struct err *e)
-{
-	struct store_stmt *st;
-	json_t *list = json_array();
-	int r;
-
-	r = store_exec(c, &st, "SELECT key, value FROM resource_tags WHERE arn = ? ORDER BY key",
-		       "t", e, arn);
-	while (r == 1) {
-		json_t *t = json_object();
-
-		json_object_set_new(t, "Key", json_string(store_col_text(st, 0)));
-		json_object_set_new(t, "Value", json_string(store_col_text(st, 1)));
-		json_array_append_new(list, t);
-		r = store_step(st, e);
-	}
-	if (r < 0) {
-		json_decref(list);
-		return NULL;
-	}
-	return list;
-}
-
-int cd_write(struct call *c, int (*fn)(struct store_conn *, void *, struct err *))
-{
-	return store_write(c->env->store, fn, c, c->err);
-}
-
-int cd_read(struct call *c, int (*fn)(struct store_conn *, void *, struct err *))
-{
-	return store_read(c->env->store, fn, c, c->err);
 }

@@ -48,7 +48,6 @@ int cd_list_names(struct call *c, const char *key, struct cd_page *p,
 /* ARNs of CodeDeploy resources. */
 int cd_app_arn(const struct env *env, const char *app, char *out, size_t size);
 int cd_group_arn(const struct env *env, const char *app, const char *group, char *out, size_t size);
-int cd_config_arn(const struct env *env, const char *config, char *out, size_t size);
 int cd_instance_arn(const struct env *env, const char *instance, char *out, size_t size);
 
 /* Looks up an application: ApplicationDoesNotExist when missing. platform/id may be NULL. */
@@ -62,12 +61,6 @@ int cd_tags_put(struct store_conn *c, const char *arn, const json_t *tags, struc
 /* Removes every tag of a resource (on delete) or renames its ARN (on rename). */
 int cd_tags_drop(struct store_conn *c, const char *arn, struct err *e);
 int cd_tags_rename(struct store_conn *c, const char *from, const char *to, struct err *e);
-/* The resource's tags as [{Key, Value}] (new reference). */
-json_t *cd_tags_list(struct store_conn *c, const char *arn, struct err *e);
-
-/* Runs a handler body in a write or read transaction, the usual shape of an operation. */
-int cd_write(struct call *c, int (*fn)(struct store_conn *, void *, struct err *));
-int cd_read(struct call *c, int (*fn)(struct store_conn *, void *, struct err *));
 
 /* Revisions (revisions.c; keys and the table's writes are model/revisions.h). */
 #define CD_REVISION_KEY_MAX MODEL_REVISION_KEY_MAX

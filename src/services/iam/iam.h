@@ -29,9 +29,6 @@
 #define IAM_KEYS_PER_USER 2
 #define IAM_TAGS_MAX	  50
 
-/* The operations table of the IAM service (service.c). */
-extern const struct query_op iam_ops[];
-
 /* users.c */
 int iam_create_user(struct query_call *c);
 int iam_get_user(struct query_call *c);

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-const struct query_op iam_ops[] = {
+static const struct query_op iam_ops[] = {
 	{ "CreateUser", iam_create_user },
 	{ "GetUser", iam_get_user },
 	{ "ListUsers", iam_list_users },

@@ -18,9 +18,10 @@ static const char s3__no_upload[] =
     "The specified upload does not exist. The upload ID may be invalid, or the upload may "
     "have been aborted or completed.";
 
-int s3_upload_lookup(struct store_conn *sc, const char *bucket, const char *key,
-		     const char *upload_id, enum s3_ck_alg *alg, char *type, size_t type_size,
-		     struct err *e)
+/* A multipart upload of bucket/key: NoSuchUpload when missing; alg/type may be NULL. */
+static int s3_upload_lookup(struct store_conn *sc, const char *bucket, const char *key,
+			    const char *upload_id, enum s3_ck_alg *alg, char *type,
+			    size_t type_size, struct err *e)
 {
 	struct store_stmt *st;
 	int r =

@@ -155,10 +155,6 @@ int s3_bucket_check_tx(struct store_conn *sc, void *bucket, struct err *e);
 /* Checks Content-MD5 and any x-amz-checksum-* header against a buffered request body
  * (InvalidDigest, InvalidRequest, BadDigest). */
 int s3_body_digests(struct s3_ctx *c);
-/* A multipart upload of bucket/key: NoSuchUpload when missing; alg/type may be NULL. */
-int s3_upload_lookup(struct store_conn *sc, const char *bucket, const char *key,
-		     const char *upload_id, enum s3_ck_alg *alg, char *type, size_t type_size,
-		     struct err *e);
 /* Reads the decoded value of query parameter name into out (size bytes); 1 when absent,
  * -SW_E_InvalidArgument when malformed or too long. */
 int s3_query(const struct s3_ctx *c, const char *name, char *out, size_t size);

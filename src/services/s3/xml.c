@@ -472,11 +472,6 @@ const char *s3_xml_name(const struct s3_xml_node *n)
 	return n->name;
 }
 
-const char *s3_xml_text(const struct s3_xml_node *n)
-{
-	return n->text;
-}
-
 const char *s3_xml_child_text(const struct s3_xml *x, const struct s3_xml_node *parent,
 			      const char *name)
 {

@@ -34,8 +34,6 @@ const struct s3_xml_node *s3_xml_child(const struct s3_xml *x, const struct s3_x
 const struct s3_xml_node *s3_xml_next(const struct s3_xml *x, const struct s3_xml_node *after,
 				      const char *name);
 const char *s3_xml_name(const struct s3_xml_node *n);
-/* The character data directly inside the element (entities decoded; "" when none). */
-const char *s3_xml_text(const struct s3_xml_node *n);
 /* The text of the first child named name, or NULL when there is no such child. */
 const char *s3_xml_child_text(const struct s3_xml *x, const struct s3_xml_node *parent,
 			      const char *name);
