@@ -7,7 +7,7 @@
  * transaction: nothing is remembered between passes but the time of the next timer, so a
  * restarted slipwayd continues from the store alone. */
 #include "job.h"
-#include "deploy.h"
+#include "model/deploy.h"
 #include "rollback.h"
 #include "strategy.h"
 #include "model/deployments.h"

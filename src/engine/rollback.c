@@ -1,6 +1,6 @@
 /* rollback: automatic rollback of failed and stopped deployments. */
 #include "rollback.h"
-#include "deploy.h"
+#include "model/deploy.h"
 #include "model/deployments.h"
 #include "model/revisions.h"
 #include "base/json.h"

@@ -4,7 +4,7 @@
 #define SW_ENGINE_ROLLBACK_H
 
 #include "base/err.h"
-#include "deploy.h"
+#include "model/deploy.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -10,7 +10,7 @@
 #ifndef SW_ENGINE_STRATEGY_H
 #define SW_ENGINE_STRATEGY_H
 
-#include "deploy.h"
+#include "model/deploy.h"
 #include "job.h"
 #include "model/deployments.h"
 #include "base/err.h"

@@ -22,7 +22,7 @@
  */
 #include "channel.h"
 #include "spec.h"
-#include "engine/deploy.h"
+#include "model/deploy.h"
 #include "engine/engine.h"
 #include "model/host_commands.h"
 #include "model/targets.h"

@@ -1,7 +1,7 @@
 /* codedeploy/applications: CreateApplication, GetApplication, BatchGetApplications,
  * ListApplications, UpdateApplication, DeleteApplication. */
 #include "common.h"
-#include "engine/deploy.h"
+#include "model/deploy.h"
 #include "model/groups.h"
 #include "base/crypto.h"
 #include "base/str.h"

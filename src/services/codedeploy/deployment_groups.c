@@ -10,7 +10,7 @@
  * setting and fills in AWS's defaults. */
 #include "common.h"
 #include "configs.h"
-#include "engine/deploy.h"
+#include "model/deploy.h"
 #include "model/configs.h"
 #include "model/groups.h"
 #include "base/crypto.h"

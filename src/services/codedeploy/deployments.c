@@ -35,7 +35,7 @@
  */
 #include "common.h"
 #include "configs.h"
-#include "engine/deploy.h"
+#include "model/deploy.h"
 #include "engine/engine.h"
 #include "engine/fleet.h"
 #include "engine/inplace.h"

@@ -1,7 +1,7 @@
 /* test_status: the one names table of deployment statuses — every status round-trips through
  * its name, spellings AWS does not use are refused, and only Succeeded, Failed and Stopped are
  * final. */
-#include "engine/deploy.h"
+#include "model/deploy.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* deploy: deployments as the API, the agent channel and the engine share them — identifiers,
  * the insertion of a new deployment, and the statuses (the rows are model/deployments.c's). */
-#ifndef SW_ENGINE_DEPLOY_H
-#define SW_ENGINE_DEPLOY_H
+#ifndef SW_MODEL_DEPLOY_H
+#define SW_MODEL_DEPLOY_H
 
 #include "base/err.h"
 
