@@ -148,7 +148,7 @@ void hex_encode(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int hex__val(char c)
+int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -166,8 +166,8 @@ int hex_decode(const char *in, uint8_t *out, size_t outlen)
 
 		if (!in[2 * i] || !in[2 * i + 1])
 			return -SW_E_INVALID;
-		hi = hex__val(in[2 * i]);
-		lo = hex__val(in[2 * i + 1]);
+		hi = hex_digit(in[2 * i]);
+		lo = hex_digit(in[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -SW_E_INVALID;
 		out[i] = (uint8_t)(hi << 4 | lo);

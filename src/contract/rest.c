@@ -1,5 +1,6 @@
 /* rest: matching a request against a REST route table (see rest.h). */
 #include "contract/rest.h"
+#include "base/crypto.h"
 
 #include <string.h>
 #include <strings.h>
@@ -11,17 +12,6 @@ struct rest__span {
 	const char *raw;
 	size_t raw_len;
 };
-
-static int rest__hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int rest_decode(const char *s, size_t n, char *out, size_t size, size_t *len)
 {
@@ -38,8 +28,8 @@ int rest_decode(const char *s, size_t n, char *out, size_t size, size_t *len)
 
 			if (n - i < 3)
 				return -SW_E_INVALID;
-			hi = rest__hex(s[i + 1]);
-			lo = rest__hex(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -SW_E_INVALID;
 			c = (char)(hi << 4 | lo);
