@@ -83,6 +83,15 @@ bool str_caseeq(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
+uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 char *str_ndup(const char *s, size_t n)
 {
 	char *p = malloc(n + 1);

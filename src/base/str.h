@@ -18,6 +18,9 @@ bool str_starts(const char *s, const char *prefix);
 bool str_ends(const char *s, const char *suffix);
 bool str_eq(const char *a, const char *b); /* NULL-safe */
 bool str_caseeq(const char *a, const char *b);
+/* FNV-1a over s: for spreading keys over hash buckets (not for anything an attacker must not
+ * be able to collide). */
+uint32_t str_hash(const char *s);
 /* strdup that aborts on OOM is not allowed; this returns NULL on failure like strdup. */
 char *str_dup(const char *s);
 char *str_ndup(const char *s, size_t n);

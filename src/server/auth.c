@@ -57,11 +57,7 @@ void auth_cache_free(struct auth_cache *c)
 
 static unsigned auth__hash(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % AUTH_SLOTS;
+	return str_hash(s) % AUTH_SLOTS;
 }
 
 struct auth__load {

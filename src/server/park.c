@@ -48,11 +48,7 @@ struct park {
 
 static unsigned park__bucket(const char *key)
 {
-	unsigned h = 2166136261u;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h % PARK_BUCKETS;
+	return str_hash(key) % PARK_BUCKETS;
 }
 
 /* Takes pe out of its bucket (lock held). */
