@@ -2,6 +2,7 @@
 #include "crypto.h"
 #include "err.h"
 #include "hash.h"
+#include "str.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
@@ -146,17 +147,6 @@ void hex_encode(const uint8_t *in, size_t n, char *out)
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
 	out[2 * n] = '\0';
-}
-
-int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int hex_decode(const char *in, uint8_t *out, size_t outlen)

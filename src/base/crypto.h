@@ -32,8 +32,6 @@ uint64_t crc64nvme_update(uint64_t crc, const void *data, size_t n); /* start wi
 void hex_encode(const uint8_t *in, size_t n, char *out);
 /* Whether s is exactly 64 hex digits (either case): a hex SHA-256 as SigV4 sends it. */
 bool hex_is_sha256(const char *s);
-/* The value of one hex digit (either case), -1 for anything else. */
-int hex_digit(char c);
 /* Decodes exactly 2*outlen hex digits; -SW_E_INVALID otherwise. */
 int hex_decode(const char *in, uint8_t *out, size_t outlen);
 /* Standard base64 with padding; out must hold 4*((n+2)/3)+1 bytes. */

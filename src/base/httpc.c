@@ -722,10 +722,7 @@ static int httpc__chunked(struct httpc__call *k, const struct httpc_request *req
 		if (r)
 			goto out;
 		for (p = buf_str(&line); *p; p++, digits++) {
-			int d = *p >= '0' && *p <= '9'	 ? *p - '0'
-				: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-				: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
-							 : -1;
+			int d = hex_digit(*p);
 
 			if (d < 0)
 				break;

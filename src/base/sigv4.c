@@ -28,16 +28,6 @@ int uri_encode(struct buf *out, const char *s, size_t n, bool keep_slash)
 	return r;
 }
 
-static int sigv4__hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int uri_decode(struct buf *out, const char *s, size_t n)
 {
 	int r = 0;
@@ -48,8 +38,8 @@ int uri_decode(struct buf *out, const char *s, size_t n)
 
 			if (i + 2 >= n)
 				return -SW_E_INVALID;
-			hi = sigv4__hexval(s[i + 1]);
-			lo = sigv4__hexval(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -SW_E_INVALID;
 			r = buf_addc(out, (char)(hi << 4 | lo));

@@ -92,6 +92,17 @@ uint32_t str_hash(const char *s)
 	return h;
 }
 
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 char *str_ndup(const char *s, size_t n)
 {
 	char *p = malloc(n + 1);

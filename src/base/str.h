@@ -21,6 +21,8 @@ bool str_caseeq(const char *a, const char *b);
 /* FNV-1a over s: for spreading keys over hash buckets (not for anything an attacker must not
  * be able to collide). */
 uint32_t str_hash(const char *s);
+/* The value of one hex digit (either case), -1 for anything else. */
+int hex_digit(char c);
 /* strdup that aborts on OOM is not allowed; this returns NULL on failure like strdup. */
 char *str_dup(const char *s);
 char *str_ndup(const char *s, size_t n);

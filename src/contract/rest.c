@@ -1,6 +1,6 @@
 /* rest: matching a request against a REST route table (see rest.h). */
 #include "contract/rest.h"
-#include "base/crypto.h"
+#include "base/str.h"
 
 #include <string.h>
 #include <strings.h>

@@ -96,8 +96,7 @@ static int s3_chunked__header(struct s3_chunked *c, struct err *e)
 
 	c->chunk_sig[0] = '\0';
 	for (; p < end && isxdigit((unsigned char)*p); p++, digits++) {
-		int v =
-		    isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+		int v = hex_digit(*p);
 
 		if (digits >= 16)
 			return s3_chunked__fail(c, e, SW_E_InvalidRequest, "chunk size too large");

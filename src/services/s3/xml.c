@@ -143,10 +143,7 @@ static int s3_xml__entity(struct s3_xml__p *ps, struct buf *b)
 		ps->p++;
 		for (; ps->p < ps->end && *ps->p != ';'; ps->p++, digits++) {
 			char c = *ps->p;
-			int v = c >= '0' && c <= '9'   ? c - '0'
-				: c >= 'a' && c <= 'f' ? c - 'a' + 10
-				: c >= 'A' && c <= 'F' ? c - 'A' + 10
-						       : -1;
+			int v = hex_digit(c);
 
 			if (v < 0 || digits >= 6)
 				return s3_xml__bad(ps, "bad character reference");
