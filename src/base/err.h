@@ -64,6 +64,8 @@ enum sw_err_base {
 	SW_ERR_BASE_COMMANDS = 2 * SW_ERR_RANGE, /* the agent channel */
 	SW_ERR_BASE_S3 = 3 * SW_ERR_RANGE,
 	SW_ERR_BASE_IAM = 4 * SW_ERR_RANGE,
+	SW_ERR_BASE_MONITORING = 5 * SW_ERR_RANGE, /* CloudWatch metrics and alarms */
+	SW_ERR_BASE_LOGS = 6 * SW_ERR_RANGE,	   /* CloudWatch Logs */
 };
 
 struct err_info {

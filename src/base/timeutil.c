@@ -39,3 +39,27 @@ void time_http_date(int64_t ms, char out[32])
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
+
+static double time__scale = 1.0;
+
+int time_scale_set(double n)
+{
+	if (!(n >= 1.0 && n <= 3600.0))
+		return -1;
+	time__scale = n;
+	return 0;
+}
+
+double time_scale(void)
+{
+	return time__scale;
+}
+
+int64_t time_scaled_ms(double seconds)
+{
+	double ms = seconds * 1000.0 / time__scale;
+
+	if (seconds > 0 && ms < 1.0)
+		return 1;
+	return (int64_t)(ms + 0.5);
+}

@@ -50,6 +50,9 @@ struct json_op {
 struct json_service {
 	const char *target_prefix; /* "CodeDeploy_20141006." */
 	const struct json_op *const *tables;
+	const char *content_type; /* NULL: "application/x-amz-json-1.1" */
+	/* Writes an error in the service's shape; NULL: json_proto_error (JSON 1.1). */
+	void (*error)(struct http_req *req, struct http_resp *resp, const struct err *e);
 };
 
 void json_proto_handle(const struct json_service *svc, struct http_req *req,
@@ -90,6 +93,8 @@ extern const struct service codedeploy_service;
 extern const struct service commands_service;
 extern const struct service iam_service;
 extern const struct service s3_service;
+extern const struct service monitoring_service; /* CloudWatch metrics and alarms */
+extern const struct service logs_service;	/* CloudWatch Logs */
 extern const struct service health_service;
 
 #endif

@@ -43,18 +43,20 @@ void json_proto_handle(const struct json_service *svc, struct http_req *req, str
 	const char *opname = req->target + strlen(svc->target_prefix);
 	const struct json_op *op = json__find(svc, opname);
 	struct call c = { .env = req->env, .req = req, .who = &req->who, .err = &req->err };
+	void (*error)(struct http_req *, struct http_resp *, const struct err *) =
+	    svc->error ? svc->error : json_proto_error;
 	char *s;
 	int r;
 
 	if (!op) {
 		err_set(&req->err, SW_E_UnknownOperation, "unknown operation '%s'", opname);
-		json_proto_error(req, resp, &req->err);
+		error(req, resp, &req->err);
 		return;
 	}
 	if (!op->fn) {
 		err_set(&req->err, SW_E_NotImplemented,
 			"operation '%s' is not implemented by slipwayd yet", opname);
-		json_proto_error(req, resp, &req->err);
+		error(req, resp, &req->err);
 		return;
 	}
 	if (!(req->who.kind == PRINCIPAL_ADMIN ||
@@ -64,7 +66,7 @@ void json_proto_handle(const struct json_service *svc, struct http_req *req, str
 		err_set(&req->err, SW_E_AccessDenied,
 			"User: %s is %s and is not authorized to perform: %s", req->who.user_arn,
 			principal_describe(&req->who, what, sizeof(what)), opname);
-		json_proto_error(req, resp, &req->err);
+		error(req, resp, &req->err);
 		return;
 	}
 	r = json_parse_object(buf_str(&req->body), req->body.len, &c.in, &req->err);
@@ -75,7 +77,7 @@ void json_proto_handle(const struct json_service *svc, struct http_req *req, str
 		if (!req->err.code)
 			err_set(&req->err, r, NULL);
 		json_decref(c.out);
-		json_proto_error(req, resp, &req->err);
+		error(req, resp, &req->err);
 		return;
 	}
 	s = c.out ? json_dump(c.out) : NULL;
@@ -83,7 +85,8 @@ void json_proto_handle(const struct json_service *svc, struct http_req *req, str
 	resp->status = 200;
 	buf_adds(&resp->body, s ? s : "{}");
 	free(s);
-	http_resp_header(resp, "Content-Type", "application/x-amz-json-1.1");
+	http_resp_header(resp, "Content-Type",
+			 svc->content_type ? svc->content_type : "application/x-amz-json-1.1");
 	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
 }
 

@@ -19,10 +19,13 @@ struct route {
 static const struct route router__table[] = {
 	{ ROUTE_TARGET, "CodeDeploy_20141006.", &codedeploy_service },
 	{ ROUTE_TARGET, "CodeDeployCommandService_v20141006.", &commands_service },
+	{ ROUTE_TARGET, "GraniteServiceVersion20100801.", &monitoring_service },
+	{ ROUTE_TARGET, "Logs_20140328.", &logs_service },
 	{ ROUTE_PATH, "/healthz", &health_service },
 	{ ROUTE_SCOPE, "iam", &iam_service },
 	{ ROUTE_SCOPE, "s3", &s3_service },
 	{ ROUTE_SCOPE, "codedeploy", &codedeploy_service },
+	{ ROUTE_SCOPE, "monitoring", &monitoring_service },
 };
 
 /* The service named in the credential scope, from the Authorization header or presigned query. */

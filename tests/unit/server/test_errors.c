@@ -6,6 +6,8 @@
 #include "services/agentchannel/errors.h"
 #include "services/codedeploy/errors.h"
 #include "services/iam/errors.h"
+#include "services/logs/errors.h"
+#include "services/monitoring/errors.h"
 #include "services/s3/errors.h"
 #include "base/str.h"
 
@@ -19,10 +21,8 @@
 #include <cmocka.h>
 
 static const struct err_table *const tables[] = {
-	&codedeploy_err_table,
-	&commands_err_table,
-	&s3_err_table,
-	&iam_err_table,
+	&codedeploy_err_table, &commands_err_table,   &s3_err_table,
+	&iam_err_table,	       &monitoring_err_table, &logs_err_table,
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
