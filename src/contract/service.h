@@ -57,7 +57,15 @@ struct json_service {
 
 void json_proto_handle(const struct json_service *svc, struct http_req *req,
 		       struct http_resp *resp);
+#define JSON_11_CONTENT_TYPE "application/x-amz-json-1.1"
+
+/* The JSON 1.1 error: status, `{"__type", "message"}`, Content-Type, x-amzn-RequestId and
+ * x-amzn-ErrorType. */
 void json_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e);
+/* The part every JSON front's error shares (no x-amzn-ErrorType): a front with its own error
+ * shape calls it and adds its headers. */
+void json_proto_error_body(struct http_req *req, struct http_resp *resp, const struct err *e,
+			   const char *content_type);
 void json_proto_list(const struct json_service *svc, const char *name,
 		     void (*fn)(const char *, const char *, bool, void *), void *arg);
 

@@ -17,9 +17,10 @@ static const struct json_op *json__find(const struct json_service *svc, const ch
 	return NULL;
 }
 
-void json_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e)
+void json_proto_error_body(struct http_req *req, struct http_resp *resp, const struct err *e,
+			   const char *content_type)
 {
-	/* JSON 1.1 sends every code as its own row says */
+	/* every code as its own row says */
 	const struct err_wire w = err_wire(e->code, NULL);
 	json_t *j = json_object();
 	char *s;
@@ -33,9 +34,14 @@ void json_proto_error(struct http_req *req, struct http_resp *resp, const struct
 	if (s)
 		buf_adds(&resp->body, s);
 	free(s);
-	http_resp_header(resp, "Content-Type", "application/x-amz-json-1.1");
+	http_resp_header(resp, "Content-Type", content_type);
 	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
-	http_resp_header(resp, "x-amzn-ErrorType", w.aws_type);
+}
+
+void json_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e)
+{
+	json_proto_error_body(req, resp, e, JSON_11_CONTENT_TYPE);
+	http_resp_header(resp, "x-amzn-ErrorType", err_wire(e->code, NULL).aws_type);
 }
 
 void json_proto_handle(const struct json_service *svc, struct http_req *req, struct http_resp *resp)
@@ -86,7 +92,7 @@ void json_proto_handle(const struct json_service *svc, struct http_req *req, str
 	buf_adds(&resp->body, s ? s : "{}");
 	free(s);
 	http_resp_header(resp, "Content-Type",
-			 svc->content_type ? svc->content_type : "application/x-amz-json-1.1");
+			 svc->content_type ? svc->content_type : JSON_11_CONTENT_TYPE);
 	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
 }
 

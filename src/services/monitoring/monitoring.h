@@ -15,9 +15,5 @@
 /* The operation tables, one per resource file, each ending in { NULL }. */
 extern const struct json_op monitoring_metric_ops[]; /* metrics.c */
 extern const struct json_op monitoring_alarm_ops[];  /* alarms.c */
-extern const struct json_op monitoring_other_ops[];  /* service.c: dashboards, streams… */
-
-/* The union of the tables above, NULL-terminated. */
-extern const struct json_op *const monitoring_tables[];
 
 #endif

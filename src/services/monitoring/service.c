@@ -2,13 +2,13 @@
  * GraniteServiceVersion20100801.<Op>`) today; each decodes into the one JSON object the
  * operation's handler takes and encodes what it returns. */
 #include "monitoring.h"
-#include "base/json.h"
 
 #include <stdio.h>
-#include <stdlib.h>
+
+#define MONITORING_JSON_CONTENT_TYPE "application/x-amz-json-1.0"
 
 /* Operations of the model that Slipway does not serve: they answer NotImplemented. */
-const struct json_op monitoring_other_ops[] = {
+static const struct json_op monitoring__other_ops[] = {
 	{ "DeleteDashboards", NULL, 0 },
 	{ "GetDashboard", NULL, 0 },
 	{ "ListDashboards", NULL, 0 },
@@ -28,10 +28,10 @@ const struct json_op monitoring_other_ops[] = {
 	{ NULL, NULL, 0 },
 };
 
-const struct json_op *const monitoring_tables[] = {
+static const struct json_op *const monitoring__tables[] = {
 	monitoring_metric_ops,
 	monitoring_alarm_ops,
-	monitoring_other_ops,
+	monitoring__other_ops,
 	NULL,
 };
 
@@ -40,32 +40,22 @@ const struct json_op *const monitoring_tables[] = {
 static void monitoring__json_error(struct http_req *req, struct http_resp *resp,
 				   const struct err *e)
 {
-	const struct err_wire w = err_wire(e->code, NULL);
 	const char *qc = monitoring_query_code(e->code);
-	json_t *j = json_pack("{s:s,s:s}", "__type", w.aws_type, "message", err_message(e));
-	char *s = j ? json_dump(j) : NULL;
 
-	json_decref(j);
-	resp->status = w.http_status;
-	buf_reset(&resp->body);
-	if (s)
-		buf_adds(&resp->body, s);
-	free(s);
-	http_resp_header(resp, "Content-Type", "application/x-amz-json-1.0");
-	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
+	json_proto_error_body(req, resp, e, MONITORING_JSON_CONTENT_TYPE);
 	if (qc) {
 		char hdr[128];
 
 		snprintf(hdr, sizeof(hdr), "%s;%s", qc,
-			 w.http_status >= 500 ? "Receiver" : "Sender");
+			 resp->status >= 500 ? "Receiver" : "Sender");
 		http_resp_header(resp, "x-amzn-query-error", hdr);
 	}
 }
 
 static const struct json_service monitoring__json = {
 	.target_prefix = MONITORING_TARGET_PREFIX,
-	.tables = monitoring_tables,
-	.content_type = "application/x-amz-json-1.0",
+	.tables = monitoring__tables,
+	.content_type = MONITORING_JSON_CONTENT_TYPE,
 	.error = monitoring__json_error,
 };
 
