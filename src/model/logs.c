@@ -410,11 +410,11 @@ int logs_stream_events(struct store_conn *c, int64_t stream_id, int64_t start, i
 int logs_group_events(struct store_conn *c, int64_t group_id, int64_t start, int64_t end,
 		      const struct logs_gpos *after, const char *prefix, size_t limit,
 		      int (*fn)(void *arg, const struct logs_event *ev), void *arg,
-		      struct logs_gpos *last, struct err *e)
+		      struct logs_gpos *last, size_t *nread, struct err *e)
 {
 	struct logs_gpos p = { INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN };
 	struct store_stmt *st;
-	int rows = 0, r;
+	int r;
 
 	if (after)
 		p = *after;
@@ -436,7 +436,7 @@ int logs_group_events(struct store_conn *c, int64_t group_id, int64_t start, int
 			.stream = store_col_text(st, 5),
 		};
 
-		rows++;
+		(*nread)++;
 		*last = (struct logs_gpos){ ev.ts, ev.ingested, ev.stream_id, ev.seq };
 		if (prefix && !str_starts(ev.stream, prefix))
 			continue;
@@ -444,7 +444,7 @@ int logs_group_events(struct store_conn *c, int64_t group_id, int64_t start, int
 		if (r)
 			return r;
 	}
-	return r < 0 ? r : rows;
+	return r < 0 ? r : 0;
 }
 
 int64_t logs_expire(struct store_conn *c, int64_t now_ms, struct err *e)

@@ -131,12 +131,12 @@ struct logs_gpos {
 };
 /* The events of a group with start <= ts <= end, after `after` (NULL: from the start),
  * ascending, of streams whose name starts with prefix (NULL: every stream); at most limit rows.
- * *last is the position of the last row read (whether fn took it or not); returns the number
- * of rows read (>= 0) or an error; fn's non-zero return stops the walk and is returned. */
+ * *nread is the number of rows read and *last the position of the last one (whether fn took it
+ * or not).  Returns 0 or an error; fn's non-zero return stops the walk and is returned. */
 int logs_group_events(struct store_conn *c, int64_t group_id, int64_t start, int64_t end,
 		      const struct logs_gpos *after, const char *prefix, size_t limit,
 		      int (*fn)(void *arg, const struct logs_event *ev), void *arg,
-		      struct logs_gpos *last, struct err *e);
+		      struct logs_gpos *last, size_t *nread, struct err *e);
 
 /* Deletes the events that have outlived their group's retention at now_ms; returns how many
  * (>= 0) or an error.  Called now and then by the daemon, and by PutRetentionPolicy. */
