@@ -416,6 +416,7 @@ int logs_group_events(struct store_conn *c, int64_t group_id, int64_t start, int
 	struct store_stmt *st;
 	int r;
 
+	*nread = 0;
 	if (after)
 		p = *after;
 	r = store_exec(

@@ -16,10 +16,10 @@
 #define LOGS_TOO_OLD_MS	     (14 * LOGS_DAY_MS)
 #define LOGS_SPAN_MS	     LOGS_DAY_MS
 #define LOGS_GET_EVENTS_MAX  10000
-#define LOGS_REPLY_BYTES_MAX 1048576		   /* what one Get/Filter reply carries at most */
-#define LOGS_FILTER_CHUNK    1000		   /* rows per query of FilterLogEvents */
-#define LOGS_FILTER_SCAN_MAX 50000		   /* rows one FilterLogEvents call looks at */
-#define LOGS_GET_TOKEN_LEN   60			   /* f/ + 56 digits + /s */
+#define LOGS_REPLY_BYTES_MAX 1048576 /* what one Get/Filter reply carries at most */
+#define LOGS_FILTER_CHUNK    1000    /* rows per query of FilterLogEvents */
+#define LOGS_FILTER_SCAN_MAX 50000   /* rows one FilterLogEvents call looks at */
+#define LOGS_GET_TOKEN_LEN   60	     /* f/ + 56 digits + /s */
 #define LOGS_ID_MOD	     ((int64_t)1000000000000000000) /* 10^18: a stream id's share of a token */
 
 /* ---- PutLogEvents ---- */
@@ -371,9 +371,12 @@ static int logs__filter_one(void *arg, const struct logs_event *ev)
 		return 0;
 	if (!logfilter_match(f->pattern, ev->message, len))
 		return 0;
-	if (json_array_size(f->events) &&
-	    f->bytes + len + LOGS_EVENT_OVERHEAD > LOGS_REPLY_BYTES_MAX)
-		return 1; /* this one goes to the next page */
+	/* a match that does not fit (the limit, the reply's size) starts the next page: the
+	 * reply has a nextToken exactly when one more event is there */
+	if ((int64_t)json_array_size(f->events) >= f->limit ||
+	    (json_array_size(f->events) &&
+	     f->bytes + len + LOGS_EVENT_OVERHEAD > LOGS_REPLY_BYTES_MAX))
+		return 1;
 	f->bytes += len + LOGS_EVENT_OVERHEAD;
 	str_fmt(id, sizeof(id), "%019" PRId64 "%018" PRId64 "%019" PRId64, ev->ts,
 		ev->stream_id % LOGS_ID_MOD, ev->seq);
@@ -382,8 +385,6 @@ static int logs__filter_one(void *arg, const struct logs_event *ev)
 					"timestamp", (json_int_t)ev->ts, "message", ev->message,
 					"ingestionTime", (json_int_t)ev->ingested, "eventId", id));
 	f->last = (struct logs_gpos){ ev->ts, ev->ingested, ev->stream_id, ev->seq };
-	if ((int64_t)json_array_size(f->events) >= f->limit)
-		return 2;
 	return 0;
 }
 
