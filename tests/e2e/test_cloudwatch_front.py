@@ -54,7 +54,7 @@ def test_aws_cli_sees_not_implemented(server):
 
 
 def test_logs_answers_json_1_1_not_implemented(server):
-    status, headers, body = _call(server, "logs", "Logs_20140328.DescribeLogGroups",
+    status, headers, body = _call(server, "logs", "Logs_20140328.PutMetricFilter",
                                   "application/x-amz-json-1.1")
     assert status == 501
     assert headers["Content-Type"] == "application/x-amz-json-1.1"
