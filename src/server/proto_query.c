@@ -1,78 +1,12 @@
 /* proto_query: the AWS query protocol (form-encoded Action=…, XML replies) used by IAM. */
-#include "query_form.h"
+#include "contract/query_form.h"
 #include "contract/service.h"
+#include "services/iam/errors.h"
 #include "slipwayd.h"
 #include "base/sigv4.h"
 #include "base/str.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-int query_form_parse(struct query_form *f, const char *s, size_t len, struct err *e)
-{
-	const char *p = s, *end = s + len;
-	size_t offsets[QUERY_MAX_PARAMS][2];
-
-	buf_init(&f->store, HTTP_MAX_BODY);
-	f->n = 0;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *stop = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		struct buf tmp = BUF_INIT(HTTP_MAX_BODY);
-		int r = 0;
-
-		if (stop == p) {
-			p = stop + 1;
-			continue;
-		}
-		if (f->n >= QUERY_MAX_PARAMS)
-			return err_set(e, SW_E_ValidationError, "too many parameters");
-		/* form encoding: '+' is a space */
-		for (const char *q = p; q < stop && !r; q++)
-			r = buf_addc(&tmp, *q == '+' ? ' ' : *q);
-		if (r) {
-			buf_release(&tmp);
-			return err_set(e, SW_E_TOO_LARGE, NULL);
-		}
-		offsets[f->n][0] = f->store.len;
-		if (uri_decode(&f->store, tmp.p, eq ? (size_t)(eq - p) : tmp.len) ||
-		    buf_addc(&f->store, '\0')) {
-			buf_release(&tmp);
-			return err_set(e, SW_E_Serialization, "malformed form encoding");
-		}
-		offsets[f->n][1] = f->store.len;
-		if ((eq &&
-		     uri_decode(&f->store, tmp.p + (eq - p) + 1, tmp.len - (size_t)(eq - p) - 1)) ||
-		    buf_addc(&f->store, '\0')) {
-			buf_release(&tmp);
-			return err_set(e, SW_E_Serialization, "malformed form encoding");
-		}
-		buf_release(&tmp);
-		/* Names and values are used as C strings: a decoded NUL would shorten them past
-		 * every later check (UserName=ab%00cd would be "ab"), so it is refused here. */
-		if (memchr(f->store.p + offsets[f->n][0], '\0',
-			   offsets[f->n][1] - 1 - offsets[f->n][0]) ||
-		    memchr(f->store.p + offsets[f->n][1], '\0',
-			   f->store.len - 1 - offsets[f->n][1]))
-			return err_set(e, SW_E_ValidationError,
-				       "1 validation error detected: a parameter name or value "
-				       "contains a NUL byte (%%00), which no IAM value may hold");
-		f->n++;
-		p = stop + 1;
-	}
-	for (size_t i = 0; i < f->n; i++) {
-		f->params[i].name = f->store.p + offsets[i][0];
-		f->params[i].value = f->store.p + offsets[i][1];
-	}
-	return 0;
-}
-
-void query_form_release(struct query_form *f)
-{
-	buf_release(&f->store);
-	f->n = 0;
-}
 
 const char *query_param(const struct query_call *c, const char *name)
 {
@@ -124,21 +58,17 @@ void query_proto_error(struct http_req *req, struct http_resp *resp, const struc
 void query_proto_handle(const struct query_service *svc, struct http_req *req,
 			struct http_resp *resp)
 {
-	struct query_form *f = calloc(1, sizeof(*f));
+	struct query_form f;
 	struct buf result = BUF_INIT(32u << 20);
 	struct query_call c = { .env = req->env, .req = req, .who = &req->who, .err = &req->err };
 	const struct query_op *op = NULL;
 	const char *action;
 	int r;
 
-	if (!f) {
-		err_set(&req->err, SW_E_NOMEM, NULL);
-		query_proto_error(req, resp, &req->err);
-		return;
-	}
-	r = query_form_parse(f, buf_str(&req->body), req->body.len, &req->err);
-	c.params = f->params;
-	c.nparams = f->n;
+	query_form_init(&f, QUERY_MAX_PARAMS);
+	r = query_form_parse(&f, buf_str(&req->body), req->body.len, &req->err);
+	c.params = f.params.v;
+	c.nparams = f.params.n;
 	c.result = &result;
 	action = r ? NULL : query_param(&c, "Action");
 	if (!r && !action)
@@ -177,6 +107,5 @@ void query_proto_handle(const struct query_service *svc, struct http_req *req,
 		http_resp_header(resp, "x-amzn-RequestId", req->request_id);
 	}
 	buf_release(&result);
-	query_form_release(f);
-	free(f);
+	query_form_release(&f);
 }
