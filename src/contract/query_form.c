@@ -93,3 +93,37 @@ void query_form_release(struct query_form *f)
 	buf_release(&f->store);
 	vec_release(&f->params);
 }
+
+static const struct err_remap query__generic_names[] = {
+	{ SW_E_OK, 400, "" },
+	{ SW_E_SignatureDoesNotMatch, 403, "SignatureDoesNotMatch" },
+	{ SW_E_RequestExpired, 403, "SignatureDoesNotMatch" },
+	{ SW_E_InvalidClientTokenId, 403, "InvalidClientTokenId" },
+	{ SW_E_MissingAuthenticationToken, 403, "MissingAuthenticationToken" },
+	{ SW_E_IncompleteSignature, 400, "IncompleteSignature" },
+	{ SW_E_AccessDenied, 403, "AccessDenied" },
+	{ SW_E_Serialization, 400, "ValidationError" },
+	{ SW_E_INVALID, 400, "ValidationError" },
+	{ SW_E_UnknownOperation, 400, "InvalidAction" },
+};
+
+const struct err_view query_err_view = {
+	.remap = query__generic_names,
+	.nremap = sizeof(query__generic_names) / sizeof(query__generic_names[0]),
+};
+
+int query_error_xml(struct buf *out, const char *xmlns, const char *code, bool receiver,
+		    const char *message, const char *request_id)
+{
+	int r = buf_addf(out,
+			 "<ErrorResponse xmlns=\"%s\">\n"
+			 "  <Error>\n    <Type>%s</Type>\n    <Code>%s</Code>\n    <Message>",
+			 xmlns, receiver ? "Receiver" : "Sender", code);
+
+	r = r ? r : buf_add_xml(out, message);
+	r = r ? r
+	      : buf_addf(out,
+			 "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n",
+			 request_id);
+	return r;
+}

@@ -29,4 +29,15 @@ void query_form_init(struct query_form *f, size_t max_params);
 int query_form_parse(struct query_form *f, const char *s, size_t len, struct err *e);
 void query_form_release(struct query_form *f);
 
+/* The query protocol's names for the generic codes: every authentication and authorisation
+ * failure is a 403 (an expired signature is called a mismatch), a malformed or invalid request
+ * is a ValidationError, an unknown Action an InvalidAction, and a success code that reaches an
+ * error writer a plain 400.  Every other code keeps its own row. */
+extern const struct err_view query_err_view;
+
+/* Appends the query protocol's <ErrorResponse> (namespace xmlns) with <Type> Receiver (a server
+ * fault) or Sender, <Code> code and <Message> message (escaped).  0, or -SW_E_TOO_LARGE. */
+int query_error_xml(struct buf *out, const char *xmlns, const char *code, bool receiver,
+		    const char *message, const char *request_id);
+
 #endif

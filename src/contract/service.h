@@ -57,6 +57,11 @@ struct json_service {
 
 void json_proto_handle(const struct json_service *svc, struct http_req *req,
 		       struct http_resp *resp);
+/* The operation opname of svc, when who may call it; else NULL with e set: UnknownOperation,
+ * NotImplemented (no handler yet) or AccessDenied.  For a front of another protocol over the
+ * same tables (CloudWatch's query and CBOR fronts). */
+const struct json_op *json_proto_op(const struct json_service *svc, const char *opname,
+				    const struct principal *who, struct err *e);
 #define JSON_11_CONTENT_TYPE "application/x-amz-json-1.1"
 
 /* The JSON 1.1 error: status, `{"__type", "message"}`, Content-Type, x-amzn-RequestId and

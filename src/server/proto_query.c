@@ -16,41 +16,14 @@ const char *query_param(const struct query_call *c, const char *name)
 	return NULL;
 }
 
-/* The query protocol names the generic codes its own way: every authentication and
- * authorisation failure is a 403 (an expired signature is called a mismatch), a malformed or
- * invalid request is a ValidationError, and a success code that reaches here a plain 400.  Every
- * other code keeps its own row (IAM's codes are already query names). */
-static const struct err_remap query__generic_names[] = {
-	{ SW_E_OK, 400, "" },
-	{ SW_E_SignatureDoesNotMatch, 403, "SignatureDoesNotMatch" },
-	{ SW_E_RequestExpired, 403, "SignatureDoesNotMatch" },
-	{ SW_E_InvalidClientTokenId, 403, "InvalidClientTokenId" },
-	{ SW_E_MissingAuthenticationToken, 403, "MissingAuthenticationToken" },
-	{ SW_E_IncompleteSignature, 400, "IncompleteSignature" },
-	{ SW_E_AccessDenied, 403, "AccessDenied" },
-	{ SW_E_Serialization, 400, "ValidationError" },
-	{ SW_E_INVALID, 400, "ValidationError" },
-};
-
-static const struct err_view query__view = {
-	.remap = query__generic_names,
-	.nremap = sizeof(query__generic_names) / sizeof(query__generic_names[0]),
-};
-
 void query_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e)
 {
-	const struct err_wire w = err_wire(e->code, &query__view);
+	const struct err_wire w = err_wire(e->code, &query_err_view);
 
 	resp->status = w.http_status;
 	buf_reset(&resp->body);
-	buf_addf(&resp->body,
-		 "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\n"
-		 "  <Error>\n    <Type>%s</Type>\n    <Code>%s</Code>\n    <Message>",
-		 resp->status >= 500 ? "Receiver" : "Sender", w.aws_type);
-	buf_add_xml(&resp->body, err_message(e));
-	buf_addf(&resp->body,
-		 "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n",
-		 req->request_id);
+	query_error_xml(&resp->body, "https://iam.amazonaws.com/doc/2010-05-08/", w.aws_type,
+			resp->status >= 500, err_message(e), req->request_id);
 	http_resp_header(resp, "Content-Type", "text/xml");
 	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
 }

@@ -1,7 +1,10 @@
 /* monitoring/service: CloudWatch's fronts — AWS JSON 1.0 (`X-Amz-Target:
- * GraniteServiceVersion20100801.<Op>`) today; each decodes into the one JSON object the
- * operation's handler takes and encodes what it returns. */
+ * GraniteServiceVersion20100801.<Op>`), Smithy RPC v2 CBOR (POST
+ * /service/GraniteServiceVersion20100801/operation/<Op>) and the query protocol (Action=<Op>);
+ * each decodes into the one JSON object the operation's handler takes and encodes what it
+ * returns (reference/cloudwatch.md §1.1). */
 #include "monitoring.h"
+#include "query.h"
 
 #include <stdio.h>
 
@@ -59,9 +62,41 @@ static const struct json_service monitoring__json = {
 	.error = monitoring__json_error,
 };
 
+enum monitoring__front { MONITORING_JSON, MONITORING_QUERY };
+
+/* Which protocol the request speaks (§1.1): X-Amz-Target is JSON 1.0, anything else the
+ * query protocol. */
+static enum monitoring__front monitoring__front(const struct http_req *req)
+{
+	if (req->target[0])
+		return MONITORING_JSON;
+	return MONITORING_QUERY;
+}
+
 static void monitoring_handle(struct http_req *req, struct http_resp *resp)
 {
-	json_proto_handle(&monitoring__json, req, resp);
+	switch (monitoring__front(req)) {
+	case MONITORING_JSON:
+		json_proto_handle(&monitoring__json, req, resp);
+		break;
+	case MONITORING_QUERY:
+		monitoring_query_handle(&monitoring__json, req, resp);
+		break;
+	}
+}
+
+/* An error before the handler runs (authentication, a body too large), in the request's
+ * protocol. */
+static void monitoring_error(struct http_req *req, struct http_resp *resp, const struct err *e)
+{
+	switch (monitoring__front(req)) {
+	case MONITORING_JSON:
+		monitoring__json_error(req, resp, e);
+		break;
+	case MONITORING_QUERY:
+		monitoring_query_error(req, resp, e);
+		break;
+	}
 }
 
 static void monitoring_list(void (*fn)(const char *, const char *, bool, void *), void *arg)
@@ -72,6 +107,6 @@ static void monitoring_list(void (*fn)(const char *, const char *, bool, void *)
 const struct service monitoring_service = {
 	.name = "monitoring",
 	.handle = monitoring_handle,
-	.error = monitoring__json_error,
+	.error = monitoring_error,
 	.list_ops = monitoring_list,
 };
