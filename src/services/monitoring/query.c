@@ -6,6 +6,7 @@
 #include "base/timeutil.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,6 +496,17 @@ int monitoring_query_encode(const struct monitoring_op_shapes *op, const json_t 
 }
 
 /* ---- HTTP ---- */
+
+void monitoring_query_error_header(struct http_resp *resp, const struct err *e)
+{
+	const char *qc = monitoring_query_code(e->code);
+	char hdr[128];
+
+	if (!qc)
+		return;
+	snprintf(hdr, sizeof(hdr), "%s;%s", qc, resp->status >= 500 ? "Receiver" : "Sender");
+	http_resp_header(resp, "x-amzn-query-error", hdr);
+}
 
 void monitoring_query_error(struct http_req *req, struct http_resp *resp, const struct err *e)
 {

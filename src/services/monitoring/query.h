@@ -46,6 +46,9 @@ int monitoring_iso8601_parse(const char *s, double *out);
 /* Serves a query request (form body, or the URL's query for a GET) with svc's handlers. */
 void monitoring_query_handle(const struct json_service *svc, struct http_req *req,
 			     struct http_resp *resp);
+/* Adds x-amzn-query-error: <QueryCode>;<Sender|Receiver> for CloudWatch's own codes (JSON 1.0
+ * and CBOR errors), so that botocore raises the modeled exception; nothing for other codes. */
+void monitoring_query_error_header(struct http_resp *resp, const struct err *e);
 /* The query protocol's <ErrorResponse> for e: <Code> is the error's query code. */
 void monitoring_query_error(struct http_req *req, struct http_resp *resp, const struct err *e);
 
