@@ -11,6 +11,10 @@ struct service {
 	/* The services a SigV4 credential scope may name (NULL-terminated); NULL: just `name`. */
 	const char *const *signing_names;
 	bool anonymous; /* no signature needed (health, metrics) */
+	/* Buffered request bodies may come gzip-compressed (Content-Encoding: gzip, botocore's
+	 * request compression): the server inflates them, after the signature check over the
+	 * compressed bytes, before handle() sees them. */
+	bool gzip_bodies;
 	/* Headers are in and the caller is authenticated (when the body is not signed yet,
 	 * authentication happens later): a service may install req->sink to stream the body.
 	 * Optional. */

@@ -108,6 +108,7 @@ static void monitoring_list(void (*fn)(const char *, const char *, bool, void *)
 
 const struct service monitoring_service = {
 	.name = "monitoring",
+	.gzip_bodies = true, /* PutMetricData's, from 10 KB on */
 	.handle = monitoring_handle,
 	.error = monitoring_error,
 	.list_ops = monitoring_list,
