@@ -66,21 +66,37 @@ struct metric_series {
 	size_t n;
 };
 
+#define METRICS_FETCH_SKETCH 1u /* also load the value sketches (for percentiles) */
+
 /*
  * The buckets of metric k over [start_ms, end_ms) in periods of period_s CloudWatch seconds
  * that start at start_ms (the caller rounds start_ms as GetMetricStatistics does); periods with
  * no data are left out.  unit NULL: one bucket per unit present in a period; else only that
- * unit.  Release out with metric_series_release.
+ * unit.  A period below 60 s (or not a multiple of 60) reads the 1 s data, kept 3 hours; others
+ * read every stored resolution that divides the period, so a period that older data's
+ * resolution does not divide gets no datapoints from it, as in CloudWatch.  At most
+ * METRICS_FETCH_MAX periods (-SW_E_TOO_LARGE past them).  Release out with
+ * metric_series_release, whatever the result.
  */
+#define METRICS_FETCH_MAX 100800
 int metrics_fetch(struct store_conn *c, const struct metric_key *k, const char *unit,
-		  int64_t start_ms, int64_t end_ms, int period_s, struct metric_series *out,
-		  struct err *e);
+		  int64_t start_ms, int64_t end_ms, int period_s, unsigned flags,
+		  struct metric_series *out, struct err *e);
 void metric_series_release(struct metric_series *s);
 
 /* A statistic of a bucket: "SampleCount", "Sum", "Average", "Minimum", "Maximum" or a
  * percentile "pNN[.N]" (0 <= NN <= 100).  Returns 0 and *out, or -1 when the bucket cannot give
  * it (a percentile without a sketch, negative values, an unknown name). */
 int metric_bucket_stat(const struct metric_bucket *b, const char *stat, double *out);
+
+/* The statistic stat of metric k over [start, end) in periods of period s (start already
+ * rounded): one point per period with data, ascending; counts (room for every period, or NULL)
+ * gets each point's SampleCount.  When several units share a period the first unit's value
+ * stands.  Release out with mm_series_release (model/metric_math.h). */
+struct mm_series;
+int metrics_stat_series(struct store_conn *c, const struct metric_key *k, const char *unit,
+			const char *stat, int64_t start, int64_t end, int period,
+			struct mm_series *out, double *counts, struct err *e);
 
 /* What `GET /metrics` shows of one metric in one unit: running totals since the first datum
  * and the latest datum. */
@@ -90,9 +106,10 @@ struct metric_totals {
 	int64_t last_ts_ms;
 };
 
-/* Calls fn for every metric and unit held, ordered by namespace, name, dimensions; fn's
- * non-zero return stops the walk and is returned. */
-int metrics_each(struct store_conn *c,
+/* Calls fn for every metric and unit held (only namespace ns and metric name when not NULL),
+ * ordered by namespace, name, dimensions (bytewise), then unit; dimensions come sorted by
+ * name.  fn's non-zero return stops the walk and is returned. */
+int metrics_each(struct store_conn *c, const char *ns, const char *name,
 		 int (*fn)(void *arg, const struct metric_key *k, const char *unit,
 			   const struct metric_totals *t),
 		 void *arg, struct err *e);

@@ -27,8 +27,9 @@
 #define PG_MIGRATE_LOCK "7236846402597146626"
 
 /* Parameter type OIDs (pg_type.h is a server header). */
-#define PG_OID_INT8 20
-#define PG_OID_TEXT 25
+#define PG_OID_INT8   20
+#define PG_OID_TEXT   25
+#define PG_OID_FLOAT8 701
 
 struct pg_store {
 	char *conninfo; /* the URL as given: never logged, it may carry a password */
@@ -44,7 +45,7 @@ struct pg_stmt {
 	char name[24];	 /* server-side prepared statement; "" until prepared */
 	int nparams;
 	char **values; /* bound values as text, owned; NULL is SQL NULL */
-	char *kinds;   /* per parameter: 'i' bound as int, 't' text, 'n' NULL */
+	char *kinds;   /* per parameter: 'i' bound as int, 'd' double, 't' text, 'n' NULL */
 	PGresult *res; /* the executed result, rows read one per step */
 	int row;
 	int nrows;
@@ -460,6 +461,18 @@ static int pg_bind_int(struct store_stmt *base, int idx, int64_t v)
 	return pg__bind(st, idx, copy, 'i');
 }
 
+static int pg_bind_double(struct store_stmt *base, int idx, double v)
+{
+	struct pg_stmt *st = (struct pg_stmt *)base;
+	char num[32], *copy;
+
+	str_fmt(num, sizeof(num), "%.17g", v);
+	copy = str_dup(num);
+	if (!copy)
+		return -SW_E_NOMEM;
+	return pg__bind(st, idx, copy, 'd');
+}
+
 static int pg_bind_null(struct store_stmt *base, int idx)
 {
 	return pg__bind((struct pg_stmt *)base, idx, NULL, 'n');
@@ -473,6 +486,12 @@ static int pg_bind_null(struct store_stmt *base, int idx)
  * Inside a transaction each attempt runs under a savepoint, as a failed Parse would otherwise
  * abort the whole transaction.
  */
+/* The declared type of a parameter bound as kind; other is what text and NULL get. */
+static Oid pg__param_type(char kind, Oid other)
+{
+	return kind == 'i' ? PG_OID_INT8 : kind == 'd' ? PG_OID_FLOAT8 : other;
+}
+
 static int pg__stmt_prepare(struct pg_stmt *st, struct err *e)
 {
 	struct pg_conn *c = st->conn;
@@ -485,7 +504,7 @@ static int pg__stmt_prepare(struct pg_stmt *st, struct err *e)
 		return err_set(e, SW_E_NOMEM, NULL);
 	str_fmt(st->name, sizeof(st->name), "sw_%u", c->next_name++);
 	for (int i = 0; i < st->nparams; i++) {
-		types[i] = st->kinds[i] == 'i' ? PG_OID_INT8 : 0;
+		types[i] = pg__param_type(st->kinds[i], 0);
 		has_int |= st->kinds[i] == 'i';
 	}
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -510,7 +529,7 @@ static int pg__stmt_prepare(struct pg_stmt *st, struct err *e)
 			break;
 		if (attempt == 0 && strcmp(state, "42P18") == 0) { /* indeterminate_datatype */
 			for (int i = 0; i < st->nparams; i++)
-				types[i] = st->kinds[i] == 'i' ? PG_OID_INT8 : PG_OID_TEXT;
+				types[i] = pg__param_type(st->kinds[i], PG_OID_TEXT);
 		} else if (attempt == 0 && has_int &&
 			   (strcmp(state, "42883") == 0 || strcmp(state, "42804") == 0 ||
 			    strcmp(state, "42725") == 0)) { /* no such operator, type mismatch */
@@ -600,6 +619,13 @@ static int64_t pg_col_int(struct store_stmt *base, int col)
 	return end == v ? 0 : (int64_t)n;
 }
 
+static double pg_col_double(struct store_stmt *base, int col)
+{
+	const char *v = pg_col_text(base, col);
+
+	return v ? strtod(v, NULL) : 0;
+}
+
 static bool pg_col_null(struct store_stmt *base, int col)
 {
 	struct pg_stmt *st = (struct pg_stmt *)base;
@@ -647,10 +673,12 @@ const struct store_ops store_postgres_ops = {
 	.bind_text = pg_bind_text,
 	.bind_int = pg_bind_int,
 	.bind_null = pg_bind_null,
+	.bind_double = pg_bind_double,
 	.step = pg_step,
 	.col_text = pg_col_text,
 	.col_int = pg_col_int,
 	.col_null = pg_col_null,
+	.col_double = pg_col_double,
 	.changes = pg_changes,
 	.exec_script = pg_exec_script,
 	.migrate_lock = pg_migrate_lock,

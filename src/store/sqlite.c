@@ -191,6 +191,13 @@ static int sqlite_bind_null(struct store_stmt *base, int idx)
 	return sqlite3_bind_null(st->st, idx) == SQLITE_OK ? 0 : -SW_E_STORE;
 }
 
+static int sqlite_bind_double(struct store_stmt *base, int idx, double v)
+{
+	struct sqlite_stmt *st = (struct sqlite_stmt *)base;
+
+	return sqlite3_bind_double(st->st, idx, v) == SQLITE_OK ? 0 : -SW_E_STORE;
+}
+
 static int sqlite_step(struct store_stmt *base, struct err *e)
 {
 	struct sqlite_stmt *st = (struct sqlite_stmt *)base;
@@ -217,6 +224,13 @@ static int64_t sqlite_col_int(struct store_stmt *base, int col)
 	struct sqlite_stmt *st = (struct sqlite_stmt *)base;
 
 	return sqlite3_column_int64(st->st, col);
+}
+
+static double sqlite_col_double(struct store_stmt *base, int col)
+{
+	struct sqlite_stmt *st = (struct sqlite_stmt *)base;
+
+	return sqlite3_column_double(st->st, col);
 }
 
 static bool sqlite_col_null(struct store_stmt *base, int col)
@@ -261,10 +275,12 @@ const struct store_ops store_sqlite_ops = {
 	.bind_text = sqlite_bind_text,
 	.bind_int = sqlite_bind_int,
 	.bind_null = sqlite_bind_null,
+	.bind_double = sqlite_bind_double,
 	.step = sqlite_step,
 	.col_text = sqlite_col_text,
 	.col_int = sqlite_col_int,
 	.col_null = sqlite_col_null,
+	.col_double = sqlite_col_double,
 	.changes = sqlite_changes,
 	.exec_script = sqlite_exec_script,
 };

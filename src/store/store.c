@@ -382,6 +382,11 @@ static int store_bind_null(struct store_stmt *st, int idx)
 	return st->ops->bind_null(st, idx);
 }
 
+static int store_bind_double(struct store_stmt *st, int idx, double v)
+{
+	return st->ops->bind_double(st, idx, v);
+}
+
 int store_step(struct store_stmt *st, struct err *e)
 {
 	return st->ops->step(st, e);
@@ -400,6 +405,11 @@ int64_t store_col_int(struct store_stmt *st, int col)
 bool store_col_null(struct store_stmt *st, int col)
 {
 	return st->ops->col_null(st, col);
+}
+
+double store_col_double(struct store_stmt *st, int col)
+{
+	return st->ops->col_double(st, col);
 }
 
 int64_t store_changes(struct store_conn *c)
@@ -424,6 +434,9 @@ int store_exec(struct store_conn *c, struct store_stmt **out, const char *sql, c
 			break;
 		case 'i':
 			r = store_bind_int(st, i, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			r = store_bind_double(st, i, va_arg(ap, double));
 			break;
 		case 'n':
 			r = store_bind_null(st, i);

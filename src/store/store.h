@@ -51,14 +51,16 @@ int store_step(struct store_stmt *st, struct err *e);
 /* Column values of the current row (0-based), valid until the next step/reset. */
 const char *store_col_text(struct store_stmt *st, int col); /* NULL for SQL NULL */
 int64_t store_col_int(struct store_stmt *st, int col);
+double store_col_double(struct store_stmt *st, int col); /* 0 for SQL NULL */
 bool store_col_null(struct store_stmt *st, int col);
 /* Rows changed by the last statement on c. */
 int64_t store_changes(struct store_conn *c);
 
 /*
- * Convenience: prepares sql, binds args by the letters of types ('t' text, 'i' int64, 'n' NULL)
- * and steps once.  Returns 1 if a row is available (read it with store_col_*), 0 if none,
- * negative on error.  The statement stays valid until the next store_prepare of the same sql.
+ * Convenience: prepares sql, binds args by the letters of types ('t' text, 'i' int64, 'd' double —
+ * finite only —, 'n' NULL) and steps once.  Returns 1 if a row is available (read it with
+ * store_col_*), 0 if none, negative on error.  The statement stays valid until the next
+ * store_prepare of the same sql.
  */
 int store_exec(struct store_conn *c, struct store_stmt **out, const char *sql, const char *types,
 	       struct err *e, ...);
@@ -77,10 +79,12 @@ struct store_ops {
 	int (*bind_text)(struct store_stmt *st, int idx, const char *v);
 	int (*bind_int)(struct store_stmt *st, int idx, int64_t v);
 	int (*bind_null)(struct store_stmt *st, int idx);
+	int (*bind_double)(struct store_stmt *st, int idx, double v);
 	int (*step)(struct store_stmt *st, struct err *e);
 	const char *(*col_text)(struct store_stmt *st, int col);
 	int64_t (*col_int)(struct store_stmt *st, int col);
 	bool (*col_null)(struct store_stmt *st, int col);
+	double (*col_double)(struct store_stmt *st, int col);
 	int64_t (*changes)(struct store_conn *c);
 	int (*exec_script)(struct store_conn *c, const char *sql, struct err *e);
 	/* Optional: held around the migration run (lock true, then false on the same

@@ -26,14 +26,14 @@ def _call(server, service, target, content_type, body=b"{}"):
 
 def test_cloudwatch_answers_json_1_0_not_implemented(server):
     status, headers, body = _call(server, "monitoring",
-                                  "GraniteServiceVersion20100801.ListMetrics",
+                                  "GraniteServiceVersion20100801.ListDashboards",
                                   "application/x-amz-json-1.0")
     assert status == 501
     assert headers["Content-Type"] == "application/x-amz-json-1.0"
     assert headers["x-amzn-RequestId"]
     doc = json.loads(body)
     assert doc["__type"] == "NotImplementedException"
-    assert "ListMetrics" in doc["message"]
+    assert "ListDashboards" in doc["message"]
     # only CloudWatch's own codes carry a query code
     assert headers.get("x-amzn-query-error") is None
 
@@ -48,13 +48,13 @@ def test_cloudwatch_unknown_operation_in_its_shape(server):
 
 
 def test_aws_cli_sees_not_implemented(server):
-    p = server.aws("cloudwatch", "describe-alarms", check=False)
+    p = server.aws("cloudwatch", "list-dashboards", check=False)
     assert p.returncode != 0
     assert "NotImplemented" in p.stderr
 
 
 def test_logs_answers_json_1_1_not_implemented(server):
-    status, headers, body = _call(server, "logs", "Logs_20140328.DescribeLogGroups",
+    status, headers, body = _call(server, "logs", "Logs_20140328.PutMetricFilter",
                                   "application/x-amz-json-1.1")
     assert status == 501
     assert headers["Content-Type"] == "application/x-amz-json-1.1"

@@ -1,17 +1,25 @@
 /* logs/service: CloudWatch Logs — groups, streams, events, retention. */
-#include "logs.h"
+#include "common.h"
 
+/* What is listed but not implemented yet: NotImplementedException naming the operation. */
 const struct json_op logs_ops[] = {
-	{ "CreateLogGroup", NULL, 0 },	      { "DeleteLogGroup", NULL, 0 },
-	{ "DescribeLogGroups", NULL, 0 },     { "CreateLogStream", NULL, 0 },
-	{ "DeleteLogStream", NULL, 0 },	      { "DescribeLogStreams", NULL, 0 },
-	{ "PutLogEvents", NULL, 0 },	      { "GetLogEvents", NULL, 0 },
-	{ "FilterLogEvents", NULL, 0 },	      { "PutRetentionPolicy", NULL, 0 },
-	{ "DeleteRetentionPolicy", NULL, 0 }, { NULL, NULL, 0 },
+	{ "TagLogGroup", NULL, 0 },
+	{ "UntagLogGroup", NULL, 0 },
+	{ "ListTagsLogGroup", NULL, 0 },
+	{ "TagResource", NULL, 0 },
+	{ "UntagResource", NULL, 0 },
+	{ "ListTagsForResource", NULL, 0 },
+	{ "PutMetricFilter", NULL, 0 },
+	{ "DescribeMetricFilters", NULL, 0 },
+	{ "DeleteMetricFilter", NULL, 0 },
+	{ "PutSubscriptionFilter", NULL, 0 },
+	{ "StartQuery", NULL, 0 },
+	{ "GetQueryResults", NULL, 0 },
+	{ NULL, NULL, 0 },
 };
 
-static const struct json_op *const logs__tables[] = { logs_ops, NULL };
-
+static const struct json_op *const logs__tables[] = { logs_group_ops, logs_stream_ops,
+						      logs_event_ops, logs_ops, NULL };
 static const struct json_service logs__json = {
 	.target_prefix = LOGS_TARGET_PREFIX,
 	.tables = logs__tables,

@@ -4,6 +4,7 @@
 #include "model/deployments.h"
 #include "model/groups.h"
 #include "model/host_commands.h"
+#include "model/logs.h"
 #include "model/targets.h"
 #include "store/store.h"
 #include "base/str.h"
@@ -235,11 +236,76 @@ static void test_deployments(void **state)
 	assert_int_equal(store_write(store, deployments__run, NULL, &e), 0);
 }
 
+/* ---- CloudWatch Logs: the daemon's own events, paging and expiry ---- */
+
+static int logs__count(void *arg, const struct logs_event *ev)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int logs__run(struct store_conn *c, void *arg, struct err *e)
+{
+	struct logs_group g;
+	struct logs_stream s;
+	struct logs_pos from = { 0, 0 };
+	int64_t day = LOGS_DAY_MS, now = 100 * day;
+	int n = 0;
+
+	/* logs_append creates the group and the stream on first use, then appends */
+	assert_int_equal(
+	    logs_append(c, "/slipway/deployments", "d-AAAAAAAAA", now - 3 * day, "old", e), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(
+		    logs_append(c, "/slipway/deployments", "d-AAAAAAAAA", now + i, "step", e), 0);
+	assert_int_equal(logs_group_get(c, "/slipway/deployments", &g, e), 0);
+	assert_int_equal(g.stored_bytes, 3 + 5 * 4);
+	assert_int_equal(logs_stream_get(c, g.id, "d-AAAAAAAAA", &s, e), 0);
+	assert_int_equal(s.last_seq, 6);
+	assert_int_equal(s.first_event, now - 3 * day);
+	assert_int_equal(s.last_event, now + 4);
+
+	/* reads are bounded by their limit, forward after a position */
+	assert_int_equal(
+	    logs_stream_events(c, s.id, INT64_MIN, INT64_MAX, &from, true, 4, logs__count, &n, e),
+	    0);
+	assert_int_equal(n, 4);
+	n = 0;
+	assert_int_equal(
+	    logs_stream_events(c, s.id, now, now + 2, NULL, false, 100, logs__count, &n, e), 0);
+	assert_int_equal(n, 2); /* end exclusive */
+
+	/* retention: nothing expires without a policy; with one day, the old event goes */
+	assert_int_equal(logs_expire(c, now, e), 0);
+	assert_int_equal(logs_group_retention(c, "/slipway/deployments", 1, e), 0);
+	assert_int_equal(logs_expire(c, now, e), 1);
+	assert_int_equal(logs_group_get(c, "/slipway/deployments", &g, e), 0);
+	assert_int_equal(g.stored_bytes, 5 * 4);
+	n = 0;
+	assert_int_equal(
+	    logs_stream_events(c, s.id, INT64_MIN, INT64_MAX, NULL, true, 100, logs__count, &n, e),
+	    0);
+	assert_int_equal(n, 5);
+
+	assert_int_equal(logs_group_delete(c, "/slipway/deployments", e), 0);
+	assert_int_equal(logs_group_get(c, "/slipway/deployments", &g, e),
+			 -SW_E_LOGS_ResourceNotFound);
+	return 0;
+}
+
+static void test_logs(void **state)
+{
+	struct err e = { 0 };
+
+	assert_int_equal(store_write(store, logs__run, NULL, &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deployments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
