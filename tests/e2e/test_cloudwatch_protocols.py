@@ -3,10 +3,12 @@ boto3 1.26 speaks it), Smithy RPC v2 CBOR (botocore 1.43 forced to it through AW
 tests/e2e/cw_cbor_client.py) and gzip-compressed request bodies.  Each front only decodes into
 and encodes from the JSON object of the handlers, so an operation answers alike in every
 protocol, in that protocol's shape."""
+import datetime
 import gzip
 import json
 import os
 import subprocess
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -165,8 +167,7 @@ def test_put_and_get_metric_statistics_in_both_protocols(server, tmp_path):
     if not (_implemented(server, "PutMetricData") and _implemented(server, "GetMetricStatistics")):
         pytest.skip("PutMetricData / GetMetricStatistics not implemented yet")
     cw = server.client("cloudwatch")
-    ts = 1770890400
-    import datetime
+    ts = (int(time.time()) // 60 - 5) * 60  # a whole minute, within the accepted window
     when = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc)
     dims = [{"Name": "FunctionName", "Value": "f"}]
     cw.put_metric_data(Namespace="App", MetricData=[
@@ -189,6 +190,11 @@ def test_put_and_get_metric_statistics_in_both_protocols(server, tmp_path):
                                  Period=60, Statistics=["Sum"])
     assert [d["Sum"] for d in q["Datapoints"]] == [7.5]
     assert q["Datapoints"][0]["Timestamp"] == when
+    # lists of structures come back alike in both
+    listed = cw.list_metrics(Namespace="App")["Metrics"]
+    [lm] = cbor_calls(server, tmp_path, ("list_metrics", {"Namespace": "App"}))
+    want = [{"Namespace": "App", "MetricName": "Errors", "Dimensions": dims}]
+    assert listed == want and lm["ok"]["Metrics"] == want
 
 
 @needs_cbor_client
