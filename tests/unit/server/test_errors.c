@@ -222,6 +222,8 @@ static const char *old_query_code(int code, int *status)
 	case SW_E_Serialization:
 	case SW_E_INVALID:
 		return "ValidationError";
+	case SW_E_UnknownOperation:
+		return "InvalidAction"; /* what AWS's query services answer for an unknown Action */
 	default:
 		return info->aws_type;
 	}
