@@ -8,6 +8,7 @@
  * restarted slipwayd continues from the store alone. */
 #include "job.h"
 #include "model/deploy.h"
+#include "deploy_alarms.h"
 #include "rollback.h"
 #include "strategy.h"
 #include "model/deployments.h"
@@ -158,6 +159,7 @@ int deploy_finish(struct store_conn *sc, struct deploy_run *run, enum deploy_sta
 			rb.config = run->d.config;
 			rb.doc = run->d.doc;
 			rb.stop_rollback = run->d.stop_rollback;
+			rb.stop_on_alarm = strcmp(code ? code : "", "ALARM_ACTIVE") == 0;
 			rb.group_doc = group_doc;
 			rb.now = now;
 			r = rollback_after(sc, &rb, e);
@@ -255,6 +257,8 @@ static int deployment__step(struct store_conn *sc, struct job_step *s, struct er
 		return r < 0 ? r : 0;
 	if (run->status == DEPLOY_CREATED || run->status == DEPLOY_QUEUED)
 		r = deployment__maybe_start(sc, run, e);
+	if (!r && run->status == DEPLOY_IN_PROGRESS && !s->finished && !run->d.stopping)
+		r = deploy_alarms_check(sc, run, e);
 	if (!r && run->status == DEPLOY_IN_PROGRESS && !s->finished)
 		r = run->strategy->advance(sc, run, e);
 	return r;

@@ -27,14 +27,17 @@ static bool rollback__event(const json_t *doc, const char *event)
 
 /* Whether the deployment must be rolled back: never a rollback itself nor one that touched no
  * instance; Failed when its autoRollbackConfiguration is enabled for DEPLOYMENT_FAILURE;
- * Stopped when StopDeployment said autoRollbackEnabled=true, or said nothing and the
- * configuration is enabled for DEPLOYMENT_STOP_ON_REQUEST. */
+ * Stopped by an alarm when it is enabled for DEPLOYMENT_STOP_ON_ALARM; Stopped otherwise when
+ * StopDeployment said autoRollbackEnabled=true, or said nothing and the configuration is
+ * enabled for DEPLOYMENT_STOP_ON_REQUEST. */
 static bool rollback_wanted(const struct rollback_input *in)
 {
 	if (strcmp(in->creator, DEPLOY_CREATOR_ROLLBACK) == 0 || !in->attempted)
 		return false;
 	if (in->status == DEPLOY_FAILED)
 		return rollback__event(in->doc, "DEPLOYMENT_FAILURE");
+	if (in->status == DEPLOY_STOPPED && in->stop_on_alarm)
+		return rollback__event(in->doc, "DEPLOYMENT_STOP_ON_ALARM");
 	if (in->status == DEPLOY_STOPPED) {
 		if (in->stop_rollback >= 0)
 			return in->stop_rollback == 1;
@@ -70,8 +73,9 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 	const json_t *target = json_object_get(in->group_doc, "targetRevision");
 	struct deploy_new n = { 0 };
 	char rkey[MODEL_REVISION_KEY_MAX], feb[16], msg[300];
-	const char *why =
-	    in->status == DEPLOY_FAILED ? "DEPLOYMENT_FAILURE" : "DEPLOYMENT_STOP_ON_REQUEST";
+	const char *why = in->status == DEPLOY_FAILED ? "DEPLOYMENT_FAILURE"
+			  : in->stop_on_alarm	      ? "DEPLOYMENT_STOP_ON_ALARM"
+						      : "DEPLOYMENT_STOP_ON_REQUEST";
 	struct err bad = { 0 };
 	json_t *doc;
 	int r;

@@ -23,6 +23,7 @@ struct rollback_input {
 	const char *config;
 	const json_t *doc;	 /* its options: autoRollbackConfiguration, … */
 	int stop_rollback;	 /* StopDeployment's autoRollbackEnabled: -1 absent, 0, 1 */
+	bool stop_on_alarm;	 /* an alarm stopped it (ALARM_ACTIVE) */
 	const json_t *group_doc; /* the group's document (targetRevision…); may be NULL */
 	bool attempted;		 /* at least one instance was started */
 	int64_t now;

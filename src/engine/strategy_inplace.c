@@ -343,9 +343,13 @@ static int inplace__advance(struct store_conn *sc, struct deploy_run *run, struc
 	if (run->d.stopping) {
 		/* nothing new starts; the deployment stops once nothing is with an agent */
 		if (c.in_progress == 0)
-			r = deploy_finish(sc, run, DEPLOY_STOPPED, "MANUAL_STOP",
-					  "The deployment was stopped by a StopDeployment request",
-					  e);
+			r = run->d.stop_code[0]
+				? deploy_finish(sc, run, DEPLOY_STOPPED, run->d.stop_code,
+						run->d.stop_message, e)
+				: deploy_finish(sc, run, DEPLOY_STOPPED, "MANUAL_STOP",
+						"The deployment was stopped by a StopDeployment "
+						"request",
+						e);
 		goto out;
 	}
 	for (size_t next = 0;;) {

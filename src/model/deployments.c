@@ -31,8 +31,8 @@ int model_deployment_load(struct store_conn *c, const char *id, struct model_dep
 	model_deployment_release(d);
 	r = store_exec(c, &st,
 		       "SELECT status, app, grp, group_id, creator, config, rkey, revision, doc, "
-		       "created, min_healthy, stop_requested, stop_rollback FROM deployments WHERE "
-		       "id = ?",
+		       "created, min_healthy, stop_requested, stop_rollback, error_code, "
+		       "error_message FROM deployments WHERE id = ?",
 		       "t", e, id);
 	if (r <= 0)
 		return r;
@@ -49,6 +49,11 @@ int model_deployment_load(struct store_conn *c, const char *id, struct model_dep
 	d->min_healthy = store_col_null(st, 10) ? 0 : store_col_int(st, 10);
 	d->stopping = !store_col_null(st, 11);
 	d->stop_rollback = store_col_null(st, 12) ? -1 : (int)store_col_int(st, 12);
+	d->stop_code[0] = d->stop_message[0] = '\0';
+	if (d->stopping && str_eq(store_col_text(st, 13), "ALARM_ACTIVE")) {
+		str_copy(d->stop_code, sizeof(d->stop_code), "ALARM_ACTIVE");
+		str_copy(d->stop_message, sizeof(d->stop_message), store_col_text(st, 14));
+	}
 	if (!d->revision || !json_is_object(d->doc))
 		return err_set(e, SW_E_INTERNAL, "deployment %s has a corrupt document", id);
 	return 1;
@@ -190,6 +195,18 @@ int model_deployment_request_stop(struct store_conn *c, const char *id, int64_t 
 		       "UPDATE deployments SET stop_requested = COALESCE(stop_requested, "
 		       "?), stop_rollback = ? WHERE id = ?",
 		       "iit", e, now, (int64_t)rollback, id));
+}
+
+int model_deployment_stop_on_alarm(struct store_conn *c, const char *id, int64_t now,
+				   const char *message, struct err *e)
+{
+	return dep__done(store_exec(
+	    c, NULL,
+	    "UPDATE deployments SET stop_requested = COALESCE(stop_requested, ?), error_code = "
+	    "CASE WHEN stop_requested IS NULL THEN 'ALARM_ACTIVE' ELSE error_code END, "
+	    "error_message = CASE WHEN stop_requested IS NULL THEN ? ELSE error_message END "
+	    "WHERE id = ?",
+	    "itt", e, now, message, id));
 }
 
 int model_deployment_set_rollback(struct store_conn *c, const char *id, const char *rollback_id,

@@ -32,8 +32,12 @@ struct model_deployment {
 	json_t *doc;	  /* the request's options (owned) */
 	int64_t created;
 	int64_t min_healthy; /* 0 until it started */
-	bool stopping;	     /* StopDeployment was called */
+	bool stopping;	     /* StopDeployment was called, or an alarm stops it */
 	int stop_rollback;   /* its autoRollbackEnabled: -1 absent, 0, 1 */
+	/* Why it is stopping when not by StopDeployment: "ALARM_ACTIVE" ("" otherwise), and the
+	 * message the deployment ends with. */
+	char stop_code[32];
+	char stop_message[512];
 };
 
 /* Loads deployment id into *d (released first, so a struct may be reused): 1 when found, 0
@@ -91,6 +95,11 @@ int model_deployment_abandon(struct store_conn *c, const char *id, int64_t now, 
  * 1, its autoRollbackEnabled. */
 int model_deployment_request_stop(struct store_conn *c, const char *id, int64_t now, int rollback,
 				  struct err *e);
+
+/* An alarm stops the deployment: recorded as a stop request with its error code and message
+ * (the first stop's stay). */
+int model_deployment_stop_on_alarm(struct store_conn *c, const char *id, int64_t now,
+				   const char *message, struct err *e);
 
 /* Rollbacks: links deployment id to its rollback (rollback_id may be NULL) with a message. */
 int model_deployment_set_rollback(struct store_conn *c, const char *id, const char *rollback_id,
