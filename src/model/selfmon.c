@@ -11,9 +11,13 @@
 int selfmon_put(struct store_conn *c, const char *name, const struct metric_dim *dims, size_t ndims,
 		const char *unit, double value, int64_t now_ms, struct err *e)
 {
+	static const struct metric_dim none[1]; /* metrics_put copies dims even when empty */
 	const double one = 1;
 	struct metric_datum d = {
-		.key = { .ns = SELFMON_NAMESPACE, .name = name, .dims = dims, .ndims = ndims },
+		.key = { .ns = SELFMON_NAMESPACE,
+			 .name = name,
+			 .dims = dims ? dims : none,
+			 .ndims = ndims },
 		.unit = unit,
 		.ts_ms = now_ms,
 		.resolution = 60,
