@@ -3,6 +3,7 @@
 #include "model/logs.h"
 #include "base/json.h"
 #include "base/str.h"
+#include "base/timeutil.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -29,17 +30,20 @@ int selfmon_put(struct store_conn *c, const char *name, const struct metric_dim 
 	return metrics_put(c, &d, 1, now_ms, e);
 }
 
-/* Appends j (taken) as one line to the stream of deployment id. */
+/* Appends j (taken) as one line to the stream of deployment id.  The line is stamped when it
+ * is written (not before now_ms): the engine's now is when its pass began, and an agent's
+ * report committed during the pass must not sort after the status it led to. */
 static int selfmon__line(struct store_conn *c, const char *id, json_t *j, int64_t now_ms,
 			 struct err *e)
 {
 	char *s = j ? json_dump(j) : NULL;
+	int64_t ts = time_now_ms();
 	int r;
 
 	json_decref(j);
 	if (!s)
 		return err_set(e, SW_E_NOMEM, NULL);
-	r = logs_append(c, SELFMON_DEPLOYMENT_LOGS, id, now_ms, s, e);
+	r = logs_append(c, SELFMON_DEPLOYMENT_LOGS, id, ts > now_ms ? ts : now_ms, s, e);
 	free(s);
 	return r;
 }
