@@ -113,5 +113,6 @@ extern const struct service s3_service;
 extern const struct service monitoring_service; /* CloudWatch metrics and alarms */
 extern const struct service logs_service;	/* CloudWatch Logs */
 extern const struct service health_service;
+extern const struct service prometheus_service; /* GET /metrics */
 
 #endif

@@ -15,6 +15,7 @@
 #include "model/groups.h"
 #include "model/instances.h"
 #include "model/revisions.h"
+#include "model/selfmon.h"
 #include "model/targets.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -56,6 +57,9 @@ int deploy_started(struct store_conn *sc, struct deploy_run *run, int64_t min_he
 	r = model_deployment_start(sc, run->id, now, min_healthy, e);
 	if (!r)
 		r = model_revision_used(sc, run->d.app, run->d.revision, run->d.rkey, now, e);
+	if (!r)
+		r = selfmon_deployment_status(sc, run->id, run->d.app, run->d.group, "InProgress",
+					      NULL, NULL, now, e);
 	if (r)
 		return r;
 	/* the group shows this deployment as its last attempt from now on */
@@ -165,6 +169,9 @@ int deploy_finish(struct store_conn *sc, struct deploy_run *run, enum deploy_sta
 			r = rollback_after(sc, &rb, e);
 		}
 	}
+	if (r >= 0)
+		r = selfmon_deployment_status(sc, run->id, run->d.app, run->d.group,
+					      deploy_status_name(status), code, message, now, e);
 	json_decref(group_doc);
 	if (r < 0)
 		return r;
@@ -220,7 +227,10 @@ static int deployment__maybe_start(struct store_conn *sc, struct deploy_run *run
 		if (run->status == DEPLOY_QUEUED)
 			return 0;
 		run->status = DEPLOY_QUEUED;
-		return model_deployment_set_queued(sc, run->id, e);
+		r = model_deployment_set_queued(sc, run->id, e);
+		return r ? r
+			 : selfmon_deployment_status(sc, run->id, run->d.app, run->d.group,
+						     "Queued", NULL, NULL, run->job->now, e);
 	}
 	return run->strategy->start(sc, run, e);
 }

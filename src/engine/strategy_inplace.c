@@ -9,6 +9,7 @@
 #include "model/groups.h"
 #include "model/host_commands.h"
 #include "model/instances.h"
+#include "model/selfmon.h"
 #include "model/targets.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -252,6 +253,8 @@ static int inplace__target_step(struct store_conn *sc, struct deploy_run *run, c
 				 run->id, instance, cmds[dec.index].name);
 			r = model_command_fail(sc, rows[dec.index].id, now, INPLACE_AGENT_MESSAGE,
 					       e);
+			if (!r)
+				r = selfmon_command_result(sc, rows[dec.index].id, now, e);
 			if (r)
 				return r;
 			cmds[dec.index].status = INPLACE_FAILED;
@@ -263,6 +266,8 @@ static int inplace__target_step(struct store_conn *sc, struct deploy_run *run, c
 				"reporting (was it killed?)",
 				ctx->opt->event_timeout_ms / 1000);
 			r = model_command_fail(sc, rows[dec.index].id, now, msg, e);
+			if (!r)
+				r = selfmon_command_result(sc, rows[dec.index].id, now, e);
 			if (r)
 				return r;
 			cmds[dec.index].status = INPLACE_FAILED;

@@ -779,7 +779,8 @@ int metrics_each(struct store_conn *c, const char *ns, const char *name,
 	}
 	if (r >= 0) {
 		r = 0;
-		qsort(rows.v, rows.n, sizeof(*rows.v), metrics__row_cmp);
+		if (rows.n) /* rows.v is NULL when empty: qsort may not take it */
+			qsort(rows.v, rows.n, sizeof(*rows.v), metrics__row_cmp);
 		for (size_t i = 0; i < rows.n && !r; i++)
 			r = metrics__call(&rows.v[i], fn, arg);
 	}

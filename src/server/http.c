@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "park.h"
 #include "router.h"
+#include "selfstats.h"
 #include "contract/service.h"
 #include "slipwayd.h"
 #include "base/crypto.h"
@@ -204,9 +205,12 @@ struct MHD_Response *http_response(struct http_resp *resp)
 static enum MHD_Result http__send(struct MHD_Connection *conn, struct http_req *req,
 				  struct http_resp *resp)
 {
+	int status = resp->status;
 	struct MHD_Response *mr = http_response(resp);
 	enum MHD_Result ret;
 
+	if (req)
+		selfstats_answered(slipwayd_of(req->env)->stats, req, status);
 	if (!mr)
 		return MHD_NO;
 	if (req)
@@ -404,6 +408,7 @@ static enum MHD_Result http__handler(void *cls, struct MHD_Connection *conn, con
 	if (http__inflate(req) < 0)
 		return http__fail(conn, req);
 	buf_init(&resp.body, 64u << 20);
+	selfstats_handling(d->stats, req);
 	req->service->handle(req, &resp);
 	if (resp.status == 0) { /* the handler parked the request: it runs again when resumed */
 		http_resp_release(&resp);

@@ -3,6 +3,7 @@
 #include "init.h"
 #include "park.h"
 #include "router.h"
+#include "selfstats.h"
 #include "contract/service.h"
 #include "slipwayd.h"
 #include "base/log.h"
@@ -229,10 +230,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (init_data_dir(&d, &e) || blob_open(&d.env.blob, d.data_dir, &e) ||
-	    deployments_start(&d, &e) || http_start(&d, &e)) {
+	    deployments_start(&d, &e) || selfstats_start(&d, &e) || http_start(&d, &e)) {
 		fprintf(stderr, "slipwayd: %s\n", err_message(&e));
 		park_shutdown(d.env.park);
 		http_stop(&d);
+		selfstats_stop(&d);
 		engine_stop(d.env.engine);
 		park_free(d.env.park);
 		blob_free(d.env.blob);
@@ -260,6 +262,7 @@ int main(int argc, char **argv)
 	log_info("slipwayd", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	park_shutdown(d.env.park); /* answers the parked long polls before the HTTP daemon stops */
 	http_stop(&d);
+	selfstats_stop(&d);	   /* its last flush, after the last request */
 	engine_stop(d.env.engine); /* before the store closes */
 	park_free(d.env.park);
 	blob_free(d.env.blob);

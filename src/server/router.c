@@ -8,7 +8,9 @@
 
 #include <string.h>
 
-enum route_kind { ROUTE_TARGET, ROUTE_PATH, ROUTE_SCOPE };
+/* ROUTE_UNSIGNED_PATH: exactly this path, unsigned (a signed request there is S3's: a bucket
+ * may bear the name). */
+enum route_kind { ROUTE_TARGET, ROUTE_PATH, ROUTE_UNSIGNED_PATH, ROUTE_SCOPE };
 
 struct route {
 	enum route_kind kind;
@@ -22,6 +24,7 @@ static const struct route router__table[] = {
 	{ ROUTE_TARGET, "GraniteServiceVersion20100801.", &monitoring_service },
 	{ ROUTE_TARGET, "Logs_20140328.", &logs_service },
 	{ ROUTE_PATH, "/healthz", &health_service },
+	{ ROUTE_UNSIGNED_PATH, "/metrics", &prometheus_service },
 	{ ROUTE_SCOPE, "iam", &iam_service },
 	{ ROUTE_SCOPE, "s3", &s3_service },
 	{ ROUTE_SCOPE, "codedeploy", &codedeploy_service },
@@ -76,6 +79,10 @@ const struct service *router_route(const struct http_req *req)
 			break;
 		case ROUTE_PATH:
 			if (!target && str_starts(req->path, r->match))
+				return r->service;
+			break;
+		case ROUTE_UNSIGNED_PATH:
+			if (!target && !have_scope && strcmp(req->path, r->match) == 0)
 				return r->service;
 			break;
 		case ROUTE_SCOPE:

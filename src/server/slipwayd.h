@@ -14,12 +14,14 @@ struct store;
 struct blob;
 struct auth_cache;
 struct engine;
+struct selfstats;
 
 struct slipwayd {
 	struct slipwayd_config cfg;
 	struct env env; /* what the services reach (contract/env.h); env.cfg is &cfg */
 	char *data_dir; /* absolute */
 	struct auth_cache *auth;
+	struct selfstats *stats; /* slipwayd's own API and agent numbers (selfstats.h) */
 	void *mhd;
 	int port; /* the port actually bound */
 	int lock_fd;

@@ -25,6 +25,7 @@
 #include "model/deploy.h"
 #include "engine/engine.h"
 #include "model/host_commands.h"
+#include "model/selfmon.h"
 #include "model/targets.h"
 #include "contract/service.h"
 #include "contract/env.h"
@@ -449,6 +450,7 @@ static void cmd__diagnostics(const json_t *in, struct cmd_report *rep, json_t **
 static int cmd__complete(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct cmd_report *c = arg;
+	int64_t now = time_now_ms();
 	int r = cmd__own(sc, c, e);
 
 	if (r)
@@ -458,8 +460,10 @@ static int cmd__complete(struct store_conn *sc, void *arg, struct err *e)
 			 c->instance, c->id, c->status);
 		return 0;
 	}
-	r = model_command_complete(sc, c->id, c->outcome, time_now_ms(), c->error_code, c->script,
-				   c->message, c->log, e);
+	r = model_command_complete(sc, c->id, c->outcome, now, c->error_code, c->script, c->message,
+				   c->log, e);
+	if (r >= 0)
+		r = selfmon_command_result(sc, c->id, now, e);
 	if (r < 0)
 		return r;
 	c->changed = true;
