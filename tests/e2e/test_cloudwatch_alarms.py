@@ -1,11 +1,7 @@
-""
-    "CloudWatch alarms driven by the aws CLI (JSON 1.0) against a slipwayd whose minutes last a
-    second(--time - scale 60)
-    : states that follow PutMetricData under each TreatMissingData option and an M - of - N rule,
-with AWS's reasons and history; SetAlarmState overridden by the next evaluation;
-metric math;
-composite alarms;
-the read, delete and tag operations; restart."""
+"""CloudWatch alarms driven by the aws CLI (JSON 1.0) against a slipwayd whose minutes last a
+second (--time-scale 60): states that follow PutMetricData under each TreatMissingData option
+and an M-of-N rule, with AWS's reasons and history; SetAlarmState overridden by the next
+evaluation; metric math; composite alarms; the read, delete and tag operations; restart."""
 import json
 import time
 
@@ -137,8 +133,7 @@ def test_m_of_n(server):
                TreatMissingData="missing")
     base = int(time.time()) // 6 * 6
     server.aws("cloudwatch", "put-metric-data", "--namespace", "App", "--metric-data",
-               json.dumps([{
-	"MetricName" : "Lat", "Value" : v, "Timestamp" : base - 18 + 6 * k + 1}
+               json.dumps([{"MetricName": "Lat", "Value": v, "Timestamp": base - 18 + 6 * k + 1}
                            for k, v in enumerate((5, 0, 5))]))
     hd = _wait_transition(server, "two-of-three", "Alarm updated from INSUFFICIENT_DATA to ALARM")
     reason = hd["newState"]["stateReason"]
@@ -190,7 +185,7 @@ def test_metric_math_alarm(server):
     assert "[50.0 (" in hd["newState"]["stateReason"]
     assert [m["Id"] for m in _describe(server, "error-rate")["Metrics"]] == ["e", "i", "rate"]
     p = server.aws("cloudwatch", "put-metric-alarm", "--cli-input-json", json.dumps({
-	"AlarmName": "two-returns", "Metrics": [dict(m, ReturnData=True) for m in metrics],
+        "AlarmName": "two-returns", "Metrics": [dict(m, ReturnData=True) for m in metrics],
         "EvaluationPeriods": 1, "Threshold": 1.0,
         "ComparisonOperator": "GreaterThanThreshold"}), check=False)
     assert p.returncode != 0 and "InvalidParameterValue" in p.stderr
@@ -255,7 +250,7 @@ def test_describe_filters_pages_tags_and_errors(server):
     fm = server.aws("cloudwatch", "describe-alarms-for-metric", "--namespace", "App",
                     "--metric-name", "m2")["MetricAlarms"]
     assert [a["AlarmName"] for a in fm] == ["a2"]
-#actions are not delivered, and the history says so
+    # actions are not delivered, and the history says so
     acts = server.aws("cloudwatch", "describe-alarm-history", "--alarm-name", "a0",
                       "--history-item-type", "Action")["AlarmHistoryItems"]
     assert acts and acts[0]["HistorySummary"].startswith(
@@ -310,7 +305,7 @@ def test_update_keeps_state_and_restart_keeps_everything(server):
                      "--metric-name", "Kept", "--start-time", str(now - 600), "--end-time",
                      str(now + 60), "--period", "60", "--statistics", "Sum")["Datapoints"]
     assert sum(p["Sum"] for p in pts) == 7.0
-#evaluation carries on after the restart
+    # evaluation carries on after the restart
     _alarm(server, "after", metric="After", TreatMissingData="notBreaching")
     _wait_state(server, "after", "OK")
     _put(server, 3, metric="After")
