@@ -5,6 +5,7 @@
 #include "model/groups.h"
 #include "model/host_commands.h"
 #include "model/logs.h"
+#include "model/metrics.h"
 #include "model/targets.h"
 #include "store/store.h"
 #include "base/str.h"
@@ -300,12 +301,138 @@ static void test_logs(void **state)
 	assert_int_equal(store_write(store, logs__run, NULL, &e), 0);
 }
 
+/* ---- metrics ---- */
+
+static int metrics__count(struct store_conn *c, const char *table, struct err *e)
+{
+	struct store_stmt *st;
+	int r;
+
+	/* a literal per table: the statement cache is keyed by the text's address */
+	r = strcmp(table, "buckets") == 0
+		? store_exec(c, &st, "SELECT COUNT(*) FROM metric_buckets", "", e)
+		: store_exec(c, &st, "SELECT COUNT(*) FROM metric_bins", "", e);
+	return r > 0 ? (int)store_col_int(st, 0) : -1;
+}
+
+static int metrics__run(struct store_conn *c, void *arg, struct err *e)
+{
+	/* minute-aligned, well in the past so that retention and roll-up can be exercised */
+	const int64_t now = 1796300000000LL - 1796300000000LL % 3600000, min = 60000;
+	struct metric_dim dims[2] = { { "B", "2" }, { "A", "1" } };
+	struct metric_dim swapped[2] = { { "A", "1" }, { "B", "2" } };
+	struct metric_key k = { "App", "Lat", dims, 2 }, k2 = { "App", "Lat", swapped, 2 };
+	struct metric_key sub = { "App", "Lat", dims, 1 };
+	double vals[4] = { 1, 2, 3, 4 }, counts[4] = { 1, 1, 1, 2 };
+	struct metric_datum d[3] = {
+		{ .key = k,
+		  .unit = "Milliseconds",
+		  .ts_ms = now + 5000,
+		  .resolution = 60,
+		  .values = vals,
+		  .counts = counts,
+		  .nvalues = 4 },
+		{ .key = k2,
+		  .unit = "Milliseconds",
+		  .ts_ms = now + min + 1,
+		  .resolution = 60,
+		  .is_set = true,
+		  .set_count = 3,
+		  .set_sum = 30,
+		  .set_min = 5,
+		  .set_max = 15 },
+		{ .key = k,
+		  .unit = "Seconds",
+		  .ts_ms = now + 1,
+		  .resolution = 60,
+		  .values = vals,
+		  .nvalues = 1 },
+	};
+	struct metric_series s = { 0 };
+	double v;
+	int64_t old = now - 20LL * 24 * 3600 * 1000; /* past the 15 days of 60 s data */
+	struct metric_datum past = { .key = k,
+				     .unit = "Count",
+				     .ts_ms = old,
+				     .resolution = 60,
+				     .values = vals,
+				     .nvalues = 1 };
+	struct metric_datum past2 = past;
+
+	(void)arg;
+	assert_int_equal(metrics_put(c, d, 3, now, e), 0);
+	/* one bucket per minute and unit; dimension order is not identity, a subset is another
+	 * metric */
+	assert_int_equal(metrics_fetch(c, &k2, "Milliseconds", now, now + 2 * min, 60,
+				       METRICS_FETCH_SKETCH, &s, e),
+			 0);
+	assert_int_equal(s.n, 2);
+	assert_true(s.b[0].ts_ms == now && s.b[0].count == 5 && s.b[0].sum == 14);
+	assert_true(s.b[0].min == 1 && s.b[0].max == 4);
+	assert_int_equal(metric_bucket_stat(&s.b[0], "p100", &v), 0);
+	assert_true(v == 4);
+	assert_int_equal(metric_bucket_stat(&s.b[0], "p50", &v), 0);
+	assert_true(v >= 2.9 && v <= 3.1); /* the 3rd of 5 sorted samples, 1 2 3 4 4 */
+	assert_int_equal(metric_bucket_stat(&s.b[1], "Average", &v), 0);
+	assert_true(v == 10);
+	assert_int_equal(metric_bucket_stat(&s.b[1], "p50", &v), -1); /* an inexact set */
+	metric_series_release(&s);
+	/* a period of two minutes folds them; periods start at the start given */
+	assert_int_equal(metrics_fetch(c, &k, "Milliseconds", now, now + 2 * min, 120, 0, &s, e),
+			 0);
+	assert_true(s.n == 1 && s.b[0].ts_ms == now && s.b[0].count == 8 && s.b[0].sum == 44);
+	metric_series_release(&s);
+	assert_int_equal(
+	    metrics_fetch(c, &k, "Milliseconds", now + 30000, now + 2 * min, 60, 0, &s, e), 0);
+	assert_true(s.n == 1 && s.b[0].ts_ms == now + 30000); /* the 2nd minute's data only */
+	metric_series_release(&s);
+	/* every unit, sorted by time then unit */
+	assert_int_equal(metrics_fetch(c, &k, NULL, now, now + min, 60, 0, &s, e), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.b[0].unit, "Milliseconds");
+	assert_string_equal(s.b[1].unit, "Seconds");
+	metric_series_release(&s);
+	assert_int_equal(metrics_fetch(c, &sub, NULL, now, now + min, 60, 0, &s, e), 0);
+	assert_int_equal(s.n, 0);
+	metric_series_release(&s);
+
+	/* retention: 20-day-old minutes roll up into 5 minutes, then only a 300 s period sees
+	 * them; 1 s data goes after 3 hours */
+	past2.ts_ms = old + 2 * min;
+	assert_int_equal(metrics_put(c, &past, 1, now, e), 0);
+	assert_int_equal(metrics_put(c, &past2, 1, now, e), 0);
+	past.resolution = 1;
+	past.ts_ms = now - 4 * 3600 * 1000;
+	assert_int_equal(metrics_put(c, &past, 1, now, e), 0);
+	int before = metrics__count(c, "buckets", e);
+
+	assert_true(metrics_expire(c, now, e) > 0);
+	assert_int_equal(metrics__count(c, "buckets", e), before - 2);
+	old -= old % (5 * min);
+	assert_int_equal(metrics_fetch(c, &k, "Count", old, old + 5 * min, 300, 0, &s, e), 0);
+	assert_true(s.n == 1 && s.b[0].count == 2 && s.b[0].sum == 2);
+	metric_series_release(&s);
+	assert_int_equal(metrics_fetch(c, &k, "Count", old, old + 5 * min, 60, 0, &s, e), 0);
+	assert_int_equal(s.n, 0);
+	metric_series_release(&s);
+	assert_int_equal(metrics_expire(c, now, e), 0); /* nothing left to do */
+	return 0;
+}
+
+static void test_metrics(void **state)
+{
+	struct err e = { 0 };
+
+	assert_int_equal(store_write(store, metrics__run, NULL, &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deployments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
