@@ -164,8 +164,6 @@ def _implemented(server, op):
 
 @needs_cbor_client
 def test_put_and_get_metric_statistics_in_both_protocols(server, tmp_path):
-    if not (_implemented(server, "PutMetricData") and _implemented(server, "GetMetricStatistics")):
-        pytest.skip("PutMetricData / GetMetricStatistics not implemented yet")
     cw = server.client("cloudwatch")
     ts = (int(time.time()) // 60 - 5) * 60  # a whole minute, within the accepted window
     when = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc)
@@ -199,8 +197,6 @@ def test_put_and_get_metric_statistics_in_both_protocols(server, tmp_path):
 
 @needs_cbor_client
 def test_invalid_values_are_modeled_exceptions_in_both_protocols(server, tmp_path):
-    if not _implemented(server, "PutMetricData"):
-        pytest.skip("PutMetricData not implemented yet")
     cw = server.client("cloudwatch")
     with pytest.raises(cw.exceptions.InvalidParameterValueException) as ei:
         cw.put_metric_data(Namespace="App", MetricData=[{"MetricName": "m",
@@ -211,6 +207,64 @@ def test_invalid_values_are_modeled_exceptions_in_both_protocols(server, tmp_pat
     assert r["error"]["Code"] == "InvalidParameterValue"
     assert r["status"] == 400
     assert r["headers"]["x-amzn-query-error"] == "InvalidParameterValue;Sender"
+
+
+@needs_cbor_client
+def test_alarms_and_metric_data_in_both_protocols(server, tmp_path):
+    """The alarm operations through the query protocol (Debian's boto3) and CBOR (botocore 1.43
+    forced), each reading what the other wrote."""
+    cw = server.client("cloudwatch")
+    dims = [{"Name": "FunctionName", "Value": "f"}]
+    cw.put_metric_alarm(AlarmName="q-alarm", Namespace="App", MetricName="Errors",
+                        Dimensions=dims, Statistic="Sum", Period=60, EvaluationPeriods=2,
+                        DatapointsToAlarm=1, Threshold=1.0,
+                        ComparisonOperator="GreaterThanOrEqualToThreshold",
+                        TreatMissingData="notBreaching", AlarmActions=[],
+                        Tags=[{"Key": "team", "Value": "web"}])
+    ts = int(time.time()) // 60 * 60 - 120
+    put, desc, hist, comp, gmd, missing = cbor_calls(
+        server, tmp_path,
+        ("put_metric_data", {"Namespace": "App", "MetricData": [
+            {"MetricName": "Errors", "Dimensions": dims, "Timestamp": ts + 1, "Value": 3.0}]}),
+        ("describe_alarms", {"AlarmNames": ["q-alarm"]}),
+        ("describe_alarm_history", {"AlarmName": "q-alarm",
+                                    "HistoryItemType": "ConfigurationUpdate"}),
+        ("put_composite_alarm", {"AlarmName": "c-alarm", "AlarmRule": "ALARM(q-alarm)"}),
+        ("get_metric_data", {"StartTime": ts, "EndTime": ts + 120, "MetricDataQueries": [
+            {"Id": "e", "MetricStat": {"Metric": {"Namespace": "App", "MetricName": "Errors",
+                                                  "Dimensions": dims},
+                                       "Period": 60, "Stat": "Sum"}}]}),
+        ("set_alarm_state", {"AlarmName": "nope", "StateValue": "OK", "StateReason": "x"}))
+    assert "ok" in put, put
+    [a] = desc["ok"]["MetricAlarms"]
+    assert a["AlarmName"] == "q-alarm" and a["Dimensions"] == dims
+    assert a["DatapointsToAlarm"] == 1 and a["Threshold"] == 1.0 and a["AlarmActions"] == []
+    assert desc["ok"]["CompositeAlarms"] == []
+    assert hist["ok"]["AlarmHistoryItems"][0]["HistorySummary"] == 'Alarm "q-alarm" created'
+    assert "ok" in comp and "content-type" not in comp["headers"]
+    r = gmd["ok"]["MetricDataResults"][0]
+    assert r["Id"] == "e" and r["Values"] == [3.0] and r["StatusCode"] == "Complete"
+    assert missing["error"]["Code"] == "ResourceNotFound" and missing["status"] == 404
+    # and back through the query protocol
+    got = cw.describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+    assert [(c["AlarmName"], c["AlarmRule"]) for c in got] == [("c-alarm", "ALARM(q-alarm)")]
+    out = cw.get_metric_data(StartTime=ts, EndTime=ts + 120, MetricDataQueries=[
+        {"Id": "e", "MetricStat": {"Metric": {"Namespace": "App", "MetricName": "Errors",
+                                              "Dimensions": dims}, "Period": 60, "Stat": "Sum"}},
+        {"Id": "twice", "Expression": "2*e"}])
+    res = {x["Id"]: x for x in out["MetricDataResults"]}
+    assert res["e"]["Values"] == [3.0] and res["twice"]["Values"] == [6.0]
+    assert res["e"]["Timestamps"][0].timestamp() == ts
+    alarm = cw.describe_alarms(AlarmNames=["q-alarm"])["MetricAlarms"][0]
+    tags = cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+    assert tags == [{"Key": "team", "Value": "web"}]
+    with pytest.raises(cw.exceptions.ResourceNotFound):
+        cw.set_alarm_state(AlarmName="nope", StateValue="OK", StateReason="x")
+    with pytest.raises(cw.exceptions.InvalidParameterValueException):
+        cw.delete_alarms(AlarmNames=["q-alarm"])  # the composite names it
+    cw.delete_alarms(AlarmNames=["c-alarm"])
+    cw.delete_alarms(AlarmNames=["q-alarm"])
+    assert cw.describe_alarms()["MetricAlarms"] == []
 
 
 # ---- gzip ------------------------------------------------------------------------------------
