@@ -157,11 +157,6 @@ def test_cbor_error_shapes(server, tmp_path):
 # ---- both, on the handlers the lead lands ----------------------------------------------------
 
 
-def _implemented(server, op):
-    status, _, _ = signed(server, "POST", "/", f"Action={op}&Version=2010-08-01".encode(), FORM)
-    return status != 501
-
-
 @needs_cbor_client
 def test_put_and_get_metric_statistics_in_both_protocols(server, tmp_path):
     cw = server.client("cloudwatch")
