@@ -359,6 +359,8 @@ static int mm__copy(struct mm_series *dst, const struct mm_series *src)
 {
 	if (mm__alloc(dst, src->n))
 		return -SW_E_NOMEM;
+	if (src->n == 0)
+		return 0; /* an empty series may hold NULL arrays */
 	memcpy(dst->ts, src->ts, src->n * sizeof(*src->ts));
 	memcpy(dst->v, src->v, src->n * sizeof(*src->v));
 	dst->n = src->n;

@@ -45,8 +45,10 @@ static int metrics__key(struct buf *b, const struct metric_key *k, const char *u
 {
 	int r;
 
-	memcpy(sorted, k->dims, k->ndims * sizeof(*sorted));
-	qsort(sorted, k->ndims, sizeof(*sorted), metrics__dim_cmp);
+	if (k->ndims) { /* (an empty key may have no dims array: memcpy and qsort take none) */
+		memcpy(sorted, k->dims, k->ndims * sizeof(*sorted));
+		qsort(sorted, k->ndims, sizeof(*sorted), metrics__dim_cmp);
+	}
 	buf_reset(b);
 	r = buf_addf(b, "%s\x1f%s\x1f", k->ns, k->name);
 	for (size_t i = 0; i < k->ndims && !r; i++)
@@ -383,7 +385,8 @@ int metrics_put(struct store_conn *c, const struct metric_datum *d, size_t n, in
 	}
 	for (i = 0; i < p.ser.n && !r; i++)
 		r = metrics__write_series(c, &p.ser.v[i], now_ms, e);
-	qsort(p.agg.v, p.agg.n, sizeof(*p.agg.v), metrics__agg_cmp);
+	if (p.agg.n)
+		qsort(p.agg.v, p.agg.n, sizeof(*p.agg.v), metrics__agg_cmp);
 	for (i = 0; i < p.agg.n && !r; i = j) {
 		struct metrics__agg a = p.agg.v[i];
 
@@ -410,7 +413,8 @@ int metrics_put(struct store_conn *c, const struct metric_datum *d, size_t n, in
 		    (int64_t)a.nopct);
 		r = r < 0 ? r : 0;
 	}
-	qsort(p.bins.v, p.bins.n, sizeof(*p.bins.v), metrics__bin_cmp);
+	if (p.bins.n) /* none when every value was negative */
+		qsort(p.bins.v, p.bins.n, sizeof(*p.bins.v), metrics__bin_cmp);
 	for (i = 0; i < p.bins.n && !r; i = j) {
 		struct metrics__binrow b = p.bins.v[i];
 
@@ -642,7 +646,7 @@ int metrics_fetch(struct store_conn *c, const struct metric_key *k, const char *
 	out->n = v.n;
 	if (r)
 		return r;
-	if (nu > 1)
+	if (nu > 1 && out->n)
 		qsort(out->b, out->n, sizeof(*out->b), metrics__bucket_cmp);
 	return 0;
 }
