@@ -128,6 +128,18 @@ static const char *alarm__operator(const char *op)
 	return op;
 }
 
+/* A period in seconds the way CloudWatch's console writes it: "10s", "1m", "5m", "1h". */
+static const char *alarm__period(json_int_t secs, char *out, size_t size)
+{
+	if (secs && secs % 3600 == 0)
+		snprintf(out, size, "%lldh", (long long)(secs / 3600));
+	else if (secs && secs % 60 == 0)
+		snprintf(out, size, "%lldm", (long long)(secs / 60));
+	else
+		snprintf(out, size, "%llds", (long long)secs);
+	return out;
+}
+
 /* "Namespace Name (K=V, K=V)". */
 static void alarm__metric_str(const json_t *m, struct buf *out)
 {
@@ -204,7 +216,7 @@ static void alarm__metric_config(struct cli_args *a, const json_t *al)
 		cli_number(json_number_value(threshold), num, sizeof(num));
 	else
 		str_copy(num, sizeof(num), alarm__str(al, "ThresholdMetricId"));
-	cli_duration((int64_t)period * 1000, dur, sizeof(dur));
+	alarm__period(period, dur, sizeof(dur));
 	cli_kv(a, "condition", "%s %s %s per %s", stat,
 	       alarm__operator(alarm__str(al, "ComparisonOperator")), num, dur);
 	if (!m)
