@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential pkg-config meson ninja-build clang llvm clang-format
   libmicrohttpd-dev libjansson-dev libfyaml-dev libsqlite3-dev libpq-dev libarchive-dev
-  libcurl4-openssl-dev libssl-dev zlib1g-dev libcmocka-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libcmocka-dev libcbor-dev
   python3 python3-pytest python3-boto3 python3-awscrt awscli
   haproxy postgresql openssl sqlite3 zip unzip curl procps util-linux iproute2 sudo
   python3-pytest-xdist

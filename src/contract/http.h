@@ -74,7 +74,8 @@ struct http_req {
 	struct principal who;
 	char request_id[37];
 	struct err err;
-	bool failed; /* err holds why; the body is discarded */
+	bool failed;	    /* err holds why; the body is discarded */
+	bool body_inflated; /* body was gzip on the wire (service.gzip_bodies), inflated now */
 	int64_t started_ms;
 	void *svc_state; /* a service's per-request state (freed by its own code) */
 	void (*svc_state_free)(void *);

@@ -11,6 +11,10 @@ struct service {
 	/* The services a SigV4 credential scope may name (NULL-terminated); NULL: just `name`. */
 	const char *const *signing_names;
 	bool anonymous; /* no signature needed (health, metrics) */
+	/* Buffered request bodies may come gzip-compressed (Content-Encoding: gzip, botocore's
+	 * request compression): the server inflates them, after the signature check over the
+	 * compressed bytes, before handle() sees them. */
+	bool gzip_bodies;
 	/* Headers are in and the caller is authenticated (when the body is not signed yet,
 	 * authentication happens later): a service may install req->sink to stream the body.
 	 * Optional. */
@@ -57,6 +61,11 @@ struct json_service {
 
 void json_proto_handle(const struct json_service *svc, struct http_req *req,
 		       struct http_resp *resp);
+/* The operation opname of svc, when who may call it; else NULL with e set: UnknownOperation,
+ * NotImplemented (no handler yet) or AccessDenied.  For a front of another protocol over the
+ * same tables (CloudWatch's query and CBOR fronts). */
+const struct json_op *json_proto_op(const struct json_service *svc, const char *opname,
+				    const struct principal *who, struct err *e);
 #define JSON_11_CONTENT_TYPE "application/x-amz-json-1.1"
 
 /* The JSON 1.1 error: status, `{"__type", "message"}`, Content-Type, x-amzn-RequestId and

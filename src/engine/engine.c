@@ -26,6 +26,7 @@
 
 /* The kinds of work, stepped in this order on every pass. */
 static const struct job_kind *const engine__kinds[] = {
+	&alarm_job_kind, /* first, so that deployments see this pass's alarm states */
 	&deploy_job_kind,
 };
 
@@ -75,13 +76,18 @@ static int engine__give_up(struct store_conn *sc, void *arg, struct err *e)
 struct engine_list {
 	const struct job_kind *kind;
 	json_t *ids;
+	int64_t next; /* kind->next's answer */
 };
 
 static int engine__list(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct engine_list *l = arg;
+	int r = l->kind->list(sc, l->ids, e);
 
-	return l->kind->list(sc, l->ids, e);
+	l->next = INT64_MAX;
+	if (!r && l->kind->next)
+		r = l->kind->next(sc, &l->next, e);
+	return r;
 }
 
 static void engine__min(int64_t *next, int64_t at)
@@ -105,6 +111,7 @@ static void engine__pass_kind(struct engine *en, const struct job_kind *kind, in
 		engine__min(next, time_now_ms() + ENGINE_RETRY_MS);
 		return;
 	}
+	engine__min(next, l.next);
 	json_array_foreach(l.ids, i, v)
 	{
 		struct engine_item it = { .kind = kind, .step = { .ctx = &en->ctx } };

@@ -43,6 +43,9 @@ struct job_kind {
 	/* Appends the ids of the items in progress to ids (a JSON array), in the order they are
 	 * to be stepped.  Runs in a read transaction. */
 	int (*list)(struct store_conn *c, json_t *ids, struct err *e);
+	/* Optional, in the same read transaction: the earliest time an item not in progress
+	 * now will be (alarms are due again every minute), so the scheduler wakes for it. */
+	int (*next)(struct store_conn *c, int64_t *at, struct err *e);
 	/* Moves the item one legal step.  Runs in a write transaction, and may run again if the
 	 * transaction is retried: it starts from the store, never from what a previous attempt
 	 * left.  The scheduler resets next and finished before each attempt. */
@@ -55,6 +58,7 @@ struct job_kind {
 };
 
 /* The kinds (engine.c's registry). */
+extern const struct job_kind alarm_job_kind;  /* alarm_job.c */
 extern const struct job_kind deploy_job_kind; /* deployment.c */
 
 #endif

@@ -1,6 +1,7 @@
 /* alarms: the alarms, alarm_watch, alarm_refs and alarm_history tables (model/alarms.h). */
 #include "alarms.h"
 #include "base/str.h"
+#include "base/timeutil.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -304,4 +305,114 @@ int alarms_touch(struct store_conn *c, const char *ns, const char *metric_name, 
 			   "tt", e, ns, metric_name);
 
 	return r < 0 ? r : (int)store_changes(c);
+}
+
+/* {"stateValue", "stateReason", "stateReasonData"} of HistoryData. */
+static json_t *alarm__hist_state(const char *state, const char *reason, const char *data)
+{
+	json_t *j = json_pack("{s:s,s:s}", "stateValue", state, "stateReason", reason);
+	json_t *d = data ? json_loads(data, 0, NULL) : NULL;
+
+	if (j && d)
+		json_object_set_new(j, "stateReasonData", d);
+	else
+		json_decref(d);
+	return j;
+}
+
+int alarm_transition(struct store_conn *c, const struct alarm_row *a, const char *state,
+		     const char *reason, const char *reason_data, int64_t now, struct err *e)
+{
+	char summary[300], *hd;
+	json_t *h, *actions;
+	const json_t *v;
+	size_t i;
+	int r = alarm_set_state(c, a->name, state, reason, reason_data, now, e);
+
+	if (r <= 0)
+		return r;
+	h = json_pack("{s:s,s:o,s:o}", "version", "1.0", "oldState",
+		      alarm__hist_state(a->state, a->reason, a->reason_data), "newState",
+		      alarm__hist_state(state, reason, reason_data));
+	hd = h ? json_dumps(h, JSON_COMPACT) : NULL;
+	json_decref(h);
+	if (!hd)
+		return err_set(e, SW_E_NOMEM, NULL);
+	str_fmt(summary, sizeof(summary), "Alarm updated from %s to %s", a->state, state);
+	r = alarm_history_add(c, a->name, a->type, now, "StateUpdate", summary, hd, e);
+	free(hd);
+	if (r || !a->actions_enabled)
+		return r ? r : 1;
+	actions = json_object_get(a->doc, strcmp(state, "ALARM") == 0 ? "AlarmActions"
+					  : strcmp(state, "OK") == 0  ? "OKActions"
+								      : "InsufficientDataActions");
+	json_array_foreach(actions, i, v)
+	{
+		const char *arn = json_string_value(v);
+		char *data;
+
+		if (!arn)
+			continue;
+		str_fmt(summary, sizeof(summary),
+			"Failed to execute action %.150s. Reason: Slipway does not deliver alarm "
+			"actions",
+			arn);
+		h = json_pack("{s:s,s:s,s:s}", "actionState", "Failed", "notificationResource", arn,
+			      "error", "Slipway does not deliver alarm actions");
+		data = h ? json_dumps(h, JSON_COMPACT) : NULL;
+		json_decref(h);
+		if (!data)
+			return err_set(e, SW_E_NOMEM, NULL);
+		r = alarm_history_add(c, a->name, a->type, now, "Action", summary, data, e);
+		free(data);
+		if (r)
+			return r;
+	}
+	return 1;
+}
+
+int alarm_history_list(struct store_conn *c, const char *alarm, const char *item_type,
+		       const char *type, int64_t start, int64_t end, bool asc, int64_t *after,
+		       size_t limit, json_t *out, struct err *e)
+{
+	struct store_stmt *st;
+	int64_t last = 0;
+	size_t n = 0;
+	int r;
+
+	if (asc)
+		r = store_exec(c, &st,
+			       "SELECT seq, alarm, type, ts, item_type, summary, data FROM "
+			       "alarm_history WHERE (? IS NULL OR alarm = ?) AND (? IS NULL OR "
+			       "item_type = ?) AND (? IS NULL OR type = ?) AND ts >= ? AND ts < ? "
+			       "AND seq > ? ORDER BY seq",
+			       "ttttttiii", e, alarm, alarm, item_type, item_type, type, type,
+			       start, end, *after);
+	else
+		r = store_exec(c, &st,
+			       "SELECT seq, alarm, type, ts, item_type, summary, data FROM "
+			       "alarm_history WHERE (? IS NULL OR alarm = ?) AND (? IS NULL OR "
+			       "item_type = ?) AND (? IS NULL OR type = ?) AND ts >= ? AND ts < ? "
+			       "AND (? = 0 OR seq < ?) ORDER BY seq DESC",
+			       "ttttttiiii", e, alarm, alarm, item_type, item_type, type, type,
+			       start, end, *after, *after);
+	for (; r > 0; r = store_step(st, e)) {
+		json_t *it;
+
+		if (n == limit) {
+			*after = last;
+			return 0;
+		}
+		it = json_pack("{s:s,s:s,s:f,s:s,s:s,s:s}", "AlarmName", store_col_text(st, 1),
+			       "AlarmType", store_col_text(st, 2), "Timestamp",
+			       (double)store_col_int(st, 3) / 1000.0, "HistoryItemType",
+			       store_col_text(st, 4), "HistorySummary", store_col_text(st, 5),
+			       "HistoryData", store_col_text(st, 6));
+		if (!it || json_array_append_new(out, it))
+			return err_set(e, SW_E_NOMEM, NULL);
+		last = store_col_int(st, 0);
+		n++;
+	}
+	*after = 0;
+	return r;
 }

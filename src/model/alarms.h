@@ -73,6 +73,25 @@ int alarms_next_due(struct store_conn *c, int64_t *out, struct err *e);
 /* An entry of DescribeAlarmHistory. */
 int alarm_history_add(struct store_conn *c, const char *alarm, const char *type, int64_t ts,
 		      const char *item_type, const char *summary, const char *data, struct err *e);
+/*
+ * A state update of alarm a at now, as CloudWatch records it: the state fields (alarm_set_state)
+ * and, when the value changes, a StateUpdate history item (HistoryData with the old and new
+ * state) and, when actions are enabled, an Action item for each action of the new state —
+ * which says it failed, as Slipway delivers no alarm actions.  Returns 1 when the value
+ * changed, 0 when it did not, or an error.
+ */
+int alarm_transition(struct store_conn *c, const struct alarm_row *a, const char *state,
+		     const char *reason, const char *reason_data, int64_t now, struct err *e);
+
+/* History items into out (a JSON array of DescribeAlarmHistory's AlarmHistoryItem), newest
+ * first unless asc: of alarm (NULL: all), item_type and types ("MetricAlarm",
+ * "CompositeAlarm"; NULL: both) when given, with ts in [start, end), after the item numbered
+ * *after (0: from the start), at most limit; *after becomes the last item's number, or 0 when
+ * there are no more. */
+int alarm_history_list(struct store_conn *c, const char *alarm, const char *item_type,
+		       const char *type, int64_t start, int64_t end, bool asc, int64_t *after,
+		       size_t limit, json_t *out, struct err *e);
+
 /* Drops history older than before (ms). */
 int alarm_history_expire(struct store_conn *c, int64_t before, struct err *e);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <zlib.h>
 
 const char *http_header(const struct http_req *r, const char *name)
 {
@@ -238,6 +239,54 @@ static enum MHD_Result http__fail(struct MHD_Connection *conn, struct http_req *
 	return http__send(conn, req, &resp);
 }
 
+/* A Content-Encoding: gzip body of a service that takes them, inflated in place (at most
+ * HTTP_MAX_BODY bytes).  0 (also for a body that is not gzip), or -1 with req->err set. */
+static int http__inflate(struct http_req *req)
+{
+	const char *ce = http_header(req, "Content-Encoding");
+	struct buf out = BUF_INIT(HTTP_MAX_BODY);
+	z_stream zs = { 0 };
+	unsigned char chunk[64 * 1024];
+	int zr = Z_OK;
+
+	if (req->body_inflated || req->sink || !req->service->gzip_bodies || !ce ||
+	    strcasecmp(ce, "gzip") != 0)
+		return 0;
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+		err_set(&req->err, SW_E_NOMEM, NULL);
+		return -1;
+	}
+	zs.next_in = (unsigned char *)req->body.p;
+	zs.avail_in = (uInt)req->body.len;
+	while (zr == Z_OK) {
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if ((zr == Z_OK || zr == Z_STREAM_END) &&
+		    buf_add(&out, chunk, sizeof(chunk) - zs.avail_out) < 0) {
+			zr = Z_MEM_ERROR;
+			err_set(&req->err, SW_E_TOO_LARGE,
+				"the gzip request body inflates past the limit of %u bytes",
+				HTTP_MAX_BODY);
+		} else if (zr == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
+			zr = Z_DATA_ERROR; /* no more input, and no end of stream */
+		}
+	}
+	inflateEnd(&zs);
+	if (zr != Z_STREAM_END || zs.avail_in != 0) {
+		if (!req->err.code)
+			err_set(&req->err, SW_E_Serialization,
+				"the request body is not a valid gzip stream (Content-Encoding: "
+				"gzip)");
+		buf_release(&out);
+		return -1;
+	}
+	buf_release(&req->body);
+	req->body = out;
+	req->body_inflated = true; /* a parked request that runs again is inflated already */
+	return 0;
+}
+
 static int http__start(struct slipwayd *d, struct MHD_Connection *conn, struct http_req *req,
 		       const char *url, const char *method)
 {
@@ -351,6 +400,8 @@ static enum MHD_Result http__handler(void *cls, struct MHD_Connection *conn, con
 	if (req->sink && req->sink->finish(req->sink, &req->err) < 0)
 		return http__fail(conn, req);
 	if (!req->service->anonymous && auth_late(d, req) < 0)
+		return http__fail(conn, req);
+	if (http__inflate(req) < 0)
 		return http__fail(conn, req);
 	buf_init(&resp.body, 64u << 20);
 	req->service->handle(req, &resp);

@@ -7,6 +7,7 @@
 #include "slipwayd.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "base/timeutil.h"
 #include "blob/blob.h"
 #include "engine/engine.h"
 #include "services/agentchannel/channel.h"
@@ -24,24 +25,30 @@
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: slipwayd --data DIR [--listen ADDR:PORT] [--region REGION]\n"
-		    "                [--store postgresql://USER@HOST:PORT/DB]\n"
-		    "                [--threads N] [--log-level debug|info|warn|error]\n"
-		    "                [--poll-timeout S] [--agent-timeout S] [--event-timeout S]\n"
-		    "                [--s3-domain NAME[,NAME...]]... [--queue-deployments]\n"
-		    "       slipwayd --list-operations\n"
-		    "       slipwayd --version\n"
-		    "\n"
-		    "Serves the Slipway control plane (CodeDeploy, S3 and IAM subsets, the agent\n"
-		    "channel) on one port. The default address is 127.0.0.1:8790.\n"
-		    "\n"
-		    "--s3-domain names the hosts S3 answers under: a request for <bucket>.NAME is\n"
-		    "virtual-hosted, one for NAME or an IP address is path-style, and any other\n"
-		    "host name is refused. Default: localhost (and the host name on 0.0.0.0).\n"
-		    "\n"
-		    "--queue-deployments: CreateDeployment on a group whose deployment is still\n"
-		    "active queues the new one (status Queued) instead of refusing it with\n"
-		    "DeploymentLimitExceededException, as AWS does.\n");
+	fprintf(fp,
+		"usage: slipwayd --data DIR [--listen ADDR:PORT] [--region REGION]\n"
+		"                [--store postgresql://USER@HOST:PORT/DB]\n"
+		"                [--threads N] [--log-level debug|info|warn|error]\n"
+		"                [--poll-timeout S] [--agent-timeout S] [--event-timeout S]\n"
+		"                [--s3-domain NAME[,NAME...]]... [--queue-deployments]\n"
+		"                [--time-scale N]\n"
+		"       slipwayd --list-operations\n"
+		"       slipwayd --version\n"
+		"\n"
+		"Serves the Slipway control plane (CodeDeploy, S3 and IAM subsets, the agent\n"
+		"channel) on one port. The default address is 127.0.0.1:8790.\n"
+		"\n"
+		"--s3-domain names the hosts S3 answers under: a request for <bucket>.NAME is\n"
+		"virtual-hosted, one for NAME or an IP address is path-style, and any other\n"
+		"host name is refused. Default: localhost (and the host name on 0.0.0.0).\n"
+		"\n"
+		"--queue-deployments: CreateDeployment on a group whose deployment is still\n"
+		"active queues the new one (status Queued) instead of refusing it with\n"
+		"DeploymentLimitExceededException, as AWS does.\n"
+		"\n"
+		"--time-scale N (for demos and tests, 1..3600): every CloudWatch and CodeDeploy\n"
+		"minute lasts 60/N seconds: metric periods and buckets, alarm evaluation,\n"
+		"deployment waits. Timestamps stay real.\n");
 }
 
 static void print_op(const char *service, const char *op, bool implemented, void *arg)
@@ -101,6 +108,7 @@ int main(int argc, char **argv)
 		{ "event-timeout", required_argument, NULL, 'E' },
 		{ "s3-domain", required_argument, NULL, 'D' },
 		{ "queue-deployments", no_argument, NULL, 'Q' },
+		{ "time-scale", required_argument, NULL, 'T' },
 		{ "list-operations", no_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -183,6 +191,16 @@ int main(int argc, char **argv)
 		case 'Q':
 			d.cfg.queue_deployments = true;
 			break;
+		case 'T': {
+			char *end;
+			double scale = strtod(optarg, &end);
+
+			if (*end || time_scale_set(scale)) {
+				fprintf(stderr, "slipwayd: --time-scale wants 1..3600\n");
+				return 2;
+			}
+			break;
+		}
 		case 'L':
 			router_list_ops(print_op, NULL);
 			return 0;
@@ -228,6 +246,11 @@ int main(int argc, char **argv)
 	if (d.cfg.queue_deployments)
 		log_info("slipwayd",
 			 "a deployment to a busy group is queued (--queue-deployments)");
+	if (time_scale() != 1)
+		log_warn("slipwayd",
+			 "time runs %g times faster for CloudWatch and CodeDeploy "
+			 "(--time-scale, for demos and tests)",
+			 time_scale());
 	/* First start's key generation and migrations leave freed heap behind: give it back so
 	 * the idle daemon is small. */
 	malloc_trim(0);

@@ -44,10 +44,35 @@ void json_proto_error(struct http_req *req, struct http_resp *resp, const struct
 	http_resp_header(resp, "x-amzn-ErrorType", err_wire(e->code, NULL).aws_type);
 }
 
+const struct json_op *json_proto_op(const struct json_service *svc, const char *opname,
+				    const struct principal *who, struct err *e)
+{
+	const struct json_op *op = json__find(svc, opname);
+
+	if (!op) {
+		err_set(e, SW_E_UnknownOperation, "unknown operation '%s'", opname);
+		return NULL;
+	}
+	if (!op->fn) {
+		err_set(e, SW_E_NotImplemented, "operation '%s' is not implemented by slipwayd yet",
+			opname);
+		return NULL;
+	}
+	if (!(who->kind == PRINCIPAL_ADMIN ||
+	      (who->kind == PRINCIPAL_INSTANCE && (op->flags & OP_INSTANCE_OK)))) {
+		char what[200];
+
+		err_set(e, SW_E_AccessDenied, "User: %s is %s and is not authorized to perform: %s",
+			who->user_arn, principal_describe(who, what, sizeof(what)), opname);
+		return NULL;
+	}
+	return op;
+}
+
 void json_proto_handle(const struct json_service *svc, struct http_req *req, struct http_resp *resp)
 {
 	const char *opname = req->target + strlen(svc->target_prefix);
-	const struct json_op *op = json__find(svc, opname);
+	const struct json_op *op = json_proto_op(svc, opname, &req->who, &req->err);
 	struct call c = { .env = req->env, .req = req, .who = &req->who, .err = &req->err };
 	void (*error)(struct http_req *, struct http_resp *, const struct err *) =
 	    svc->error ? svc->error : json_proto_error;
@@ -55,23 +80,6 @@ void json_proto_handle(const struct json_service *svc, struct http_req *req, str
 	int r;
 
 	if (!op) {
-		err_set(&req->err, SW_E_UnknownOperation, "unknown operation '%s'", opname);
-		error(req, resp, &req->err);
-		return;
-	}
-	if (!op->fn) {
-		err_set(&req->err, SW_E_NotImplemented,
-			"operation '%s' is not implemented by slipwayd yet", opname);
-		error(req, resp, &req->err);
-		return;
-	}
-	if (!(req->who.kind == PRINCIPAL_ADMIN ||
-	      (req->who.kind == PRINCIPAL_INSTANCE && (op->flags & OP_INSTANCE_OK)))) {
-		char what[200];
-
-		err_set(&req->err, SW_E_AccessDenied,
-			"User: %s is %s and is not authorized to perform: %s", req->who.user_arn,
-			principal_describe(&req->who, what, sizeof(what)), opname);
 		error(req, resp, &req->err);
 		return;
 	}

@@ -1,78 +1,12 @@
 /* proto_query: the AWS query protocol (form-encoded Action=…, XML replies) used by IAM. */
-#include "query_form.h"
+#include "contract/query_form.h"
 #include "contract/service.h"
+#include "services/iam/errors.h"
 #include "slipwayd.h"
 #include "base/sigv4.h"
 #include "base/str.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-int query_form_parse(struct query_form *f, const char *s, size_t len, struct err *e)
-{
-	const char *p = s, *end = s + len;
-	size_t offsets[QUERY_MAX_PARAMS][2];
-
-	buf_init(&f->store, HTTP_MAX_BODY);
-	f->n = 0;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *stop = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		struct buf tmp = BUF_INIT(HTTP_MAX_BODY);
-		int r = 0;
-
-		if (stop == p) {
-			p = stop + 1;
-			continue;
-		}
-		if (f->n >= QUERY_MAX_PARAMS)
-			return err_set(e, SW_E_ValidationError, "too many parameters");
-		/* form encoding: '+' is a space */
-		for (const char *q = p; q < stop && !r; q++)
-			r = buf_addc(&tmp, *q == '+' ? ' ' : *q);
-		if (r) {
-			buf_release(&tmp);
-			return err_set(e, SW_E_TOO_LARGE, NULL);
-		}
-		offsets[f->n][0] = f->store.len;
-		if (uri_decode(&f->store, tmp.p, eq ? (size_t)(eq - p) : tmp.len) ||
-		    buf_addc(&f->store, '\0')) {
-			buf_release(&tmp);
-			return err_set(e, SW_E_Serialization, "malformed form encoding");
-		}
-		offsets[f->n][1] = f->store.len;
-		if ((eq &&
-		     uri_decode(&f->store, tmp.p + (eq - p) + 1, tmp.len - (size_t)(eq - p) - 1)) ||
-		    buf_addc(&f->store, '\0')) {
-			buf_release(&tmp);
-			return err_set(e, SW_E_Serialization, "malformed form encoding");
-		}
-		buf_release(&tmp);
-		/* Names and values are used as C strings: a decoded NUL would shorten them past
-		 * every later check (UserName=ab%00cd would be "ab"), so it is refused here. */
-		if (memchr(f->store.p + offsets[f->n][0], '\0',
-			   offsets[f->n][1] - 1 - offsets[f->n][0]) ||
-		    memchr(f->store.p + offsets[f->n][1], '\0',
-			   f->store.len - 1 - offsets[f->n][1]))
-			return err_set(e, SW_E_ValidationError,
-				       "1 validation error detected: a parameter name or value "
-				       "contains a NUL byte (%%00), which no IAM value may hold");
-		f->n++;
-		p = stop + 1;
-	}
-	for (size_t i = 0; i < f->n; i++) {
-		f->params[i].name = f->store.p + offsets[i][0];
-		f->params[i].value = f->store.p + offsets[i][1];
-	}
-	return 0;
-}
-
-void query_form_release(struct query_form *f)
-{
-	buf_release(&f->store);
-	f->n = 0;
-}
 
 const char *query_param(const struct query_call *c, const char *name)
 {
@@ -82,41 +16,14 @@ const char *query_param(const struct query_call *c, const char *name)
 	return NULL;
 }
 
-/* The query protocol names the generic codes its own way: every authentication and
- * authorisation failure is a 403 (an expired signature is called a mismatch), a malformed or
- * invalid request is a ValidationError, and a success code that reaches here a plain 400.  Every
- * other code keeps its own row (IAM's codes are already query names). */
-static const struct err_remap query__generic_names[] = {
-	{ SW_E_OK, 400, "" },
-	{ SW_E_SignatureDoesNotMatch, 403, "SignatureDoesNotMatch" },
-	{ SW_E_RequestExpired, 403, "SignatureDoesNotMatch" },
-	{ SW_E_InvalidClientTokenId, 403, "InvalidClientTokenId" },
-	{ SW_E_MissingAuthenticationToken, 403, "MissingAuthenticationToken" },
-	{ SW_E_IncompleteSignature, 400, "IncompleteSignature" },
-	{ SW_E_AccessDenied, 403, "AccessDenied" },
-	{ SW_E_Serialization, 400, "ValidationError" },
-	{ SW_E_INVALID, 400, "ValidationError" },
-};
-
-static const struct err_view query__view = {
-	.remap = query__generic_names,
-	.nremap = sizeof(query__generic_names) / sizeof(query__generic_names[0]),
-};
-
 void query_proto_error(struct http_req *req, struct http_resp *resp, const struct err *e)
 {
-	const struct err_wire w = err_wire(e->code, &query__view);
+	const struct err_wire w = err_wire(e->code, &query_err_view);
 
 	resp->status = w.http_status;
 	buf_reset(&resp->body);
-	buf_addf(&resp->body,
-		 "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\n"
-		 "  <Error>\n    <Type>%s</Type>\n    <Code>%s</Code>\n    <Message>",
-		 resp->status >= 500 ? "Receiver" : "Sender", w.aws_type);
-	buf_add_xml(&resp->body, err_message(e));
-	buf_addf(&resp->body,
-		 "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n",
-		 req->request_id);
+	query_error_xml(&resp->body, "https://iam.amazonaws.com/doc/2010-05-08/", w.aws_type,
+			resp->status >= 500, err_message(e), req->request_id);
 	http_resp_header(resp, "Content-Type", "text/xml");
 	http_resp_header(resp, "x-amzn-RequestId", req->request_id);
 }
@@ -124,21 +31,17 @@ void query_proto_error(struct http_req *req, struct http_resp *resp, const struc
 void query_proto_handle(const struct query_service *svc, struct http_req *req,
 			struct http_resp *resp)
 {
-	struct query_form *f = calloc(1, sizeof(*f));
+	struct query_form f;
 	struct buf result = BUF_INIT(32u << 20);
 	struct query_call c = { .env = req->env, .req = req, .who = &req->who, .err = &req->err };
 	const struct query_op *op = NULL;
 	const char *action;
 	int r;
 
-	if (!f) {
-		err_set(&req->err, SW_E_NOMEM, NULL);
-		query_proto_error(req, resp, &req->err);
-		return;
-	}
-	r = query_form_parse(f, buf_str(&req->body), req->body.len, &req->err);
-	c.params = f->params;
-	c.nparams = f->n;
+	query_form_init(&f, QUERY_MAX_PARAMS);
+	r = query_form_parse(&f, buf_str(&req->body), req->body.len, &req->err);
+	c.params = f.params.v;
+	c.nparams = f.params.n;
 	c.result = &result;
 	action = r ? NULL : query_param(&c, "Action");
 	if (!r && !action)
@@ -177,6 +80,5 @@ void query_proto_handle(const struct query_service *svc, struct http_req *req,
 		http_resp_header(resp, "x-amzn-RequestId", req->request_id);
 	}
 	buf_release(&result);
-	query_form_release(f);
-	free(f);
+	query_form_release(&f);
 }

@@ -1,9 +1,11 @@
 /* monitoring/service: CloudWatch's fronts — AWS JSON 1.0 (`X-Amz-Target:
- * GraniteServiceVersion20100801.<Op>`) today; each decodes into the one JSON object the
- * operation's handler takes and encodes what it returns. */
+ * GraniteServiceVersion20100801.<Op>`), Smithy RPC v2 CBOR (POST
+ * /service/GraniteServiceVersion20100801/operation/<Op>) and the query protocol (Action=<Op>);
+ * each decodes into the one JSON object the operation's handler takes and encodes what it
+ * returns (reference/cloudwatch.md §1.1). */
 #include "monitoring.h"
-
-#include <stdio.h>
+#include "cbor.h"
+#include "query.h"
 
 #define MONITORING_JSON_CONTENT_TYPE "application/x-amz-json-1.0"
 
@@ -40,16 +42,8 @@ static const struct json_op *const monitoring__tables[] = {
 static void monitoring__json_error(struct http_req *req, struct http_resp *resp,
 				   const struct err *e)
 {
-	const char *qc = monitoring_query_code(e->code);
-
 	json_proto_error_body(req, resp, e, MONITORING_JSON_CONTENT_TYPE);
-	if (qc) {
-		char hdr[128];
-
-		snprintf(hdr, sizeof(hdr), "%s;%s", qc,
-			 resp->status >= 500 ? "Receiver" : "Sender");
-		http_resp_header(resp, "x-amzn-query-error", hdr);
-	}
+	monitoring_query_error_header(resp, e);
 }
 
 static const struct json_service monitoring__json = {
@@ -59,9 +53,52 @@ static const struct json_service monitoring__json = {
 	.error = monitoring__json_error,
 };
 
+enum monitoring__front { MONITORING_JSON, MONITORING_CBOR, MONITORING_QUERY };
+
+/* Which protocol the request speaks (§1.1): the CBOR path is CBOR (which refuses an
+ * X-Amz-Target), else X-Amz-Target is JSON 1.0, and anything else the query protocol. */
+static enum monitoring__front monitoring__front(const struct http_req *req)
+{
+	const char *op;
+	size_t len;
+
+	if (monitoring_cbor_path(req->path, &op, &len))
+		return MONITORING_CBOR;
+	if (req->target[0])
+		return MONITORING_JSON;
+	return MONITORING_QUERY;
+}
+
 static void monitoring_handle(struct http_req *req, struct http_resp *resp)
 {
-	json_proto_handle(&monitoring__json, req, resp);
+	switch (monitoring__front(req)) {
+	case MONITORING_JSON:
+		json_proto_handle(&monitoring__json, req, resp);
+		break;
+	case MONITORING_CBOR:
+		monitoring_cbor_handle(&monitoring__json, req, resp);
+		break;
+	case MONITORING_QUERY:
+		monitoring_query_handle(&monitoring__json, req, resp);
+		break;
+	}
+}
+
+/* An error before the handler runs (authentication, a body too large), in the request's
+ * protocol. */
+static void monitoring_error(struct http_req *req, struct http_resp *resp, const struct err *e)
+{
+	switch (monitoring__front(req)) {
+	case MONITORING_JSON:
+		monitoring__json_error(req, resp, e);
+		break;
+	case MONITORING_CBOR:
+		monitoring_cbor_error(req, resp, e);
+		break;
+	case MONITORING_QUERY:
+		monitoring_query_error(req, resp, e);
+		break;
+	}
 }
 
 static void monitoring_list(void (*fn)(const char *, const char *, bool, void *), void *arg)
@@ -71,7 +108,8 @@ static void monitoring_list(void (*fn)(const char *, const char *, bool, void *)
 
 const struct service monitoring_service = {
 	.name = "monitoring",
+	.gzip_bodies = true, /* PutMetricData's, from 10 KB on */
 	.handle = monitoring_handle,
-	.error = monitoring__json_error,
+	.error = monitoring_error,
 	.list_ops = monitoring_list,
 };

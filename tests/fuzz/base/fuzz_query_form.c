@@ -1,6 +1,7 @@
-/* fuzz_query_form: form-encoded bodies of the AWS query protocol (IAM) — query_form_parse. */
+/* fuzz_query_form: form-encoded bodies of the AWS query protocol (IAM, CloudWatch) —
+ * query_form_parse. */
 #include "base/err.h"
-#include "server/query_form.h"
+#include "contract/query_form.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,19 +11,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct query_form *f = calloc(1, sizeof(*f));
+	struct query_form form, *f = &form;
 	struct err e;
 	size_t fields = 0;
 	int r;
 
-	if (!f)
-		return 0;
+	query_form_init(f, QUERY_MAX_PARAMS);
 	err_clear(&e);
 	r = query_form_parse(f, (const char *)data, size, &e);
 	if (r == 0) {
 		/* every field is a decoded, NUL-terminated name and value inside the store */
-		for (size_t i = 0; i < f->n; i++) {
-			const char *n = f->params[i].name, *v = f->params[i].value;
+		for (size_t i = 0; i < f->params.n; i++) {
+			const char *n = f->params.v[i].name, *v = f->params.v[i].value;
 
 			if (!n || !v || n < f->store.p || v < f->store.p ||
 			    v + strlen(v) >= f->store.p + f->store.len + 1)
@@ -37,12 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fields += j > i;
 			i = j + 1;
 		}
-		if (fields != f->n)
+		if (fields != f->params.n)
 			abort();
-	} else if (r != -SW_E_Serialization && r != -SW_E_ValidationError && r != -SW_E_TOO_LARGE) {
+	} else if (r != -SW_E_Serialization && r != -SW_E_INVALID && r != -SW_E_TOO_LARGE) {
 		abort();
 	}
 	query_form_release(f);
-	free(f);
 	return 0;
 }
