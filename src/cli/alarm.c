@@ -195,8 +195,9 @@ static void alarm__metric_config(struct cli_args *a, const json_t *al)
 			if (ms) {
 				alarm__metric_str(json_object_get(ms, "Metric"), &b);
 				buf_addf(
-				    &b, " %s per %llds", alarm__str(ms, "Stat"),
-				    (long long)json_integer_value(json_object_get(ms, "Period")));
+				    &b, " %s per %s", alarm__str(ms, "Stat"),
+				    alarm__period(json_integer_value(json_object_get(ms, "Period")),
+						  dur, sizeof(dur)));
 				if (!period)
 					period = json_integer_value(json_object_get(ms, "Period"));
 			} else {

@@ -366,6 +366,23 @@ def test_alarm_list_show_history_and_set_state(server):
     assert show["type"] == "composite" and show["rule"] == \
         'ALARM("web-errors") OR ALARM("db-latency")'
     assert js(server, "alarm", "show", "web-errors")["Threshold"] == 5.0
+    # metric math: each query on a line, the alarmed one marked
+    server.aws("cloudwatch", "put-metric-alarm", "--cli-input-json", json.dumps({
+        "AlarmName": "error-rate", "EvaluationPeriods": 1, "Threshold": 10,
+        "ComparisonOperator": "GreaterThanThreshold", "Metrics": [
+            {"Id": "e", "Expression": "100*m1/m2", "ReturnData": True},
+            {"Id": "m1", "ReturnData": False, "MetricStat": {"Period": 300, "Stat": "Sum",
+             "Metric": {"Namespace": "App", "MetricName": "Errors",
+                        "Dimensions": [{"Name": "Fn", "Value": "f"}]}}},
+            {"Id": "m2", "ReturnData": False, "MetricStat": {"Period": 300, "Stat": "Sum",
+             "Metric": {"Namespace": "App", "MetricName": "Requests"}}}]}))
+    out = ok(server, "alarm", "show", "error-rate").stdout.splitlines()
+    k = next(i for i, ln in enumerate(out) if ln.startswith("metrics "))
+    assert [ln.split(None, 1)[-1] if i == 0 else ln.strip()
+            for i, ln in enumerate(out[k:k + 3])] == [
+        "e (alarmed) = 100*m1/m2", "m1 = App Errors (Fn=f) Sum per 5m",
+        "m2 = App Requests Sum per 5m"]
+    assert kv("\n".join(out))["condition"] == "value > 10 per 5m"
 
     # set-state, and the history that records it, newest first
     p = ok(server, "alarm", "set-state", "web-errors", "ALARM", "--reason", "trying it out")
