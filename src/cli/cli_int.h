@@ -85,6 +85,28 @@ int cli_config_path(char *out, size_t size);
 
 /* ---- calls (http.c) ---- */
 
+/* A service spoken in one of the AWS JSON protocols: the X-Amz-Target prefix, the content type
+ * (which says 1.0 or 1.1), the SigV4 signing name and the name of its paging token. */
+struct cli_json_service {
+	const char *name; /* for --debug and errors: "CloudWatch" */
+	const char *target_prefix;
+	const char *content_type;
+	const char *signing_name;
+	const char *token_key; /* "nextToken", "NextToken" */
+};
+extern const struct cli_json_service cli_codedeploy; /* JSON 1.1, CodeDeploy_20141006 */
+extern const struct cli_json_service cli_cloudwatch; /* JSON 1.0, GraniteServiceVersion20100801 */
+extern const struct cli_json_service cli_cwlogs;     /* JSON 1.1, Logs_20140328 */
+
+/* One call of op to svc: steals req; *resp (may be NULL when not wanted) gets the reply (a JSON
+ * object).  0, or -1 with the error recorded (the exception named by the reply's __type). */
+int cli_json(struct cli_args *a, const struct cli_json_service *svc, const char *op, json_t *req,
+	     json_t **resp);
+/* Every page of a listing of svc: steals req, appends each page's list_key items to items (at
+ * most max when max > 0), following svc's token until a page has none. */
+int cli_json_pages(struct cli_args *a, const struct cli_json_service *svc, const char *op,
+		   json_t *req, const char *list_key, json_t *items, int64_t max);
+
 /* A CodeDeploy JSON 1.1 call: steals req; *resp (may be NULL when not wanted) gets the reply.
  * 0, or -1 with the error recorded. */
 int cli_cd(struct cli_args *a, const char *op, json_t *req, json_t **resp);
@@ -160,6 +182,12 @@ const char *cli_time(const json_t *t, char *out, size_t size);
 const char *cli_when(const struct cli_args *a, const json_t *t, char *out, size_t size);
 /* Formats a duration in milliseconds: "850ms", "12.3s", "4m05s", "1h02m". */
 const char *cli_duration(int64_t ms, char *out, size_t size);
+/* Sorts a JSON array in place; cmp gets two json_t ** (qsort's order: not stable). */
+void cli_array_sort(json_t *items, int (*cmp)(const void *, const void *));
+/* "90", "30s", "10m", "1h", "2d", "1w" → seconds (at least 1); -1 for anything else. */
+int cli_parse_duration(const char *s, int64_t *seconds);
+/* A measurement for people: up to 10 significant digits, no trailing zeros ("2.25", "6"). */
+const char *cli_number(double v, char *out, size_t size);
 /* epoch seconds of a JSON timestamp, in milliseconds (0 for NULL). */
 int64_t cli_ms(const json_t *t);
 /* Display width of UTF-8 text (one column per code point). */
@@ -186,6 +214,9 @@ int cli_account_id(struct cli_args *a, char *out, size_t size);
 /* Every target of a deployment as InstanceTarget objects (ListDeploymentTargets +
  * BatchGetDeploymentTargets), in name order.  A deployment that has not started yet has none. */
 int cli_deploy_targets(struct cli_args *a, const char *id, json_t **targets);
+/* Every alarm DescribeAlarms gives for req (stolen; AlarmTypes is set to both kinds), metric
+ * and composite together, sorted by name, every page read (alarm.c).  0, or -1 recorded. */
+int cli_alarms_describe(struct cli_args *a, json_t *req, json_t **alarms);
 /* Follows a deployment until it ends (watch.c); returns the exit status. */
 int cli_watch(struct cli_args *a, const char *id);
 /* Packs dir and uploads and registers it as a revision of app (deploy push); *rev gets the

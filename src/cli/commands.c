@@ -246,6 +246,57 @@ static const struct cli_opt deploy_local_opts[] = {
 	{ NULL },
 };
 
+/* ---- metrics, alarms, logs (CloudWatch) ---- */
+
+static const struct cli_opt metrics_list_opts[] = {
+	{ "namespace", 0, CLI_VALUE, 0, "NS", NULL, NULL, "only metrics of this namespace" },
+	{ "name", 0, CLI_VALUE, 0, "METRIC", NULL, NULL, "only metrics of this name" },
+	{ "dimension", 0, CLI_MULTI, 0, "K=V", NULL, NULL,
+	  "only metrics with this dimension (repeatable: every one); K alone matches any value" },
+	{ NULL },
+};
+
+static const struct cli_opt metrics_get_opts[] = {
+	{ "dimension", 0, CLI_MULTI, 0, "K=V", NULL, NULL,
+	  "the metric's dimensions (repeatable): give all of them, a metric is its exact set" },
+	{ "stat", 0, CLI_VALUE, 0, "STAT", NULL, NULL,
+	  "Sum, Average (default), Minimum, Maximum, SampleCount (any case; also avg, min, max, "
+	  "count) or a percentile (p99, p99.9)" },
+	{ "period", 0, CLI_VALUE, 0, "SECONDS", NULL, NULL,
+	  "the length of each datapoint: 60, 300, 5m... (default: 1m, or longer for long ranges "
+	  "so that there are at most 1440 datapoints)" },
+	{ "since", 0, CLI_VALUE, 0, "DURATION", NULL, NULL,
+	  "how far back to look: 30m, 1h (default), 2d, 1w" },
+	{ NULL },
+};
+
+static const struct cli_opt alarm_list_opts[] = {
+	{ "state", 0, CLI_VALUE, 0, "STATE", "OK ALARM INSUFFICIENT_DATA", NULL,
+	  "only alarms in this state" },
+	{ "prefix", 0, CLI_VALUE, 0, "P", NULL, NULL, "only alarms whose name starts with P" },
+	{ NULL },
+};
+
+static const struct cli_opt alarm_set_state_opts[] = {
+	{ "reason", 0, CLI_VALUE, CLI_REQUIRED, "TEXT", NULL, NULL,
+	  "why (the alarm's state reason, kept in its history)" },
+	{ NULL },
+};
+
+static const struct cli_opt logs_tail_opts[] = {
+	{ "stream", 0, CLI_VALUE, 0, "S", NULL, NULL,
+	  "only this log stream, read in order from its head (default: every stream of the "
+	  "group, by time)" },
+	{ "follow", 'f', CLI_FLAG, 0, NULL, NULL, NULL,
+	  "keep printing new events as they arrive (polling every second) until interrupted" },
+	{ "since", 0, CLI_VALUE, 0, "DURATION", NULL, NULL,
+	  "start this far back: 30s, 10m (default), 1h, 2d" },
+	{ "filter", 0, CLI_VALUE, 0, "PATTERN", NULL, NULL,
+	  "only events matching this CloudWatch Logs filter pattern (ERROR, \"a phrase\", "
+	  "?ERROR ?WARN, { $.level = \"error\" })" },
+	{ NULL },
+};
+
 static const struct cli_opt completion_opts[] = { { NULL } };
 
 #define ID "ID"
@@ -423,6 +474,60 @@ const struct cli_command cli_commands[] = {
 	  "slipway deploy local --bundle ./site\n"
 	  "slipway deploy local --bundle site.zip --events BeforeInstall,AfterInstall",
 	  "cli_deploy_local", CLI_RAW },
+
+	{ "metrics", "list", "list the metrics slipwayd holds", NULL, 0, 0, metrics_list_opts,
+	  "Lists CloudWatch metrics (ListMetrics, every page): each namespace, metric name and "
+	  "set of dimensions that has data. A metric is its namespace, name and exact set of "
+	  "dimensions.",
+	  "slipway metrics list\nslipway metrics list --namespace Slipway\n"
+	  "slipway metrics list --name Errors --dimension FunctionName=thumbs",
+	  "cli_metrics_list", 0 },
+	{ "metrics", "get", "show a metric's statistic over time", "NAMESPACE METRIC", 2, 2,
+	  metrics_get_opts,
+	  "Shows one statistic of a metric for each period of the last --since, oldest first "
+	  "(GetMetricStatistics). Periods without data have no row. The metric is its namespace, "
+	  "name and every one of its dimensions: a query with fewer dimensions is another "
+	  "metric.",
+	  "slipway metrics get App Errors --dimension FunctionName=thumbs --stat Sum\n"
+	  "slipway metrics get App Latency --stat p99 --period 5m --since 1d\n"
+	  "slipway metrics get Slipway DeploymentsSucceeded --since 1w --output json",
+	  "cli_metrics_get", 0 },
+
+	{ "alarm", "list", "list alarms and their states", NULL, 0, 0, alarm_list_opts,
+	  "Lists metric and composite alarms (DescribeAlarms, every page) with their state, when "
+	  "it last changed and why.",
+	  "slipway alarm list\nslipway alarm list --state ALARM\nslipway alarm list --prefix web-",
+	  "cli_alarm_list", 0 },
+	{ "alarm", "show", "show an alarm's configuration and state", "NAME", 1, 1, no_opts,
+	  "Shows an alarm: its state, reason and since when; for a metric alarm the metric (or "
+	  "metric math), statistic, period, threshold, how many periods must breach and how "
+	  "missing data is treated; for a composite alarm its rule; and its actions.",
+	  "slipway alarm show web-errors\nslipway alarm show web-errors --output json",
+	  "cli_alarm_show", 0 },
+	{ "alarm", "history", "show an alarm's state changes and updates", "NAME", 1, 1, no_opts,
+	  "Shows an alarm's history, newest first (DescribeAlarmHistory, every page): state "
+	  "changes, configuration updates and actions.",
+	  "slipway alarm history web-errors", "cli_alarm_history", 0 },
+	{ "alarm", "set-state", "set an alarm's state by hand", "NAME STATE", 2, 2,
+	  alarm_set_state_opts,
+	  "Sets an alarm's state (OK, ALARM or INSUFFICIENT_DATA) with a reason, as "
+	  "SetAlarmState does: to try what a deployment does when its alarm fires. A metric "
+	  "alarm's next evaluation sets the state its data calls for again.",
+	  "slipway alarm set-state web-errors ALARM --reason \"trying the rollback\"",
+	  "cli_alarm_set_state", 0 },
+
+	{ "logs", "tail", "print a log group's events, and follow new ones", "GROUP", 1, 1,
+	  logs_tail_opts,
+	  "Prints the events of a log group since --since, oldest first, with their time (and "
+	  "stream): every stream of the group by time (FilterLogEvents), or one stream in order "
+	  "from its head (GetLogEvents). With --follow it goes on polling every second and "
+	  "prints each new event once, until interrupted: Ctrl-C (or SIGTERM) ends it with exit "
+	  "status 0. Events are printed page by page as they are read, never collected first. "
+	  "With --output json each event is one JSON object on a line of its own.",
+	  "slipway logs tail /slipway/deployments --since 1h\n"
+	  "slipway logs tail /app/web --stream web-1 --follow\n"
+	  "slipway logs tail /app/web --filter '?ERROR ?WARN' -f",
+	  "cli_logs_tail", 0 },
 
 	{ "completion", "bash", "print the bash completion script", NULL, 0, 0, completion_opts,
 	  "Prints a bash completion script generated from the command table.",

@@ -162,9 +162,15 @@ static void help__options(FILE *fp, const struct cli_opt *opts)
 }
 
 static const char *const help__groups[][2] = {
-	{ "configure", "Setting up" },	  { "app", "Applications" },
-	{ "group", "Deployment groups" }, { "config", "Deployment configurations" },
-	{ "instance", "Hosts" },	  { "deploy", "Revisions and deployments" },
+	{ "configure", "Setting up" },
+	{ "app", "Applications" },
+	{ "group", "Deployment groups" },
+	{ "config", "Deployment configurations" },
+	{ "instance", "Hosts" },
+	{ "deploy", "Revisions and deployments" },
+	{ "metrics", "Metrics" },
+	{ "alarm", "Alarms" },
+	{ "logs", "Logs" },
 	{ "completion", "Shell" },
 };
 

@@ -1,5 +1,6 @@
-/* http: SigV4-signed calls to slipwayd, as an AWS SDK makes them — CodeDeploy (JSON 1.1), IAM
- * (query, XML replies) and S3 (REST, path-style, uploads streamed from a file) — over one
+/* http: SigV4-signed calls to slipwayd, as an AWS SDK makes them — CodeDeploy and CloudWatch
+ * Logs (JSON 1.1), CloudWatch metrics and alarms (JSON 1.0), IAM (query, XML replies) and S3
+ * (REST, path-style, uploads streamed from a file) — over one
  * keep-alive libcurl handle, initialised on the first call.  Failures are recorded with the
  * AWS exception the server named and the exit status they mean. */
 #include "cli_int.h"
@@ -17,7 +18,6 @@
 
 #define HTTP_MAX_REPLY (64u << 20)
 #define EMPTY_SHA256   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define CD_TARGET      "CodeDeploy_20141006."
 
 /* Exceptions that mean "who you are" rather than "what you asked": exit status 3. */
 static const char *const http__auth_errors[] = {
@@ -240,9 +240,33 @@ static int http__perform(struct cli_args *a, struct http_request *q, struct http
 	return rc;
 }
 
-/* ---- CodeDeploy (JSON 1.1) ---- */
+/* ---- the AWS JSON protocols (CodeDeploy, CloudWatch, Logs) ---- */
 
-/* A CodeDeploy call being made: its request and reply, owned together. */
+const struct cli_json_service cli_codedeploy = {
+	.name = "CodeDeploy",
+	.target_prefix = "CodeDeploy_20141006.",
+	.content_type = "application/x-amz-json-1.1",
+	.signing_name = "codedeploy",
+	.token_key = "nextToken",
+};
+
+const struct cli_json_service cli_cloudwatch = {
+	.name = "CloudWatch",
+	.target_prefix = "GraniteServiceVersion20100801.",
+	.content_type = "application/x-amz-json-1.0",
+	.signing_name = "monitoring",
+	.token_key = "NextToken",
+};
+
+const struct cli_json_service cli_cwlogs = {
+	.name = "Logs",
+	.target_prefix = "Logs_20140328.",
+	.content_type = "application/x-amz-json-1.1",
+	.signing_name = "logs",
+	.token_key = "nextToken",
+};
+
+/* A JSON call being made: its request and reply, owned together. */
 struct cd_call {
 	char op[64];
 	char target[128];
@@ -257,8 +281,9 @@ struct cd_call {
 	int tag;
 };
 
-/* Fills c for op with req (stolen). */
-static int cd__build(struct cli_args *a, struct cd_call *c, const char *op, json_t *req)
+/* Fills c for op of svc with req (stolen). */
+static int cd__build(struct cli_args *a, struct cd_call *c, const struct cli_json_service *svc,
+		     const char *op, json_t *req)
 {
 	uint8_t hash[SHA256_LEN];
 
@@ -268,13 +293,12 @@ static int cd__build(struct cli_args *a, struct cd_call *c, const char *op, json
 	if (!c->body)
 		return cli_error(a, CLI_FAILED, "", "out of memory");
 	str_copy(c->op, sizeof(c->op), op);
-	str_fmt(c->target, sizeof(c->target), "%s%s", CD_TARGET, op);
-	str_fmt(c->what, sizeof(c->what), "CodeDeploy.%s", op);
+	str_fmt(c->target, sizeof(c->target), "%s%s", svc->target_prefix, op);
+	str_fmt(c->what, sizeof(c->what), "%s.%s", svc->name, op);
 	sha256(c->body, strlen(c->body), hash);
 	hex_encode(hash, SHA256_LEN, c->hash_hex);
-	c->q = (struct http_request){ .method = "POST", .path = "/", .service = "codedeploy" };
-	c->q.headers[c->q.nheaders++] =
-	    (struct sigv4_kv){ "Content-Type", "application/x-amz-json-1.1" };
+	c->q = (struct http_request){ .method = "POST", .path = "/", .service = svc->signing_name };
+	c->q.headers[c->q.nheaders++] = (struct sigv4_kv){ "Content-Type", svc->content_type };
 	c->q.headers[c->q.nheaders++] = (struct sigv4_kv){ "X-Amz-Target", c->target };
 	c->q.payload_hash = c->hash_hex;
 	c->q.body = c->body;
@@ -303,11 +327,16 @@ static int cd__reply(struct cli_args *a, struct cd_call *c, json_t **resp)
 		const char *type = json_string_value(json_object_get(j, "__type"));
 		const char *msg = json_string_value(json_object_get(j, "message"));
 		const char *hash_sep;
+		char name[128];
 
 		if (!msg)
 			msg = json_string_value(json_object_get(j, "Message"));
 		if (type && (hash_sep = strrchr(type, '#')))
 			type = hash_sep + 1;
+		if (type) { /* "Name:uri" is the Name (the JSON protocols' rule) */
+			str_copyn(name, sizeof(name), type, strcspn(type, ":"));
+			type = name;
+		}
 		if (!type)
 			rc = cli_error(a, CLI_FAILED, "", "%s failed: HTTP %ld from %s", c->op,
 				       r->status, cli_state(a)->conn.endpoint);
@@ -330,20 +359,26 @@ static int cd__reply(struct cli_args *a, struct cd_call *c, json_t **resp)
 	return rc;
 }
 
-int cli_cd(struct cli_args *a, const char *op, json_t *req, json_t **resp)
+int cli_json(struct cli_args *a, const struct cli_json_service *svc, const char *op, json_t *req,
+	     json_t **resp)
 {
 	struct cd_call c;
 	int rc;
 
 	if (resp)
 		*resp = NULL;
-	if (cd__build(a, &c, op, req))
+	if (cd__build(a, &c, svc, op, req))
 		return -1;
 	rc = http__perform(a, &c.q, &c.r);
 	if (!rc)
 		rc = cd__reply(a, &c, resp);
 	cd__release(&c);
 	return rc;
+}
+
+int cli_cd(struct cli_args *a, const char *op, json_t *req, json_t **resp)
+{
+	return cli_json(a, &cli_codedeploy, op, req, resp);
 }
 
 /* ---- CodeDeploy calls in parallel ---- */
@@ -420,7 +455,7 @@ int cli_cd_async_add(struct cli_cd_async *as, const char *op, json_t *req, int t
 		json_decref(req);
 		return cli_error(as->a, CLI_FAILED, "", "out of memory");
 	}
-	if (cd__build(as->a, c, op, req)) {
+	if (cd__build(as->a, c, &cli_codedeploy, op, req)) {
 		free(c);
 		return -1;
 	}
@@ -554,8 +589,8 @@ void cli_cd_async_free(struct cli_cd_async *as)
 	free(as);
 }
 
-int cli_cd_pages(struct cli_args *a, const char *op, json_t *req, const char *list_key,
-		 json_t *items, int64_t max)
+int cli_json_pages(struct cli_args *a, const struct cli_json_service *svc, const char *op,
+		   json_t *req, const char *list_key, json_t *items, int64_t max)
 {
 	char token[2048] = "";
 
@@ -566,8 +601,8 @@ int cli_cd_pages(struct cli_args *a, const char *op, json_t *req, const char *li
 		json_t *v;
 
 		if (token[0])
-			json_object_set_new(one, "nextToken", json_string(token));
-		if (cli_cd(a, op, one, &page)) {
+			json_object_set_new(one, svc->token_key, json_string(token));
+		if (cli_json(a, svc, op, one, &page)) {
 			json_decref(req);
 			return -1;
 		}
@@ -577,7 +612,7 @@ int cli_cd_pages(struct cli_args *a, const char *op, json_t *req, const char *li
 				break;
 			json_array_append(items, v);
 		}
-		next = json_string_value(json_object_get(page, "nextToken"));
+		next = json_string_value(json_object_get(page, svc->token_key));
 		if (!next || !next[0] || (max > 0 && (int64_t)json_array_size(items) >= max) ||
 		    str_copy(token, sizeof(token), next)) {
 			json_decref(page);
@@ -587,6 +622,12 @@ int cli_cd_pages(struct cli_args *a, const char *op, json_t *req, const char *li
 	}
 	json_decref(req);
 	return 0;
+}
+
+int cli_cd_pages(struct cli_args *a, const char *op, json_t *req, const char *list_key,
+		 json_t *items, int64_t max)
+{
+	return cli_json_pages(a, &cli_codedeploy, op, req, list_key, items, max);
 }
 
 /* ---- IAM (query protocol) ---- */

@@ -96,6 +96,7 @@ static const struct {
 	{ "EntityAlreadyExists",
 	  "an IAM user of that name exists: choose another instance name, or delete the user" },
 	{ "OperationNotSupportedException", NULL },
+	{ "ResourceNotFound", "see `slipway alarm list`" },
 	{ "UnrecognizedClientException",
 	  "slipwayd does not know this access key: check the profile (`slipway configure`), "
 	  "--profile, or AWS_ACCESS_KEY_ID" },

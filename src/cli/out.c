@@ -28,15 +28,15 @@ enum cli_tone cli_status_tone(const char *s)
 {
 	if (!s)
 		return CLI_PLAIN;
-	if (strcmp(s, "Succeeded") == 0 || strcmp(s, "Registered") == 0)
+	if (strcmp(s, "Succeeded") == 0 || strcmp(s, "Registered") == 0 || strcmp(s, "OK") == 0)
 		return CLI_GOOD;
-	if (strcmp(s, "Failed") == 0 || strcmp(s, "Stopped") == 0)
+	if (strcmp(s, "Failed") == 0 || strcmp(s, "Stopped") == 0 || strcmp(s, "ALARM") == 0)
 		return CLI_BAD;
 	if (strcmp(s, "InProgress") == 0 || strcmp(s, "Queued") == 0 || strcmp(s, "Created") == 0 ||
 	    strcmp(s, "Baking") == 0 || strcmp(s, "Ready") == 0)
 		return CLI_BUSY;
 	if (strcmp(s, "Skipped") == 0 || strcmp(s, "Pending") == 0 ||
-	    strcmp(s, "Deregistered") == 0)
+	    strcmp(s, "Deregistered") == 0 || strcmp(s, "INSUFFICIENT_DATA") == 0)
 		return CLI_DIM;
 	return CLI_PLAIN;
 }
@@ -231,6 +231,59 @@ const char *cli_duration(int64_t ms, char *out, size_t size)
 	else
 		snprintf(out, size, "%lldh%02lldm", (long long)(ms / 3600000),
 			 (long long)(ms / 60000 % 60));
+	return out;
+}
+
+void cli_array_sort(json_t *items, int (*cmp)(const void *, const void *))
+{
+	size_t n = json_array_size(items);
+	json_t **v = calloc(n ? n : 1, sizeof(*v));
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(items, i));
+	qsort(v, n, sizeof(*v), cmp);
+	json_array_clear(items);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, v[i]);
+	free(v);
+}
+
+int cli_parse_duration(const char *s, int64_t *seconds)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
+	size_t len = strlen(s);
+	int64_t n, mult = 1;
+	char digits[32];
+
+	if (len == 0 || len >= sizeof(digits))
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (s[len - 1] == units[i].unit) {
+			mult = units[i].seconds;
+			len--;
+			break;
+		}
+	if (len == 0 || str_copyn(digits, sizeof(digits), s, len))
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (digits[i] < '0' || digits[i] > '9')
+			return -1;
+	if (str_to_i64(digits, 1, INT64_MAX / 604800, &n))
+		return -1;
+	*seconds = n * mult;
+	return 0;
+}
+
+const char *cli_number(double v, char *out, size_t size)
+{
+	if (v == 0)
+		v = 0; /* no "-0" */
+	snprintf(out, size, "%.10g", v);
 	return out;
 }
 

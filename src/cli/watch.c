@@ -6,7 +6,11 @@
  * Without a terminal it prints one plain line per change instead — no escape codes — so that
  * CI logs read as a timeline.  Either way, when the deployment ends it prints the outcome, the
  * duration and, for every failed host, the event, script, error code and the last lines of its
- * log; and if a rollback starts, it follows the rollback too. */
+ * log; and if a rollback starts, it follows the rollback too.
+ *
+ * When the deployment group lists alarms (its alarmConfiguration), their states are read with
+ * DescribeAlarms at every poll and shown below the hosts (a line per change without a
+ * terminal); a group without alarms looks exactly as before. */
 #include "cli_int.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -25,6 +29,8 @@
 #define WATCH_EVENT_COL	 18
 #define WATCH_STATUS_COL 10
 #define WATCH_MAX_LINES	 256
+#define WATCH_ALARM_COL	 WATCH_HOST_COL
+#define WATCH_STATE_COL	 WATCH_EVENT_COL
 
 struct watch {
 	struct cli_args *a;
@@ -41,6 +47,12 @@ struct watch {
 	bool started;	    /* the "InProgress, N hosts" line is out */
 	char progress[128]; /* the last progress line */
 	json_t *config;	    /* DeploymentConfigInfo, once fetched */
+	/* the group's alarms: names (NULL until read), whether monitoring is on, their last
+	 * DescribeAlarms objects and (plain mode) the state last printed for each */
+	json_t *alarm_names;
+	bool alarms_enabled;
+	json_t *alarms;
+	json_t *alarm_seen;
 };
 
 static volatile sig_atomic_t watch__interrupted;
@@ -174,6 +186,78 @@ static void watch__fetch_config(struct watch *w, const json_t *info)
 	cli_state(w->a)->err = saved; /* only a nicety: never a failure */
 }
 
+/* ---- the group's alarms ---- */
+
+/* Reads the group's alarm names once (GetDeploymentGroup's alarmConfiguration); a nicety, so
+ * never a failure: a group that cannot be read shows no alarms. */
+static void watch__fetch_alarm_names(struct watch *w, const json_t *info)
+{
+	struct cli_error saved = cli_state(w->a)->err;
+	const json_t *ac, *al;
+	json_t *resp;
+	size_t i;
+
+	if (w->alarm_names)
+		return;
+	w->alarm_names = json_array();
+	if (cli_cd(w->a, "GetDeploymentGroup",
+		   json_pack("{s:s,s:s}", "applicationName", watch__str(info, "applicationName"),
+			     "deploymentGroupName", watch__str(info, "deploymentGroupName")),
+		   &resp) == 0) {
+		ac = json_object_get(json_object_get(resp, "deploymentGroupInfo"),
+				     "alarmConfiguration");
+		w->alarms_enabled = json_is_true(json_object_get(ac, "enabled"));
+		json_array_foreach(json_object_get(ac, "alarms"), i, al)
+		{
+			if (json_is_string(json_object_get(al, "name")))
+				json_array_append(w->alarm_names, json_object_get(al, "name"));
+		}
+		json_decref(resp);
+	}
+	cli_state(w->a)->err = saved;
+}
+
+/* The alarms' current states (DescribeAlarms by name); the last ones stay when it fails. */
+static void watch__fetch_alarms(struct watch *w)
+{
+	struct cli_error saved = cli_state(w->a)->err;
+	json_t *alarms;
+
+	if (!json_array_size(w->alarm_names))
+		return;
+	if (cli_alarms_describe(w->a, json_pack("{s:O}", "AlarmNames", w->alarm_names), &alarms) ==
+	    0) {
+		json_decref(w->alarms);
+		w->alarms = alarms;
+	}
+	cli_state(w->a)->err = saved;
+}
+
+/* The DescribeAlarms object of the group's alarm name, or NULL (none such, or not read). */
+static const json_t *watch__alarm(const struct watch *w, const char *name)
+{
+	const json_t *al;
+	size_t i;
+
+	json_array_foreach(w->alarms, i, al)
+	{
+		if (strcmp(watch__str(al, "AlarmName"), name) == 0)
+			return al;
+	}
+	return NULL;
+}
+
+/* An alarm's state for people: its StateValue, "unknown" before the first read, "not found"
+ * for a name no alarm has. */
+static const char *watch__alarm_state(const struct watch *w, const char *name)
+{
+	const json_t *al = watch__alarm(w, name);
+
+	if (al)
+		return watch__str(al, "StateValue");
+	return w->alarms ? "not found" : "unknown";
+}
+
 /* ---- plain lines ---- */
 
 static void watch__plain_line(struct watch *w, const char *fmt, ...)
@@ -236,6 +320,27 @@ static void watch__plain(struct watch *w, const char *id, const json_t *info, co
 						     "rollbackTriggeringDeploymentId"));
 		buf_release(&rev);
 		w->described = true;
+	}
+	if (json_array_size(w->alarm_names)) {
+		const json_t *n;
+
+		json_array_foreach(w->alarm_names, i, n)
+		{
+			const char *name = json_string_value(n);
+			const char *state = watch__alarm_state(w, name);
+			const json_t *al = watch__alarm(w, name);
+
+			if (str_eq(json_string_value(json_object_get(w->alarm_seen, name)), state))
+				continue;
+			json_object_set_new(w->alarm_seen, name, json_string(state));
+			if (al && watch__str(al, "StateReason")[0])
+				watch__plain_line(w, "alarm %s: %s (%s)%s", name, state,
+						  watch__str(al, "StateReason"),
+						  w->alarms_enabled ? "" : " [monitoring off]");
+			else
+				watch__plain_line(w, "alarm %s: %s%s", name, state,
+						  w->alarms_enabled ? "" : " [monitoring off]");
+		}
 	}
 	if (strcmp(status, w->status) != 0 && !watch__terminal(status)) {
 		watch__plain_line(w, "deployment %s: %s", id, status);
@@ -427,6 +532,29 @@ static void watch__host_row(struct watch *w, struct watch_block *b, const json_t
 		   pad > 0 ? pad : 0, "", dur);
 }
 
+/* The group's alarms below the hosts: name, state and reason. */
+static void watch__alarm_rows(struct watch *w, struct watch_block *b)
+{
+	const json_t *n;
+	size_t i;
+
+	if (!json_array_size(w->alarm_names))
+		return;
+	watch__add(b, "  %s%-*s  %-*s  %s%s", cli_color(w->a, CLI_DIM), WATCH_ALARM_COL, "ALARM",
+		   WATCH_STATE_COL, "STATE",
+		   w->alarms_enabled ? "REASON" : "REASON (alarm monitoring is off for the group)",
+		   cli_color_reset(w->a));
+	json_array_foreach(w->alarm_names, i, n)
+	{
+		const char *name = json_string_value(n), *state = watch__alarm_state(w, name);
+		int pad = WATCH_STATE_COL - (int)strlen(state);
+
+		watch__add(b, "  %-*s  %s%s%s%*s  %s", WATCH_ALARM_COL, name,
+			   cli_color(w->a, cli_status_tone(state)), state, cli_color_reset(w->a),
+			   pad > 0 ? pad : 0, "", watch__str(watch__alarm(w, name), "StateReason"));
+	}
+}
+
 static void watch__draw(struct watch *w, const char *id, const json_t *info, const json_t *targets)
 {
 	struct watch_block b = { .n = 0 };
@@ -479,6 +607,8 @@ static void watch__draw(struct watch *w, const char *id, const json_t *info, con
 			       : "choosing hosts");
 	}
 	rows = w->height - b.n - 2;
+	if (json_array_size(w->alarm_names))
+		rows -= (int)json_array_size(w->alarm_names) + 1;
 	if (rows < 3)
 		rows = 3;
 	if ((int)n <= rows) {
@@ -509,6 +639,7 @@ static void watch__draw(struct watch *w, const char *id, const json_t *info, con
 			   (long long)bad, (long long)pending, (long long)skipped,
 			   cli_color_reset(w->a));
 	}
+	watch__alarm_rows(w, &b);
 	/* redraw in place: back to the block's first line, rewrite, clear what is left */
 	if (w->drawn)
 		fprintf(w->out, "\033[%dA\r", w->drawn);
@@ -677,6 +808,8 @@ static int watch__one(struct watch *w, const char *id, json_t **final)
 			json_decref(resp);
 			targets = now_targets;
 			watch__fetch_config(w, info);
+			watch__fetch_alarm_names(w, info);
+			watch__fetch_alarms(w);
 			if (w->live)
 				watch__draw(w, id, info, targets);
 			else
@@ -717,6 +850,7 @@ int cli_watch(struct cli_args *a, const char *id)
 	w.out = a->g.output == CLI_OUT_JSON ? stderr : stdout;
 	w.width = 80;
 	w.height = 24;
+	w.alarm_seen = json_object();
 	if (w.live) {
 		sa.sa_handler = watch__on_signal;
 		sigaction(SIGINT, &sa, &old_int);
@@ -765,11 +899,17 @@ int cli_watch(struct cli_args *a, const char *id)
 	if (a->g.output == CLI_OUT_JSON && first) {
 		if (last != first)
 			json_object_set(first, "rollbackDeployment", last);
+		if (json_array_size(w.alarm_names))
+			json_object_set_new(first, "alarms",
+					    w.alarms ? json_incref(w.alarms) : json_array());
 		cli_json_print(first);
 	}
 	json_decref(first);
 	json_decref(last);
 	json_decref(w.seen);
 	json_decref(w.config);
+	json_decref(w.alarm_names);
+	json_decref(w.alarms);
+	json_decref(w.alarm_seen);
 	return rc;
 }

@@ -97,7 +97,7 @@ def commands():
     p = subprocess.run([CLI, "--help"], capture_output=True, text=True, check=True)
     found = []
     for line in p.stdout.splitlines():
-        m = re.match(r"^  ([a-z]+)(?: ([a-z]+))?\s{2,}\S", line)
+        m = re.match(r"^  ([a-z]+)(?: ([a-z-]+))?\s{2,}\S", line)
         if m and not line.startswith("   "):
             found.append((m.group(1), m.group(2)))
     return found
@@ -108,7 +108,10 @@ EXPECTED = {("configure", None)} | {("app", n) for n in ("create", "list", "show
     {("config", n) for n in ("create", "list", "show", "delete")} | \
     {("instance", n) for n in ("register", "list", "show", "tag", "untag", "deregister")} | \
     {("deploy", n) for n in ("push", "create", "list", "show", "stop", "continue", "events",
-                             "watch", "local")} | {("completion", "bash")}
+                             "watch", "local")} | \
+    {("metrics", n) for n in ("list", "get")} | \
+    {("alarm", n) for n in ("list", "show", "history", "set-state")} | {("logs", "tail")} | \
+    {("completion", "bash")}
 
 
 def test_version_and_top_help():
@@ -166,7 +169,8 @@ def test_man_page_documents_every_command(tmp_path):
     assert p.returncode == 0 and p.stdout.startswith(".\\\"")
     assert ".TH SLIPWAY 1" in p.stdout
     for group, name in EXPECTED:
-        assert f'.SS "{group}{" " + name if name else ""}' in p.stdout, (group, name)
+        words = (group + (" " + name if name else "")).replace("-", "\\-")  # roff's minus
+        assert f'.SS "{words}' in p.stdout, (group, name)
     for section in ("EXIT STATUS", "ENVIRONMENT", "GLOBAL OPTIONS", "FILES"):
         assert f".SH {section}" in p.stdout
     # it renders without roff warnings
