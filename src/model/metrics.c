@@ -813,7 +813,7 @@ static int64_t metrics__rollup(struct store_conn *c, int from, int to, int64_t c
 	    "INSERT INTO metric_buckets (series, res, ts, n, sum, lo, hi, nopct) "
 	    "SELECT series, ?, ts - ts % ?, SUM(n), SUM(sum), MIN(lo), MAX(hi), "
 	    "MAX(nopct) FROM metric_buckets WHERE res = ? AND ts < ? "
-	    "GROUP BY series, ts - ts % ? "
+	    "GROUP BY 1, 3 " /* by position: PostgreSQL matches expressions, not parameters */
 	    "ON CONFLICT (series, res, ts) DO UPDATE SET "
 	    "n = metric_buckets.n + excluded.n, sum = metric_buckets.sum + excluded.sum, "
 	    "lo = CASE WHEN excluded.lo < metric_buckets.lo THEN excluded.lo "
@@ -822,16 +822,16 @@ static int64_t metrics__rollup(struct store_conn *c, int from, int to, int64_t c
 	    "ELSE metric_buckets.hi END, "
 	    "nopct = CASE WHEN excluded.nopct > metric_buckets.nopct "
 	    "THEN excluded.nopct ELSE metric_buckets.nopct END",
-	    "iiiii", e, (int64_t)to, w, (int64_t)from, cutoff, w);
+	    "iiii", e, (int64_t)to, w, (int64_t)from, cutoff);
 	if (r < 0)
 		return r;
 	r = store_exec(c, NULL,
 		       "INSERT INTO metric_bins (series, res, ts, bin, n) "
 		       "SELECT series, ?, ts - ts % ?, bin, SUM(n) FROM metric_bins "
-		       "WHERE res = ? AND ts < ? GROUP BY series, ts - ts % ?, bin "
+		       "WHERE res = ? AND ts < ? GROUP BY 1, 3, 4 "
 		       "ON CONFLICT (series, res, ts, bin) DO UPDATE SET "
 		       "n = metric_bins.n + excluded.n",
-		       "iiiii", e, (int64_t)to, w, (int64_t)from, cutoff, w);
+		       "iiii", e, (int64_t)to, w, (int64_t)from, cutoff);
 	if (r < 0)
 		return r;
 	if ((r = store_exec(c, NULL, "DELETE FROM metric_buckets WHERE res = ? AND ts < ?", "ii", e,

@@ -194,6 +194,48 @@ static void test_values_round_trip(void **state)
 	assert_string_equal(note.out, "(null)");
 }
 
+/* Doubles ('d', store_col_double) keep every bit on both backends, and compare as numbers.
+ * (It runs on the store's writer thread, so it reports what went wrong rather than asserting.) */
+static int doubles__run(struct store_conn *c, void *arg, struct err *e)
+{
+	static const double vals[] = { 0.1, -5.5, 1.7458e108, 4.9e-300, 12345678.875 };
+	const char **bad = arg;
+	struct store_stmt *st;
+	int r;
+
+	r = store_exec(c, NULL, "CREATE TABLE IF NOT EXISTS t_dbl (k INTEGER, v DOUBLE PRECISION)",
+		       "", e);
+	if (r >= 0)
+		r = store_exec(c, NULL, "DELETE FROM t_dbl", "", e);
+	for (size_t i = 0; r >= 0 && i < sizeof(vals) / sizeof(vals[0]); i++)
+		r = store_exec(c, NULL, "INSERT INTO t_dbl (k, v) VALUES (?, ?)", "id", e,
+			       (int64_t)i, vals[i]);
+	if (r < 0)
+		return *bad = "insert", r;
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		r = store_exec(c, &st, "SELECT v FROM t_dbl WHERE k = ?", "i", e, (int64_t)i);
+		if (r != 1 || store_col_double(st, 0) != vals[i])
+			return *bad = "a value changed", -1;
+	}
+	r = store_exec(c, &st, "SELECT COUNT(*) FROM t_dbl WHERE v > ?", "d", e, 0.0);
+	if (r != 1 || store_col_int(st, 0) != 4)
+		return *bad = "a comparison with a double parameter", -1;
+	r = store_exec(c, &st, "SELECT SUM(v) FROM t_dbl WHERE v < ?", "d", e, 1.0);
+	if (r != 1 || store_col_double(st, 0) != 0.1 + -5.5 + 4.9e-300)
+		return *bad = "a sum", -1;
+	return 0;
+}
+
+static void test_doubles_round_trip(void **state)
+{
+	const char *bad = NULL;
+	struct err e = { 0 };
+	int r = store_write(store, doubles__run, &bad, &e);
+
+	if (r)
+		fail_msg("doubles: %s (%s)", bad ? bad : "?", err_message(&e));
+}
+
 static void test_question_mark_in_literal_is_not_a_parameter(void **state)
 {
 	struct sql q = { .sql = "SELECT 'why?' || ? /* a '?' here too */", .types = "t", .a = "!" };
@@ -445,6 +487,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrations_applied),
 		cmocka_unit_test(test_values_round_trip),
+		cmocka_unit_test(test_doubles_round_trip),
 		cmocka_unit_test(test_question_mark_in_literal_is_not_a_parameter),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_rollback),
