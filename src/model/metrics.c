@@ -801,11 +801,27 @@ int metrics_each(struct store_conn *c, const char *ns, const char *name,
 
 /* ---- retention ---- */
 
+/* Drops the buckets (and bins) of resolution res older than cutoff: the rows removed. */
+static int64_t metrics__drop(struct store_conn *c, int res, int64_t cutoff, struct err *e)
+{
+	int64_t gone;
+	int r;
+
+	if ((r = store_exec(c, NULL, "DELETE FROM metric_buckets WHERE res = ? AND ts < ?", "ii", e,
+			    (int64_t)res, cutoff)) < 0)
+		return r;
+	gone = store_changes(c);
+	if ((r = store_exec(c, NULL, "DELETE FROM metric_bins WHERE res = ? AND ts < ?", "ii", e,
+			    (int64_t)res, cutoff)) < 0)
+		return r;
+	return gone + store_changes(c);
+}
+
 /* Rolls the buckets of resolution from older than cutoff into resolution to, then drops them. */
 static int64_t metrics__rollup(struct store_conn *c, int from, int to, int64_t cutoff,
 			       struct err *e)
 {
-	int64_t w = time_scaled_ms(to), gone;
+	int64_t w = time_scaled_ms(to);
 	int r;
 
 	r = store_exec(
@@ -832,31 +848,7 @@ static int64_t metrics__rollup(struct store_conn *c, int from, int to, int64_t c
 		       "ON CONFLICT (series, res, ts, bin) DO UPDATE SET "
 		       "n = metric_bins.n + excluded.n",
 		       "iiii", e, (int64_t)to, w, (int64_t)from, cutoff);
-	if (r < 0)
-		return r;
-	if ((r = store_exec(c, NULL, "DELETE FROM metric_buckets WHERE res = ? AND ts < ?", "ii", e,
-			    (int64_t)from, cutoff)) < 0)
-		return r;
-	gone = store_changes(c);
-	if ((r = store_exec(c, NULL, "DELETE FROM metric_bins WHERE res = ? AND ts < ?", "ii", e,
-			    (int64_t)from, cutoff)) < 0)
-		return r;
-	return gone + store_changes(c);
-}
-
-static int64_t metrics__drop(struct store_conn *c, int res, int64_t cutoff, struct err *e)
-{
-	int64_t gone;
-	int r;
-
-	if ((r = store_exec(c, NULL, "DELETE FROM metric_buckets WHERE res = ? AND ts < ?", "ii", e,
-			    (int64_t)res, cutoff)) < 0)
-		return r;
-	gone = store_changes(c);
-	if ((r = store_exec(c, NULL, "DELETE FROM metric_bins WHERE res = ? AND ts < ?", "ii", e,
-			    (int64_t)res, cutoff)) < 0)
-		return r;
-	return gone + store_changes(c);
+	return r < 0 ? r : metrics__drop(c, from, cutoff, e);
 }
 
 int64_t metrics_expire(struct store_conn *c, int64_t now_ms, struct err *e)
