@@ -67,7 +67,7 @@ static int app__create(struct store_conn *sc, void *arg, struct err *e)
 		return err_set(e, SW_E_ApplicationAlreadyExists,
 			       "%s already exists in your account", a->name);
 	cd_app_arn(a->c->env, a->name, arn, sizeof(arn));
-	return cd_tags_put(sc, arn, a->tags, e);
+	return model_tags_put(sc, arn, a->tags, e);
 }
 
 static int CreateApplication(struct call *c)
@@ -232,7 +232,7 @@ static int app__update(struct store_conn *sc, void *arg, struct err *e)
 		return r;
 	cd_app_arn(u->c->env, u->from, from, sizeof(from));
 	cd_app_arn(u->c->env, u->to, to, sizeof(to));
-	r = cd_tags_rename(sc, from, to, e);
+	r = model_tags_rename(sc, from, to, e);
 	if (r)
 		return r;
 	r = model_groups_of(sc, u->to, &groups, e);
@@ -243,7 +243,7 @@ static int app__update(struct store_conn *sc, void *arg, struct err *e)
 
 		cd_group_arn(u->c->env, u->from, name, gfrom, sizeof(gfrom));
 		cd_group_arn(u->c->env, u->to, name, gto, sizeof(gto));
-		r = cd_tags_rename(sc, gfrom, gto, e);
+		r = model_tags_rename(sc, gfrom, gto, e);
 		if (r)
 			break;
 	}
@@ -297,13 +297,13 @@ static int app__delete(struct store_conn *sc, void *arg, struct err *e)
 			break;
 		cd_group_arn(a->c->env, a->name, json_string_value(json_object_get(v, "name")), arn,
 			     sizeof(arn));
-		r = cd_tags_drop(sc, arn, e);
+		r = model_tags_drop(sc, arn, e);
 	}
 	json_decref(groups);
 	if (r < 0)
 		return r;
 	cd_app_arn(a->c->env, a->name, arn, sizeof(arn));
-	r = cd_tags_drop(sc, arn, e);
+	r = model_tags_drop(sc, arn, e);
 	if (r)
 		return r;
 	r = store_exec(sc, NULL, "DELETE FROM applications WHERE name = ?", "t", e, a->name);

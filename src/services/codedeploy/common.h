@@ -6,6 +6,7 @@
 #include "contract/service.h"
 #include "contract/env.h"
 #include "model/revisions.h"
+#include "model/tags.h"
 #include "store/store.h"
 #include "base/json.h"
 #include "services/codedeploy/errors.h"
@@ -56,11 +57,7 @@ int cd_app_get(struct store_conn *c, const char *name, char *platform, size_t ps
 
 /* Validates a `tags` list [{Key, Value}] (InvalidTagsToAdd / Serialization). */
 int cd_tags_validate(const json_t *tags, int invalid_code, struct err *e);
-/* Adds or replaces tags on a resource ARN. */
-int cd_tags_put(struct store_conn *c, const char *arn, const json_t *tags, struct err *e);
-/* Removes every tag of a resource (on delete) or renames its ARN (on rename). */
-int cd_tags_drop(struct store_conn *c, const char *arn, struct err *e);
-int cd_tags_rename(struct store_conn *c, const char *from, const char *to, struct err *e);
+/* The tags themselves are model/tags.h's (model_tags_put, _drop, _rename). */
 
 /* Revisions (revisions.c; keys and the table's writes are model/revisions.h). */
 #define CD_REVISION_KEY_MAX MODEL_REVISION_KEY_MAX

@@ -1017,7 +1017,7 @@ static int group__create(struct store_conn *sc, void *arg, struct err *e)
 	if (r)
 		goto out;
 	cd_group_arn(a->c->env, a->app, a->name, arn, sizeof(arn));
-	r = cd_tags_put(sc, arn, a->tags, e);
+	r = model_tags_put(sc, arn, a->tags, e);
 out:
 	json_decref(settings);
 	return r;
@@ -1276,7 +1276,7 @@ static int group__update(struct store_conn *sc, void *arg, struct err *e)
 		goto out;
 	cd_group_arn(u->c->env, u->app, u->from, from, sizeof(from));
 	cd_group_arn(u->c->env, u->app, u->to, to, sizeof(to));
-	r = cd_tags_rename(sc, from, to, e);
+	r = model_tags_rename(sc, from, to, e);
 out:
 	json_decref(doc);
 	json_decref(in);
@@ -1334,7 +1334,7 @@ static int group__delete(struct store_conn *sc, void *arg, struct err *e)
 	if (r < 0)
 		return r;
 	cd_group_arn(d->c->env, d->app, d->name, arn, sizeof(arn));
-	return cd_tags_drop(sc, arn, e);
+	return model_tags_drop(sc, arn, e);
 }
 
 static int DeleteDeploymentGroup(struct call *c)

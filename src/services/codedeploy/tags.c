@@ -126,7 +126,7 @@ static int tag__put(struct store_conn *sc, void *arg, struct err *e)
 	int r = tag__exists(sc, &a->t, e);
 
 	if (!r)
-		r = cd_tags_put(sc, a->t.arn, a->tags, e);
+		r = model_tags_put(sc, a->t.arn, a->tags, e);
 	if (r)
 		return r;
 	r = store_exec(sc, &st, "SELECT COUNT(*) FROM resource_tags WHERE arn = ?", "t", e,
@@ -160,20 +160,11 @@ static int TagResource(struct call *c)
 static int tag__remove(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct tag_change *a = arg;
-	size_t i;
-	json_t *k;
 	int r = tag__exists(sc, &a->t, e);
 
 	if (r)
 		return r;
-	json_array_foreach(a->keys, i, k)
-	{
-		r = store_exec(sc, NULL, "DELETE FROM resource_tags WHERE arn = ? AND key = ?",
-			       "tt", e, a->t.arn, json_string_value(k));
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return model_tags_remove(sc, a->t.arn, a->keys, e);
 }
 
 static int UntagResource(struct call *c)

@@ -1,6 +1,7 @@
 /* iam/users: CreateUser, GetUser, ListUsers, DeleteUser.  A user's tags live in
  * resource_tags under the user's ARN. */
 #include "iam.h"
+#include "model/tags.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -76,17 +77,9 @@ static int user__xml(struct buf *b, const char *indent, const struct user_row *u
 /* The user's tags as [{Key, Value}] (new reference) or NULL on a store error. */
 static json_t *user__tags(struct store_conn *c, const char *arn, struct err *e)
 {
-	struct store_stmt *st;
 	json_t *list = json_array();
-	int r;
+	int r = list ? model_tags_list(c, arn, list, e) : err_set(e, SW_E_NOMEM, NULL);
 
-	r = store_exec(c, &st, "SELECT key, value FROM resource_tags WHERE arn = ? ORDER BY key",
-		       "t", e, arn);
-	while (r == 1) {
-		json_array_append_new(list, json_pack("{s:s, s:s}", "Key", store_col_text(st, 0),
-						      "Value", store_col_text(st, 1)));
-		r = store_step(st, e);
-	}
 	if (r < 0) {
 		json_decref(list);
 		return NULL;
@@ -185,8 +178,6 @@ struct user_create {
 static int user__create(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct user_create *a = arg;
-	size_t i;
-	json_t *t;
 	int r;
 
 	r = iam_user_find(sc, a->u.name, NULL, 0, NULL, 0, e);
@@ -202,19 +193,8 @@ static int user__create(struct store_conn *sc, void *arg, struct err *e)
 	if (r < 0)
 		return r;
 	/* A user of the same name deleted earlier may have left tags behind: start clean. */
-	r = store_exec(sc, NULL, "DELETE FROM resource_tags WHERE arn = ?", "t", e, a->u.arn);
-	if (r < 0)
-		return r;
-	json_array_foreach(a->tags, i, t)
-	{
-		r = store_exec(sc, NULL,
-			       "INSERT INTO resource_tags (arn, key, value) VALUES (?, ?, ?)",
-			       "ttt", e, a->u.arn, json_string_value(json_object_get(t, "Key")),
-			       json_string_value(json_object_get(t, "Value")));
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	r = model_tags_drop(sc, a->u.arn, e);
+	return r ? r : model_tags_put(sc, a->u.arn, a->tags, e);
 }
 
 int iam_create_user(struct query_call *c)

@@ -8,6 +8,7 @@
 #include "model/alarm_rule.h"
 #include "model/alarms.h"
 #include "model/metric_math.h"
+#include "model/tags.h"
 #include "base/str.h"
 #include "base/timeutil.h"
 #include "store/store.h"
@@ -85,26 +86,6 @@ static int alarm__tags(const json_t *in, json_t **out, struct err *e)
 			    "Tags.member.%zu must have a Key of 1 to 128 characters and a "
 			    "Value of at most 256.",
 			    i + 1);
-	}
-	return 0;
-}
-
-static int alarm__tags_put(struct store_conn *c, const char *arn, const json_t *tags, struct err *e)
-{
-	const json_t *t;
-	size_t i;
-
-	json_array_foreach(tags, i, t)
-	{
-		int r =
-		    store_exec(c, NULL,
-			       "INSERT INTO resource_tags (arn, key, value) VALUES (?, ?, ?) ON "
-			       "CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
-			       "ttt", e, arn, json_string_value(json_object_get(t, "Key")),
-			       json_string_value(json_object_get(t, "Value")));
-
-		if (r < 0)
-			return r;
 	}
 	return 0;
 }
@@ -284,7 +265,7 @@ static int put_alarm__store(struct store_conn *c, void *arg, struct err *e)
 	if ((r = alarm_put(c, &p->a, p->watch, p->children, e)) < 0)
 		return r;
 	p->created = r == 1;
-	if ((r = alarm__tags_put(c, p->a.arn, p->tags, e)))
+	if ((r = model_tags_put(c, p->a.arn, p->tags, e)))
 		return r;
 	str_fmt(summary, sizeof(summary), "Alarm \"%.200s\" %s", p->a.name,
 		p->created ? "created" : "updated");
@@ -878,9 +859,7 @@ static int delete__store(struct store_conn *c, void *arg, struct err *e)
 		if (r == 0)
 			return err_set(e, SW_E_CW_ResourceNotFound, "The alarm %s does not exist.",
 				       name);
-		if ((r = store_exec(c, NULL, "DELETE FROM resource_tags WHERE arn = ?", "t", e,
-				    a.arn)) < 0 ||
-		    (r = alarm_delete(c, name, e)) < 0) {
+		if ((r = model_tags_drop(c, a.arn, e)) < 0 || (r = alarm_delete(c, name, e)) < 0) {
 			alarm_row_release(&a);
 			return r;
 		}
@@ -1098,38 +1077,20 @@ static int tag__exists(struct store_conn *c, const char *arn, struct err *e)
 static int tag__store(struct store_conn *c, void *arg, struct err *e)
 {
 	struct tag_op *t = arg;
-	const json_t *k;
-	size_t i;
 	int r = tag__exists(c, t->arn, e);
 
 	if (r)
 		return r;
-	if (t->tags)
-		return alarm__tags_put(c, t->arn, t->tags, e);
-	json_array_foreach(t->keys, i, k)
-	{
-		r = store_exec(c, NULL, "DELETE FROM resource_tags WHERE arn = ? AND key = ?", "tt",
-			       e, t->arn, json_string_value(k));
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return t->tags ? model_tags_put(c, t->arn, t->tags, e)
+		       : model_tags_remove(c, t->arn, t->keys, e);
 }
 
 static int tag__list(struct store_conn *c, void *arg, struct err *e)
 {
 	struct tag_op *t = arg;
-	struct store_stmt *st;
 	int r = tag__exists(c, t->arn, e);
 
-	if (r)
-		return r;
-	r = store_exec(c, &st, "SELECT key, value FROM resource_tags WHERE arn = ? ORDER BY key",
-		       "t", e, t->arn);
-	for (; r > 0; r = store_step(st, e))
-		json_array_append_new(t->out, json_pack("{s:s,s:s}", "Key", store_col_text(st, 0),
-							"Value", store_col_text(st, 1)));
-	return r;
+	return r ? r : model_tags_list(c, t->arn, t->out, e);
 }
 
 static int TagResource(struct call *c)
