@@ -7,7 +7,7 @@ import os
 
 import pytest
 from agents import agent_available, dserver, wait_deployment  # noqa: F401
-from test_deployments_agents import GATE, Kit, bundle, release, wait_gate
+from test_deployments_agents import GATE, bundle, kit, release, wait_gate  # noqa: F401
 
 SLIPWAYD_ARGS = ["--poll-timeout", "20", "--agent-timeout", "300", "--event-timeout", "300"]
 
@@ -16,16 +16,6 @@ pytestmark = [
                        "build"),
     pytest.mark.skipif(os.geteuid() != 0, reason="hosts need their own mount namespace (root)"),
 ]
-
-
-@pytest.fixture
-def kit(dserver, tmp_path, request):
-    k = Kit(dserver, tmp_path)
-    yield k
-    k.agents.stop_all()
-    failed = getattr(request.node, "rep_call", None)
-    if failed and failed.failed:
-        print(k.dump())
 
 
 def _alarm(cw, name, metric, missing="notBreaching"):

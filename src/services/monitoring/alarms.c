@@ -581,7 +581,7 @@ static int describe__walk(struct store_conn *c, void *arg, struct err *e)
 
 	if (d->names && !d->prefix && !d->action) {
 		/* by name: one lookup each (what CodeDeploy's alarm polling does) */
-		json_t *sorted = json_array(), *v;
+		json_t *v;
 		size_t i;
 
 		json_array_foreach(d->names, i, v)
@@ -589,10 +589,8 @@ static int describe__walk(struct store_conn *c, void *arg, struct err *e)
 			struct alarm_row a;
 
 			r = alarm_get(c, json_string_value(v), &a, e);
-			if (r < 0) {
-				json_decref(sorted);
+			if (r < 0)
 				return r;
-			}
 			if (r > 0) {
 				r = describe__one(d, &a);
 				alarm_row_release(&a);
@@ -600,7 +598,6 @@ static int describe__walk(struct store_conn *c, void *arg, struct err *e)
 					break;
 			}
 		}
-		json_decref(sorted);
 		return 0;
 	}
 	r = alarms_each(c, describe__one, d, e);
