@@ -21,7 +21,6 @@
 
 #define METRICS__GAMMA	  1.01
 #define METRICS__BIN_ZERO (-1000000) /* the bin of 0 (below every positive value's) */
-#define METRICS__KEY_MAX  (METRIC_DIMS_MAX * 1300 + 1024)
 
 struct metric_sketch {
 	size_t n;
@@ -56,6 +55,15 @@ static int metrics__key(struct buf *b, const struct metric_key *k, const char *u
 	if (!r && unit)
 		r = buf_addf(b, "\x1f%s", unit);
 	return r;
+}
+
+int metrics_key_text(struct buf *b, const struct metric_key *k)
+{
+	struct metric_dim sorted[METRIC_DIMS_MAX];
+
+	if (k->ndims > METRIC_DIMS_MAX)
+		return -SW_E_TOO_LARGE;
+	return metrics__key(b, k, NULL, sorted);
 }
 
 static int64_t metrics__id(const char *skey)
@@ -367,7 +375,7 @@ int metrics_put(struct store_conn *c, const struct metric_datum *d, size_t n, in
 	size_t i, j;
 	int r = 0;
 
-	buf_init(&kb, METRICS__KEY_MAX);
+	buf_init(&kb, METRICS_KEY_MAX);
 	for (i = 0; i < n && !r; i++) {
 		int64_t id;
 
@@ -468,7 +476,7 @@ static int metrics__units(struct store_conn *c, const struct metric_key *k, cons
 	*n = 0;
 	if (k->ndims > METRIC_DIMS_MAX)
 		return 0;
-	buf_init(&kb, METRICS__KEY_MAX);
+	buf_init(&kb, METRICS_KEY_MAX);
 	if ((r = metrics__key(&kb, k, unit, sorted))) {
 		buf_release(&kb);
 		return err_set(e, SW_E_NOMEM, NULL);

@@ -106,6 +106,12 @@ struct metric_totals {
 	int64_t last_ts_ms;
 };
 
+/* The metric's canonical key (what metrics_each orders by, bytewise) into b, replacing what b
+ * held; b's maximum must allow METRICS_KEY_MAX bytes.  0, or -SW_E_TOO_LARGE / -SW_E_NOMEM. */
+#define METRICS_KEY_MAX (METRIC_DIMS_MAX * 1300 + 1024)
+struct buf;
+int metrics_key_text(struct buf *b, const struct metric_key *k);
+
 /* Calls fn for every metric and unit held (only namespace ns and metric name when not NULL),
  * ordered by namespace, name, dimensions (bytewise), then unit; dimensions come sorted by
  * name.  fn's non-zero return stops the walk and is returned. */

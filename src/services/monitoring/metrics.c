@@ -734,8 +734,6 @@ static int GetMetricData(struct call *c)
 
 /* ---- ListMetrics ---- */
 
-#define LIST_ID_MAX (METRIC_DIMS_MAX * 1300 + 600)
-
 struct list {
 	struct metric_dim filt[10];
 	size_t nfilt;
@@ -747,15 +745,6 @@ struct list {
 	size_t n;
 	bool more;
 };
-
-/* A metric's position in the walk's order, as model/metrics.c sorts it. */
-static void list__id(struct buf *b, const struct metric_key *k)
-{
-	buf_reset(b);
-	buf_addf(b, "%s\x1f%s\x1f", k->ns, k->name);
-	for (size_t j = 0; j < k->ndims; j++)
-		buf_addf(b, "%s\x1e%s\x1d", k->dims[j].name, k->dims[j].value);
-}
 
 static int list__one(void *arg, const struct metric_key *k, const char *unit,
 		     const struct metric_totals *t)
@@ -776,8 +765,8 @@ static int list__one(void *arg, const struct metric_key *k, const char *unit,
 		if (j == k->ndims)
 			return 0;
 	}
-	buf_init(&id, LIST_ID_MAX);
-	list__id(&id, k);
+	buf_init(&id, METRICS_KEY_MAX);
+	metrics_key_text(&id, k);
 	if ((l->last.len && strcmp(buf_str(&id), buf_str(&l->last)) == 0) ||
 	    (l->after && strcmp(buf_str(&id), l->after) <= 0)) {
 		buf_release(&id); /* another unit of the metric just listed, or an earlier page */
@@ -816,7 +805,7 @@ static int ListMetrics(struct call *c)
 	int64_t now = time_now_ms();
 	int r;
 
-	buf_init(&l.last, LIST_ID_MAX);
+	buf_init(&l.last, METRICS_KEY_MAX);
 	if ((r = cw_str(c->in, "Namespace", "Namespace", 1, 255, false, &l.ns, c->err)) ||
 	    (r = cw_str(c->in, "MetricName", "MetricName", 1, 255, false, &l.name, c->err)) ||
 	    (r = cw_dims(c->in, "Dimensions", "Dimensions", 10, true, l.filt, &l.nfilt, c->err)) ||
