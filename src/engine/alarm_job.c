@@ -341,19 +341,20 @@ done:
 
 /* ---- composite alarms ---- */
 
+/* A composite's children as read once for an evaluation (absent ones are left out). */
 struct alarm_kids {
-	struct store_conn *c;
-	json_t *alarm_children; /* names in ALARM, for the reason */
+	struct alarm_row row[ALARM_RULE_CHILDREN];
+	size_t n;
 };
 
 static enum alarm_state alarm_job__child(void *arg, const char *name)
 {
-	struct alarm_kids *k = arg;
-	enum alarm_state st = ALARM_STATE_NONE;
+	const struct alarm_kids *k = arg;
 
-	if (alarm_state_get(k->c, name, &st, NULL))
-		return ALARM_STATE_NONE;
-	return st;
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->row[i].name, name) == 0)
+			return alarm_state_parse(k->row[i].state);
+	return ALARM_STATE_NONE;
 }
 
 /* Whether name's rule reaches name again through alarm_refs (bounded walk). */
@@ -394,75 +395,74 @@ static bool alarm_job__cycle(struct store_conn *c, const char *name)
 	return cycle;
 }
 
-static int alarm_job__composite(struct store_conn *c, const struct engine_ctx *ctx,
-				const struct alarm_row *a, int64_t now, enum alarm_state *state,
-				char *reason, size_t rsize, char **rdata, struct err *e)
+static int alarm_job__composite(struct store_conn *c, const struct alarm_row *a,
+				enum alarm_state *state, char *reason, size_t rsize, char **rdata,
+				struct err *e)
 {
 	const char *text = json_string_value(json_object_get(a->doc, "AlarmRule"));
-	struct alarm_kids k = { c, NULL };
-	json_t *children = json_array(), *trig = json_array(), *child;
+	json_t *children = json_array(), *trig = json_array(), *child, *j;
+	struct alarm_kids *k = calloc(1, sizeof(*k));
 	struct alarm_rule *rule = NULL;
 	int64_t latest = -1;
 	size_t i;
-	int r;
+	int r = 0;
 
 	*state = ALARM_STATE_NONE;
-	if (!children || !trig) {
-		json_decref(children);
-		json_decref(trig);
-		return err_set(e, SW_E_NOMEM, NULL);
+	if (!children || !trig || !k) {
+		r = err_set(e, SW_E_NOMEM, NULL);
+		goto out;
 	}
 	if (alarm_job__cycle(c, a->name)) {
 		log_warn("alarm", "composite alarm '%s' is part of a cycle: not evaluated",
 			 a->name);
-		r = 0;
 		goto out;
 	}
 	if ((r = alarm_rule_parse(text ? text : "", &rule, children, e)))
 		goto out;
-	*state = alarm_rule_eval(rule, alarm_job__child, &k) ? ALARM_STATE_ALARM : ALARM_STATE_OK;
-	/* the reason names the child that moved last into a state the rule looked at */
+	json_array_foreach(children, i, child)
+	{
+		if (k->n == ALARM_RULE_CHILDREN)
+			break;
+		if ((r = alarm_get(c, json_string_value(child), &k->row[k->n], e)) < 0)
+			goto out;
+		k->n += r == 1;
+	}
+	r = 0;
+	*state = alarm_rule_eval(rule, alarm_job__child, k) ? ALARM_STATE_ALARM : ALARM_STATE_OK;
+	/* the reason names the child that moved last into the state that decided the rule */
 	str_copy(reason, rsize,
 		 *state == ALARM_STATE_ALARM ? "Alarm rule became true"
 					     : "Alarm rule became false");
-	json_array_foreach(children, i, child)
-	{
-		struct alarm_row ch;
-		char arn[600], d[40];
+	for (i = 0; i < k->n; i++) {
+		const struct alarm_row *ch = &k->row[i];
+		char d[40];
 
-		if (alarm_get(c, json_string_value(child), &ch, e) <= 0)
+		if ((*state == ALARM_STATE_ALARM) != (strcmp(ch->state, "ALARM") == 0))
 			continue;
-		if ((*state == ALARM_STATE_ALARM) == (strcmp(ch.state, "ALARM") == 0) &&
-		    ch.state_transitioned >= latest) {
-			time_t t = (time_t)(ch.state_transitioned / 1000);
+		if (ch->state_transitioned >= latest) {
+			time_t t = (time_t)(ch->state_transitioned / 1000);
 			struct tm tm;
 			char when[80];
 
-			latest = ch.state_transitioned;
+			latest = ch->state_transitioned;
 			gmtime_r(&t, &tm);
 			strftime(when, sizeof(when), "%A %d %B, %Y %H:%M:%S UTC", &tm);
-			str_fmt(reason, rsize, "%s transitioned to %s at %s", ch.arn, ch.state,
+			str_fmt(reason, rsize, "%s transitioned to %s at %s", ch->arn, ch->state,
 				when);
 		}
-		if ((*state == ALARM_STATE_ALARM) == (strcmp(ch.state, "ALARM") == 0)) {
-			str_copy(arn, sizeof(arn), ch.arn);
-			alarm_job__date(ch.state_transitioned, d);
-			json_array_append_new(trig,
-					      json_pack("{s:s,s:{s:s,s:s}}", "arn", arn, "state",
-							"value", ch.state, "timestamp", d));
-		}
-		alarm_row_release(&ch);
+		alarm_job__date(ch->state_transitioned, d);
+		json_array_append_new(trig, json_pack("{s:s,s:{s:s,s:s}}", "arn", ch->arn, "state",
+						      "value", ch->state, "timestamp", d));
 	}
-	{
-		json_t *j = json_pack("{s:O}", "triggeringAlarms", trig);
-
-		*rdata = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		json_decref(j);
-		if (!*rdata)
-			r = err_set(e, SW_E_NOMEM, NULL);
-	}
-	(void)ctx;
+	j = json_pack("{s:O}", "triggeringAlarms", trig);
+	*rdata = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!*rdata)
+		r = err_set(e, SW_E_NOMEM, NULL);
 out:
+	for (i = 0; k && i < k->n; i++)
+		alarm_row_release(&k->row[i]);
+	free(k);
 	alarm_rule_free(rule);
 	json_decref(children);
 	json_decref(trig);
@@ -484,8 +484,7 @@ static int alarm_job_step(struct store_conn *c, struct job_step *s, struct err *
 		return r; /* deleted meanwhile */
 	composite = strcmp(a.type, "CompositeAlarm") == 0;
 	if (composite)
-		r = alarm_job__composite(c, s->ctx, &a, s->now, &state, reason, sizeof(reason),
-					 &rdata, e);
+		r = alarm_job__composite(c, &a, &state, reason, sizeof(reason), &rdata, e);
 	else
 		r = alarm_job__metric(c, &a, s->now, &state, reason, sizeof(reason), &rdata,
 				      &period, e);
