@@ -7,6 +7,7 @@
 #   blob     → base
 #   model    → base, store (the tables' owners: the engine and the services call its verbs)
 #   engine   → never services/ or server/ (it reaches the store through model/)
+#   functions → base, contract, store, blob, model (the runtime: the services call it)
 #   services → never server/
 #   agent    → never server/, store/, model/, engine/, services/
 #   cli      → never server/, store/, model/, engine/, services/
@@ -25,6 +26,7 @@ forbidden() { # layer → the top directories it may not include ("!a b": everyt
 	base | contract | store | blob) echo "!base" ;;
 	model) echo "!base store" ;;
 	engine) echo "services server" ;;
+	functions) echo "!base contract store blob model" ;;
 	services) echo "server" ;;
 	agent | cli) echo "server store model engine services" ;;
 	*) echo "" ;;

@@ -15,6 +15,7 @@ struct store;
 struct blob;
 struct engine;
 struct park;
+struct functions;
 
 #define SLIPWAYD_S3_DOMAINS_MAX 8
 #define SLIPWAYD_HOST_MAX	254 /* a DNS name (253) and its NUL */
@@ -37,6 +38,12 @@ struct slipwayd_config {
 	 * a virtual-hosted request (services/s3/s3.h, s3_addressing) */
 	char s3_domains[SLIPWAYD_S3_DOMAINS_MAX][SLIPWAYD_HOST_MAX];
 	int ns3_domains;
+	/* The function runtime (src/functions/): --function-environments, the most execution
+	 * environments alive at once over every pool; --function-idle, seconds an idle one is
+	 * kept; --sandbox bwrap, each environment in bubblewrap */
+	int function_envs_max;
+	int function_idle_s;
+	bool sandbox_bwrap;
 };
 
 struct env {
@@ -44,10 +51,11 @@ struct env {
 	char account_id[13];
 	struct store *store;
 	struct blob *blob;
-	const char *key_pem;   /* the server's signing key (PEM) */
-	const char *cert_pem;  /* its self-signed certificate (PEM) */
-	struct engine *engine; /* the deployment engine (src/engine/engine.h) */
-	struct park *park;     /* parked requests, long polls (contract/park.h) */
+	const char *key_pem;	     /* the server's signing key (PEM) */
+	const char *cert_pem;	     /* its self-signed certificate (PEM) */
+	struct engine *engine;	     /* the deployment engine (src/engine/engine.h) */
+	struct park *park;	     /* parked requests, long polls (contract/park.h) */
+	struct functions *functions; /* the function runtime (src/functions/functions.h) */
 	/* Bumped on every change that affects authentication (keys, users, instance bindings);
 	 * the server's key cache compares it. */
 	uint64_t auth_generation;

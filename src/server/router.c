@@ -9,8 +9,15 @@
 #include <string.h>
 
 /* ROUTE_UNSIGNED_PATH: exactly this path, unsigned (a signed request there is S3's: a bucket
- * may bear the name). */
-enum route_kind { ROUTE_TARGET, ROUTE_PATH, ROUTE_UNSIGNED_PATH, ROUTE_SCOPE };
+ * may bear the name); ROUTE_UNSIGNED_PREFIX: a path under this prefix, unsigned (signed, it
+ * goes by its scope). */
+enum route_kind {
+	ROUTE_TARGET,
+	ROUTE_PATH,
+	ROUTE_UNSIGNED_PATH,
+	ROUTE_UNSIGNED_PREFIX,
+	ROUTE_SCOPE
+};
 
 struct route {
 	enum route_kind kind;
@@ -25,10 +32,12 @@ static const struct route router__table[] = {
 	{ ROUTE_TARGET, "Logs_20140328.", &logs_service },
 	{ ROUTE_PATH, "/healthz", &health_service },
 	{ ROUTE_UNSIGNED_PATH, "/metrics", &prometheus_service },
+	{ ROUTE_UNSIGNED_PREFIX, "/lambda-url/", &lambda_url_service },
 	{ ROUTE_SCOPE, "iam", &iam_service },
 	{ ROUTE_SCOPE, "s3", &s3_service },
 	{ ROUTE_SCOPE, "codedeploy", &codedeploy_service },
 	{ ROUTE_SCOPE, "monitoring", &monitoring_service },
+	{ ROUTE_SCOPE, "lambda", &lambda_service },
 };
 
 /* The service named in the credential scope, from the Authorization header or presigned query. */
@@ -83,6 +92,10 @@ const struct service *router_route(const struct http_req *req)
 			break;
 		case ROUTE_UNSIGNED_PATH:
 			if (!target && !have_scope && strcmp(req->path, r->match) == 0)
+				return r->service;
+			break;
+		case ROUTE_UNSIGNED_PREFIX:
+			if (!target && !have_scope && str_starts(req->path, r->match))
 				return r->service;
 			break;
 		case ROUTE_SCOPE:
