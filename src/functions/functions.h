@@ -29,7 +29,7 @@ struct lambda_target;
 struct functions_config {
 	const char *data_dir; /* code unpacked under DATA/functions/code/<blob>/, one /tmp per
 			       * environment under DATA/functions/env/<id>/ */
-	struct store *store;  /* logs and metrics are written there; the event queue lives there */
+	struct store *store;  /* logs and metrics are written there */
 	struct blob *blob;    /* the code zips */
 	const char *region;
 	const char *account_id;
@@ -86,10 +86,6 @@ struct fn_invoke {
  * for the Reason), -SW_E_LAMBDA_RequestTooLarge, or -SW_E_AGAIN once stopping.
  */
 int functions_invoke(struct functions *f, const struct fn_invoke *inv, struct err *e);
-
-/* Queues an Event invocation durably (the store's lambda_events, in the caller's write); the
- * runtime delivers it, retrying a failure twice as Lambda does.  Wake after the commit. */
-int functions_event_wake(struct functions *f);
 
 /* Keeps want environments warm for the pool of t's version (provisioned concurrency; 0 lets
  * them go idle as usual). */

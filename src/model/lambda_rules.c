@@ -203,3 +203,36 @@ int lambda_publish_check_sha(const char *want, const char *latest, struct err *e
 		       "Please try again with the CodeSHA256 in $LATEST.",
 		       want, latest ? latest : "");
 }
+
+static const char *const lambda__provided[] = { "provided", "provided.al2", "provided.al2023",
+						NULL };
+static const char *const lambda__python[] = { "python3.8",  "python3.9",  "python3.10",
+					      "python3.11", "python3.12", "python3.13",
+					      NULL };
+static const char *const lambda__node[] = { "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x",
+					    NULL };
+
+const char lambda_runtimes_supported[] =
+    "provided, provided.al2, provided.al2023, python3.8, python3.9, python3.10, python3.11, "
+    "python3.12, python3.13, nodejs16.x, nodejs18.x, nodejs20.x, nodejs22.x";
+
+static bool lambda__in(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+enum lambda_runtime_kind lambda_runtime_kind(const char *runtime)
+{
+	if (!runtime)
+		return LAMBDA_RT_UNKNOWN;
+	if (lambda__in(lambda__provided, runtime))
+		return LAMBDA_RT_PROVIDED;
+	if (lambda__in(lambda__python, runtime))
+		return LAMBDA_RT_PYTHON;
+	if (lambda__in(lambda__node, runtime))
+		return LAMBDA_RT_NODE;
+	return LAMBDA_RT_UNKNOWN;
+}

@@ -72,4 +72,18 @@ bool lambda_publish_needed(const char *latest_code, const char *latest_config,
  * -SW_E_INVALID with Lambda's message. */
 int lambda_publish_check_sha(const char *want, const char *latest, struct err *e);
 
+/* How Slipway runs a runtime: LAMBDA_RT_PROVIDED (the package's own bootstrap: provided,
+ * provided.al2, provided.al2023), LAMBDA_RT_PYTHON (python3.8 … python3.13, on the host's python3),
+ * LAMBDA_RT_NODE (nodejs16.x … nodejs22.x, on the host's node); LAMBDA_RT_UNKNOWN for anything
+ * else, which CreateFunction refuses. */
+enum lambda_runtime_kind {
+	LAMBDA_RT_UNKNOWN,
+	LAMBDA_RT_PROVIDED,
+	LAMBDA_RT_PYTHON,
+	LAMBDA_RT_NODE
+};
+enum lambda_runtime_kind lambda_runtime_kind(const char *runtime);
+/* The runtimes Slipway runs, comma-separated, for the error message. */
+extern const char lambda_runtimes_supported[];
+
 #endif
