@@ -16,6 +16,7 @@ struct blob;
 struct engine;
 struct park;
 struct functions;
+struct fn_events;
 
 #define SLIPWAYD_S3_DOMAINS_MAX 8
 #define SLIPWAYD_HOST_MAX	254 /* a DNS name (253) and its NUL */
@@ -56,6 +57,7 @@ struct env {
 	struct engine *engine;	     /* the deployment engine (src/engine/engine.h) */
 	struct park *park;	     /* parked requests, long polls (contract/park.h) */
 	struct functions *functions; /* the function runtime (src/functions/functions.h) */
+	struct fn_events *fn_events; /* its queue of Event invocations (functions/events.h) */
 	/* Bumped on every change that affects authentication (keys, users, instance bindings);
 	 * the server's key cache compares it. */
 	uint64_t auth_generation;

@@ -71,7 +71,7 @@ struct fn_invoke {
 	const void *payload;		    /* copied, len bytes */
 	size_t len;
 	char request_id[37];	    /* the AwsRequestId */
-	char invoked_arn[300];	    /* Lambda-Runtime-Invoked-Function-Arn */
+	char invoked_arn[400];	    /* Lambda-Runtime-Invoked-Function-Arn */
 	const char *client_context; /* decoded X-Amz-Client-Context, or NULL */
 	bool tail;		    /* keep the log tail for the result */
 	bool provisioned;	    /* fill out the provisioned environments first */

@@ -8,9 +8,12 @@
 #include "contract/http.h"
 #include "contract/rest.h"
 #include "contract/service.h"
+#include "contract/park.h"
+#include "functions/functions.h"
 #include "model/lambda.h"
 
 #include <jansson.h>
+#include <pthread.h>
 
 /* One call of a Lambda operation. */
 struct lambda_call {
@@ -37,6 +40,46 @@ struct lambda_op {
 
 /* invoke.c */
 int lambda_invoke(struct lambda_call *c);
+
+/*
+ * One RequestResponse invocation in flight for a request (Invoke, a function URL): started
+ * once, then the request parks until the runtime's answer, and the handler — called again
+ * from the start when woken — finds it in req->svc_state and reads the result.
+ */
+struct lambda_run {
+	pthread_mutex_t lock;
+	int refs; /* the request's and the runtime's */
+	bool done, expired;
+	char key[HTTP_PARK_KEY_MAX];
+	struct park *park;
+	int64_t wait_ms; /* how long the request may park: the timeout and init, with margin */
+	/* the result, once done */
+	enum fn_outcome outcome;
+	char *payload;
+	size_t len;
+	char version[24];
+	char *tail;
+	size_t tail_len;
+};
+
+/* The run req started, or NULL before it started one. */
+struct lambda_run *lambda_run_of(struct http_req *req);
+/* Starts inv (its done and arg are set here) for req: -SW_E_LAMBDA_TooManyRequests … as
+ * functions_invoke, with nothing started. */
+int lambda_run_start(struct http_req *req, struct fn_invoke *inv, struct err *e);
+/* True when run is done (or its wait expired: run->expired), false when req parked
+ * (resp->status is 0 then: answer nothing). */
+bool lambda_run_ready(struct http_req *req, struct http_resp *resp, struct lambda_run *run);
+/* Resolves name:qualifier for an invocation now (alias weights drawn here). */
+int lambda_target_resolve(struct env *env, const char *name, const char *qualifier,
+			  struct lambda_target *t, struct err *e);
+/* A uniform draw in [0, 1) for alias routing (a per-thread generator). */
+double lambda_uniform(void);
+/* The queue of Event invocations: stores one for target name/qualifier (in its own write) and
+ * wakes the delivery thread. */
+int lambda_event_queue(struct env *env, const char *name, const char *qualifier,
+		       const char *invoked_arn, const char *request_id, const void *payload,
+		       size_t len, struct err *e);
 /* url.c: a request to a function URL (…/lambda-url/<url-id>/… or Host <url-id>.lambda-url.…),
  * signed or not; who is NULL when unsigned.  Writes resp or parks. */
 void lambda_url_serve(struct http_req *req, struct http_resp *resp, const struct principal *who);
