@@ -73,6 +73,7 @@ struct http_req {
 	bool authenticated;
 	struct principal who;
 	char request_id[37];
+	char peer[48]; /* the client's address ("" when unknown) */
 	struct err err;
 	bool failed;	    /* err holds why; the body is discarded */
 	bool body_inflated; /* body was gzip on the wire (service.gzip_bodies), inflated now */

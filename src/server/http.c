@@ -291,6 +291,22 @@ static int http__inflate(struct http_req *req)
 	return 0;
 }
 
+/* The client's address, as text ("" when unknown). */
+static void http__peer(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+			  (socklen_t)size);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)size);
+}
+
 static int http__start(struct slipwayd *d, struct MHD_Connection *conn, struct http_req *req,
 		       const char *url, const char *method)
 {
@@ -306,6 +322,7 @@ static int http__start(struct slipwayd *d, struct MHD_Connection *conn, struct h
 	req->content_length = UINT64_MAX;
 	buf_init(&req->body, HTTP_MAX_BODY);
 	uuid_v4(req->request_id);
+	http__peer(conn, req->peer, sizeof(req->peer));
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, http__collect_header, req);
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, http__collect_query, req);
 	if (req->failed)

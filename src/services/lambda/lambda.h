@@ -80,6 +80,21 @@ double lambda_uniform(void);
 int lambda_event_queue(struct env *env, const char *name, const char *qualifier,
 		       const char *invoked_arn, const char *request_id, const void *payload,
 		       size_t len, struct err *e);
+/* What a function URL invokes. */
+struct lambda_url_target {
+	char function[LAMBDA_NAME_MAX + 1];
+	char qualifier[LAMBDA_QUALIFIER_MAX + 1]; /* "" for the unqualified function */
+	char auth_type[16];			  /* "NONE" or "AWS_IAM" */
+};
+
+/* The event of Lambda's HTTP payload format 2.0 for req to the URL url_id (path: the part of
+ * the path after the id, "/" at least). */
+json_t *lambda_url_event(const struct http_req *req, const char *url_id, const char *account,
+			 const char *path, int64_t now_ms);
+/* Fills resp from the function's answer (len bytes of JSON): -1 when it is not a valid
+ * answer (a bad statusCode or base64 body), which the URL answers with a 502. */
+int lambda_url_response(const char *payload, size_t len, struct http_resp *resp);
+
 /* url.c: a request to a function URL (…/lambda-url/<url-id>/… or Host <url-id>.lambda-url.…),
  * signed or not; who is NULL when unsigned.  Writes resp or parks. */
 void lambda_url_serve(struct http_req *req, struct http_resp *resp, const struct principal *who);
