@@ -11,6 +11,8 @@
 #include "base/timeutil.h"
 #include "blob/blob.h"
 #include "engine/engine.h"
+#include "functions/events.h"
+#include "functions/functions.h"
 #include "services/agentchannel/channel.h"
 #include "store/store.h"
 
@@ -33,6 +35,8 @@ static void usage(FILE *fp)
 		"                [--poll-timeout S] [--agent-timeout S] [--event-timeout S]\n"
 		"                [--s3-domain NAME[,NAME...]]... [--queue-deployments]\n"
 		"                [--time-scale N]\n"
+		"                [--function-environments N] [--function-idle S]\n"
+		"                [--sandbox none|bwrap]\n"
 		"       slipwayd --list-operations\n"
 		"       slipwayd --version\n"
 		"\n"
@@ -49,7 +53,12 @@ static void usage(FILE *fp)
 		"\n"
 		"--time-scale N (for demos and tests, 1..3600): every CloudWatch and CodeDeploy\n"
 		"minute lasts 60/N seconds: metric periods and buckets, alarm evaluation,\n"
-		"deployment waits. Timestamps stay real.\n");
+		"deployment waits. Timestamps stay real.\n"
+		"\n"
+		"Functions: --function-environments N (default 64) is the most execution\n"
+		"environments alive at once over every function, beyond which Invoke answers\n"
+		"TooManyRequestsException; --function-idle S (default 300) stops an idle one\n"
+		"after S seconds; --sandbox bwrap runs each in bubblewrap (docs/functions.md).\n");
 }
 
 static void print_op(const char *service, const char *op, bool implemented, void *arg)
@@ -95,6 +104,36 @@ static int deployments_start(struct slipwayd *d, struct err *e)
 	return engine_start(&env, &opt, &d->env.engine, e);
 }
 
+/* The function runtime and its event queue, once the store and the blobs are open. */
+static int functions_boot(struct slipwayd *d, struct err *e)
+{
+	struct functions_config fc = {
+		.data_dir = d->data_dir,
+		.store = d->env.store,
+		.blob = d->env.blob,
+		.region = d->cfg.region,
+		.account_id = d->env.account_id,
+		.envs_max = d->cfg.function_envs_max,
+		.idle_s = d->cfg.function_idle_s,
+		.bwrap = d->cfg.sandbox_bwrap,
+	};
+	int inflight = d->cfg.function_envs_max / 2;
+
+	if (functions_start(&d->env.functions, &fc, e) < 0)
+		return -1;
+	return fn_events_start(&d->env.fn_events, d->env.functions, d->env.store,
+			       inflight > 0 ? inflight : 1, e);
+}
+
+static void functions_halt(struct slipwayd *d)
+{
+	fn_events_stop(d->env.fn_events); /* no new deliveries */
+	functions_stop(d->env.functions); /* ends those in flight */
+	fn_events_free(d->env.fn_events);
+	d->env.functions = NULL;
+	d->env.fn_events = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -110,6 +149,9 @@ int main(int argc, char **argv)
 		{ "s3-domain", required_argument, NULL, 'D' },
 		{ "queue-deployments", no_argument, NULL, 'Q' },
 		{ "time-scale", required_argument, NULL, 'T' },
+		{ "function-environments", required_argument, NULL, 'F' },
+		{ "function-idle", required_argument, NULL, 'I' },
+		{ "sandbox", required_argument, NULL, 'S' },
 		{ "list-operations", no_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -125,6 +167,8 @@ int main(int argc, char **argv)
 	d.cfg.listen_port = 8790;
 	str_copy(d.cfg.region, sizeof(d.cfg.region), "us-east-1");
 	d.cfg.threads = 16;
+	d.cfg.function_envs_max = 64;
+	d.cfg.function_idle_s = 300;
 	while ((c = getopt_long(argc, argv, "d:l:r:t:v:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -202,6 +246,23 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
+		case 'F':
+		case 'I':
+			if (str_to_i64(optarg, 1, c == 'F' ? 4096 : 86400, &n)) {
+				fprintf(stderr, "slipwayd: --%s wants 1..%d\n",
+					c == 'F' ? "function-environments" : "function-idle",
+					c == 'F' ? 4096 : 86400);
+				return 2;
+			}
+			*(c == 'F' ? &d.cfg.function_envs_max : &d.cfg.function_idle_s) = (int)n;
+			break;
+		case 'S':
+			if (strcmp(optarg, "bwrap") != 0 && strcmp(optarg, "none") != 0) {
+				fprintf(stderr, "slipwayd: --sandbox wants none or bwrap\n");
+				return 2;
+			}
+			d.cfg.sandbox_bwrap = strcmp(optarg, "bwrap") == 0;
+			break;
 		case 'L':
 			router_list_ops(print_op, NULL);
 			return 0;
@@ -230,10 +291,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (init_data_dir(&d, &e) || blob_open(&d.env.blob, d.data_dir, &e) ||
-	    deployments_start(&d, &e) || selfstats_start(&d, &e) || http_start(&d, &e)) {
+	    deployments_start(&d, &e) || functions_boot(&d, &e) || selfstats_start(&d, &e) ||
+	    http_start(&d, &e)) {
 		fprintf(stderr, "slipwayd: %s\n", err_message(&e));
 		park_shutdown(d.env.park);
 		http_stop(&d);
+		functions_halt(&d);
 		selfstats_stop(&d);
 		engine_stop(d.env.engine);
 		park_free(d.env.park);
@@ -262,6 +325,7 @@ int main(int argc, char **argv)
 	log_info("slipwayd", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	park_shutdown(d.env.park); /* answers the parked long polls before the HTTP daemon stops */
 	http_stop(&d);
+	functions_halt(&d);	   /* its environments, after the last invocation was answered */
 	selfstats_stop(&d);	   /* its last flush, after the last request */
 	engine_stop(d.env.engine); /* before the store closes */
 	park_free(d.env.park);
