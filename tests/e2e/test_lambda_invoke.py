@@ -3,7 +3,6 @@ import base64
 import concurrent.futures
 import json
 import os
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -12,7 +11,7 @@ import botocore.exceptions
 import pytest
 
 from lambdakit import (NODE_HANDLER, PY_BOOTSTRAP, PY_HANDLER, SH_BOOTSTRAP, c_bootstrap, create,
-                       package, wait_until)
+                       wait_until)
 
 
 @pytest.fixture
