@@ -409,3 +409,58 @@ def test_runtimes_are_executable():
     assert open(PY_RUNTIME).readline().strip() == "#!/usr/bin/env python3"
     assert open(NODE_RUNTIME).readline().strip() == "#!/usr/bin/env node"
     assert sys.version_info >= (3, 8)
+
+
+# ------------------------------------------------------------------------- example custom runtimes
+
+HELLO_C = os.path.join(os.environ.get("SLIPWAY_BUILD", os.path.join(ROOT, "build")),
+                       "examples/functions/hello-c/bootstrap")
+HELLO_SH = os.path.join(ROOT, "examples/functions/hello-sh/bootstrap")
+
+
+def test_hello_c_echoes_over_one_connection(make_env):
+    if not os.access(HELLO_C, os.X_OK):
+        pytest.skip("hello-c is not built (ninja -C build examples/functions/hello-c/bootstrap)")
+    e = make_env(HELLO_C, "unused", {})
+    for i in range(50):
+        kind, body, _ = e.api.invoke({"i": i, "s": "é"})
+        assert kind == "response" and json.loads(body) == {"i": i, "s": "é"}
+    kind, body, _ = e.api.invoke(b"")
+    assert kind == "response" and json.loads(body)["ok"] is True
+    kind, body, _ = e.api.invoke({"blob": "y" * (5 * 1024 * 1024)})
+    assert kind == "response" and len(body) > 5 * 1024 * 1024
+    assert e.api.connections == 1, e.api.connections
+    assert e.proc.poll() is None
+
+
+def test_hello_c_rejects_a_bad_runtime_api(tmp_path):
+    if not os.access(HELLO_C, os.X_OK):
+        pytest.skip("hello-c is not built")
+    for value in ("", "nohostport", ":9"):
+        p = subprocess.run([HELLO_C], env={"AWS_LAMBDA_RUNTIME_API": value}, capture_output=True,
+                           timeout=10)
+        assert p.returncode == 1 and b"AWS_LAMBDA_RUNTIME_API" in p.stderr
+
+
+def test_hello_sh(make_env):
+    e = make_env(HELLO_SH, "unused", {})
+    for i in (1, 2):
+        r = ok_json(e.api.invoke({"n": i}))
+        assert r["ok"] is True and r["event"] == {"n": i} and r["count"] == i
+    assert "hello-sh: invocation 2" in e.output()
+
+
+def test_example_handlers(make_env):
+    ex = os.path.join(ROOT, "examples/functions")
+    e = make_env(PY_RUNTIME, "app.lambda_handler",
+                 {"app.py": open(os.path.join(ex, "hello-python/app.py")).read()})
+    r = ok_json(e.api.invoke({"x": 1}))
+    assert r["ok"] is True and r["event"] == {"x": 1} and r["invocations"] == 1 and r["version"] == "7"
+    body, _ = err_json(e.api.invoke({"fail": "now"}))
+    assert body["errorType"] == "RuntimeError"
+    e2 = make_env(NODE_RUNTIME, "index.handler",
+                  {"index.js": open(os.path.join(ex, "hello-node/index.js")).read()})
+    r = ok_json(e2.api.invoke({"x": 2}))
+    assert r["ok"] is True and r["event"] == {"x": 2} and r["function"] == "fn"
+    body, _ = err_json(e2.api.invoke({"fail": "now"}))
+    assert body["errorType"] == "Error" and body["errorMessage"] == "asked to fail: now"

@@ -147,7 +147,8 @@ static int hello_read(struct hello_conn *c, int *status, size_t *body_off, size_
 					unsigned long v = strtoul(val, &e2, 10);
 
 					if (*e2 || v > HELLO_MAX_EVENT)
-						hello_die("bad or too large Content-Length '%s'", val);
+						hello_die("bad or too large Content-Length '%s'",
+							  val);
 					need = (size_t)v;
 				} else if (hello_header(c->in, end + 2, "Transfer-Encoding", val,
 							sizeof(val)) == 0) {
@@ -167,11 +168,12 @@ static int hello_read(struct hello_conn *c, int *status, size_t *body_off, size_
 		if (head_end && c->have >= head_end + need)
 			break;
 		if (c->have == c->cap) {
-			size_t ncap = c->cap * 2;
+			const size_t max = HELLO_MAX_HEAD + HELLO_MAX_EVENT;
+			size_t ncap = c->cap * 2 > max ? max : c->cap * 2;
 			char *p;
 
-			if (ncap > HELLO_MAX_HEAD + HELLO_MAX_EVENT + 65536)
-				hello_die("response too large");
+			if (ncap <= c->cap)
+				hello_die("response larger than %zu bytes", max);
 			p = realloc(c->in, ncap);
 			if (!p)
 				hello_die("out of memory");
@@ -226,7 +228,8 @@ int main(void)
 		iov[0] = (struct iovec){ next_req, (size_t)next_len };
 		if (hello_writev(c.fd, iov, 1) ||
 		    hello_read(&c, &status, &off, &len, id, sizeof(id), &keep)) {
-			/* the server closed an idle keep-alive connection: reconnect, a few times */
+			/* the server closed an idle keep-alive connection: reconnect, a few times
+			 */
 			close(c.fd);
 			c.fd = -1;
 			if (++failures > 3)
@@ -239,8 +242,8 @@ int main(void)
 				  id[0] ? "" : " without a request id");
 		body = c.in + off;
 		if (len == 0) {
-			int n = snprintf(okbody, sizeof(okbody), "{\"ok\":true,\"requestId\":\"%s\"}",
-					 id);
+			int n = snprintf(okbody, sizeof(okbody),
+					 "{\"ok\":true,\"requestId\":\"%s\"}", id);
 
 			body = okbody;
 			len = (size_t)n;
@@ -254,7 +257,8 @@ int main(void)
 		if (hlen < 0 || (size_t)hlen >= sizeof(head))
 			hello_die("request id too long");
 		if (!keep) {
-			/* the event stays in c.in until the next read: post it on a new connection */
+			/* the event stays in c.in until the next read: post it on a new connection
+			 */
 			close(c.fd);
 			if (hello_connect(&c) < 0)
 				hello_die("cannot reconnect to the Runtime API at %s", api);
