@@ -244,7 +244,7 @@ def test_python_handler_exception(make_env):
     assert body["requestId"]
     assert any("app.py" in f and "lambda_handler" in f for f in body["stackTrace"]), body["stackTrace"]
     assert not any("bootstrap" in f for f in body["stackTrace"])
-    assert hdrs.get("Lambda-Runtime-Function-Error-Type") == "ValueError"
+    assert hdrs.get("Lambda-Runtime-Function-Error-Type") == "Unhandled"
     # the environment survives a handled error
     assert ok_json(e.api.invoke({"b": 2}))["calls"] == 2
 
