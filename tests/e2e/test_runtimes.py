@@ -464,3 +464,21 @@ def test_example_handlers(make_env):
     assert r["ok"] is True and r["event"] == {"x": 2} and r["function"] == "fn"
     body, _ = err_json(e2.api.invoke({"fail": "now"}))
     assert body["errorType"] == "Error" and body["errorMessage"] == "asked to fail: now"
+
+
+def test_node_uncaught_exception_posts_and_exits(make_env):
+    src = "exports.handler = () => new Promise(() => { setTimeout(() => { throw new RangeError('boom'); }, 5); });\n"
+    e = make_env(NODE_RUNTIME, "index.handler", {"index.js": src})
+    body, _ = err_json(e.api.invoke({}))
+    assert body["errorType"] == "RangeError" and body["errorMessage"] == "boom"
+    assert e.proc.wait(timeout=10) == 129
+
+
+def test_built_runtimes_match_the_sources():
+    build = os.environ.get("SLIPWAY_BUILD", os.path.join(ROOT, "build"))
+    for rt, src in (("python", PY_RUNTIME), ("nodejs", NODE_RUNTIME)):
+        built = os.path.join(build, "runtimes", rt, "bootstrap")
+        if not os.path.exists(built):
+            pytest.skip("not built")
+        assert open(built, "rb").read() == open(src, "rb").read(), built
+        assert os.access(built, os.X_OK)
