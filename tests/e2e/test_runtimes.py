@@ -444,10 +444,12 @@ def test_hello_c_rejects_a_bad_runtime_api(tmp_path):
 
 def test_hello_sh(make_env):
     e = make_env(HELLO_SH, "unused", {})
-    for i in (1, 2):
-        r = ok_json(e.api.invoke({"n": i}))
-        assert r["ok"] is True and r["event"] == {"n": i} and r["count"] == i
+    for i in (1, 2, 3):
+        r = ok_json(e.api.invoke({"n": i, "s": "é ü"}))
+        assert r["ok"] is True and r["event"] == {"n": i, "s": "é ü"} and r["count"] == i
+    assert ok_json(e.api.invoke(b""))["event"] is None
     assert "hello-sh: invocation 2" in e.output()
+    assert e.api.connections == 1, e.api.connections  # keep-alive over /dev/tcp
 
 
 def test_example_handlers(make_env):
