@@ -56,7 +56,7 @@ struct inv_opts {
 	int pid;	/* slipwayd, for VmRSS */
 };
 
-enum inv_kind { INV_WARM, INV_URL, INV_FORK };
+enum inv_kind { INV_WARM, INV_URL, INV_FORK, INV_DIRECT };
 
 struct inv_phase {
 	const struct inv_opts *o;
@@ -372,56 +372,83 @@ static int inv__spawner_init(struct inv_spawner *sp)
 	return 0;
 }
 
-/* Spawns the bootstrap, serves it one event, takes its response, kills it.  Returns 0 when a
- * 202-worthy response arrived; *t_resp_ns is when it did. */
-static int inv__fork_one(struct inv_spawner *sp, const struct inv_opts *o, long i,
-			 struct inv_conn *c, int64_t *t_resp_ns, char *err, size_t errmax)
+/* Spawns the bootstrap and accepts its connection into c; -1 (with err) when it did not come. */
+static int inv__spawn(struct inv_spawner *sp, const struct inv_opts *o, struct inv_conn *c,
+		      pid_t *pid, char *err, size_t errmax)
 {
 	char *argv[] = { (char *)o->bootstrap, NULL };
 	struct pollfd pfd = { .fd = sp->listen_fd, .events = POLLIN };
-	struct inv_msg m;
-	char head[512];
-	int n, rc = -1, status;
-	size_t plen = strlen(o->payload);
-	pid_t pid;
+	int rc = posix_spawn(pid, o->bootstrap, NULL, NULL, argv, sp->envp);
 
-	n = posix_spawn(&pid, o->bootstrap, NULL, NULL, argv, sp->envp);
-	if (n) {
-		snprintf(err, errmax, "cannot spawn '%.200s': %s", o->bootstrap, strerror(n));
-		return -1;
-	}
 	c->have = c->taken = 0;
 	c->fd = -1;
+	if (rc) {
+		*pid = -1;
+		snprintf(err, errmax, "cannot spawn '%.200s': %s", o->bootstrap, strerror(rc));
+		return -1;
+	}
 	if (poll(&pfd, 1, INV_IO_TIMEOUT) != 1 ||
 	    (c->fd = accept4(sp->listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
 		snprintf(err, errmax, "the bootstrap did not connect");
-		goto out;
+		return -1;
 	}
-	if (inv__read(c, &m, 1) || strncmp(c->in, "GET ", 4)) {
-		snprintf(err, errmax, "no invocation/next from the bootstrap");
-		goto out;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	return 0;
+}
+
+static void inv__reap(pid_t pid, struct inv_conn *c)
+{
+	int status;
+
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
-	n = snprintf(head, sizeof(head),
-		     "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: fork-%ld\r\n"
-		     "Lambda-Runtime-Deadline-Ms: %lld\r\nContent-Type: application/json\r\n"
-		     "Content-Length: %zu\r\n\r\n",
-		     i, (long long)time(NULL) * 1000 + 3000, plen);
-	if (inv__write_all(c->fd, head, (size_t)n) || inv__write_all(c->fd, o->payload, plen) ||
-	    inv__read(c, &m, 1) || strncmp(c->in, "POST ", 5)) {
-		snprintf(err, errmax, "no response from the bootstrap");
-		goto out;
-	}
-	*t_resp_ns = inv__now_ns();
-	n = snprintf(head, sizeof(head), "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
-	inv__write_all(c->fd, head, (size_t)n);
-	rc = 0;
-out:
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+}
+
+/* Serves one event over c as a Runtime API would: answers invocation/next, takes the response
+ * (*t_resp_ns is when it arrived), answers 202. */
+static int inv__serve_one(struct inv_conn *c, const struct inv_opts *o, long i, int64_t *t_resp_ns,
+			  char *err, size_t errmax)
+{
+	struct inv_msg m;
+	char head[512 + 1024]; /* the head and the payload (at most 1023 bytes), one write */
+	size_t plen = strlen(o->payload);
+	int n;
+
+	if (inv__read(c, &m, 1) || strncmp(c->in, "GET ", 4)) {
+		snprintf(err, errmax, "no invocation/next from the bootstrap");
+		return -1;
+	}
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: bench-%ld\r\n"
+		     "Lambda-Runtime-Deadline-Ms: %lld\r\nContent-Type: application/json\r\n"
+		     "Content-Length: %zu\r\n\r\n%s",
+		     i, (long long)time(NULL) * 1000 + 3000, plen, o->payload);
+	if (n < 0 || (size_t)n >= sizeof(head) || inv__write_all(c->fd, head, (size_t)n) ||
+	    inv__read(c, &m, 1) || strncmp(c->in, "POST ", 5)) {
+		snprintf(err, errmax, "no response from the bootstrap");
+		return -1;
+	}
+	*t_resp_ns = inv__now_ns();
+	n = snprintf(head, sizeof(head), "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+	return inv__write_all(c->fd, head, (size_t)n) ? -1 : 0;
+}
+
+/* The baseline: a fresh process per invocation (spawn, one event, SIGKILL, wait). */
+static int inv__fork_one(struct inv_spawner *sp, const struct inv_opts *o, long i,
+			 struct inv_conn *c, int64_t *t_resp_ns, char *err, size_t errmax)
+{
+	pid_t pid;
+	int rc = inv__spawn(sp, o, c, &pid, err, errmax);
+
+	if (!rc)
+		rc = inv__serve_one(c, o, i, t_resp_ns, err, errmax);
+	inv__reap(pid, c);
 	return rc;
 }
 
@@ -436,16 +463,24 @@ static void *inv__worker(void *arg)
 	struct inv_spawner sp = { .listen_fd = -1 };
 	struct buf req = BUF_INIT(1 << 20);
 	char path[600];
+	pid_t child = -1; /* INV_DIRECT: the one bootstrap of this client */
 	int ready = 0;
 
 	snprintf(s.hostport, sizeof(s.hostport), "%s:%d", o->host, o->port);
 	c.in = malloc(INV_CONN_BUF);
 	if (!c.in) {
 		inv__error(ph, "out of memory");
-	} else if (ph->kind == INV_FORK) {
+	} else if (ph->kind == INV_FORK || ph->kind == INV_DIRECT) {
+		char err[256];
+
 		ready = !inv__spawner_init(&sp);
 		if (!ready)
 			inv__error(ph, "cannot listen on loopback: %s", strerror(errno));
+		else if (ph->kind == INV_DIRECT &&
+			 inv__spawn(&sp, o, &c, &child, err, sizeof(err))) {
+			inv__error(ph, "%s", err);
+			ready = 0;
+		}
 	} else if (inv__conn_open(&c, o)) {
 		inv__error(ph, "cannot connect to %s:%d: %s", o->host, o->port, strerror(errno));
 	} else if (ph->kind == INV_WARM ? inv__invoke_path(o->function, path, sizeof(path))
@@ -472,6 +507,8 @@ static void *inv__worker(void *arg)
 		t0 = inv__now_ns();
 		if (ph->kind == INV_FORK) {
 			ok = !inv__fork_one(&sp, o, i, &c, &t1, err, sizeof(err));
+		} else if (ph->kind == INV_DIRECT) {
+			ok = !inv__serve_one(&c, o, i, &t1, err, sizeof(err));
 		} else {
 			/* one signed request serves the phase: X-Amz-Date is checked against a
 			 * 15-minute skew and a phase lasts at most --seconds (≤ 1 h: re-signed
@@ -503,11 +540,13 @@ static void *inv__worker(void *arg)
 		} else {
 			atomic_fetch_add(&ph->errors, 1);
 			inv__error(ph, "%s", err);
-			if (ph->kind == INV_FORK || c.fd < 0) {
+			if (ph->kind == INV_FORK || ph->kind == INV_DIRECT || c.fd < 0) {
 				atomic_store(&ph->stop, 1);
 			}
 		}
 	}
+	if (ph->kind == INV_DIRECT)
+		inv__reap(child, &c);
 	if (c.fd >= 0)
 		close(c.fd);
 	if (sp.listen_fd >= 0)
@@ -526,7 +565,8 @@ static int inv__cmp_u32(const void *a, const void *b)
 
 static long inv__phase(const struct inv_opts *o, enum inv_kind kind, int clients)
 {
-	static const char *names[] = { "warm Invoke", "function URL", "fork per invoke" };
+	static const char *names[] = { "warm Invoke", "function URL", "fork per invoke",
+				       "bootstrap direct" };
 	struct inv_phase *ph = calloc(1, sizeof(*ph));
 	pthread_t *threads = calloc((size_t)clients, sizeof(*threads));
 	int64_t start, end;
@@ -896,6 +936,10 @@ int main(int argc, char **argv)
 		errors += inv__phase(&o, INV_URL, o.levels[l]);
 	for (int l = 0; o.bootstrap[0] && l < o.nlevels; l++)
 		errors += inv__phase(&o, INV_FORK, o.levels[l]);
+	/* the same bootstrap kept warm, one process per client, with no slipwayd in between:
+	 * the ceiling a warm pool can approach */
+	for (int l = 0; o.bootstrap[0] && l < o.nlevels; l++)
+		errors += inv__phase(&o, INV_DIRECT, o.levels[l]);
 	if (o.cold)
 		errors += inv__cold(&o);
 	inv__print_rss(&o, "at the end");

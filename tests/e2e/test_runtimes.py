@@ -484,3 +484,24 @@ def test_built_runtimes_match_the_sources():
             pytest.skip("not built")
         assert open(built, "rb").read() == open(src, "rb").read(), built
         assert os.access(built, os.X_OK)
+
+
+def test_bench_invoke_baselines_and_arguments():
+    build = os.environ.get("SLIPWAY_BUILD", os.path.join(ROOT, "build"))
+    bench = os.path.join(build, "bench/invoke")
+    if not (os.access(bench, os.X_OK) and os.access(HELLO_C, os.X_OK)):
+        pytest.skip("bench/invoke or hello-c not built")
+    p = subprocess.run([bench, "--fork-baseline", HELLO_C, "--clients", "1,2", "--count", "30",
+                        "--seconds", "20"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    rows = [l[16:].split() for l in p.stdout.splitlines()
+            if l.startswith(("fork per invoke", "bootstrap direct"))]
+    assert len(rows) == 4, p.stdout
+    for r in rows:
+        assert r[1] == "30" and r[2] == "0", p.stdout  # invokes, errors
+    for args in ([], ["--clients", "0", "--fork-baseline", HELLO_C], ["--function", "f"],
+                 ["--url", "ftp://x/"], ["--cold", "2", "--endpoint", "127.0.0.1:1", "--access-key", "a",
+                                         "--secret", "b"], ["--fork-baseline", "/nonexistent"]):
+        q = subprocess.run([bench] + args, capture_output=True, text=True, timeout=30,
+                           env={"PATH": os.environ.get("PATH", "/usr/bin")})
+        assert q.returncode == 2, (args, q.stdout, q.stderr)
