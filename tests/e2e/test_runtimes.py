@@ -34,6 +34,7 @@ class RuntimeAPI:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16  # head and body in one write (flushed per request), no Nagle stall
 
             def setup(self):
                 super().setup()
@@ -505,3 +506,17 @@ def test_bench_invoke_baselines_and_arguments():
         q = subprocess.run([bench] + args, capture_output=True, text=True, timeout=30,
                            env={"PATH": os.environ.get("PATH", "/usr/bin")})
         assert q.returncode == 2, (args, q.stdout, q.stderr)
+
+
+@pytest.mark.parametrize("runtime,handler,files", [
+    (PY_RUNTIME, "app.h", {"app.py": "def h(e, c):\n    return e\n"}),
+    (NODE_RUNTIME, "index.h", {"index.js": "exports.h = async (e) => e;\n"}),
+])
+def test_warm_invocations_do_not_stall(make_env, runtime, handler, files):
+    # a runtime that waits on Nagle / delayed ACKs takes ~40 ms per call; a warm one well under 5
+    e = make_env(runtime, handler, files)
+    ok_json(e.api.invoke({"warm": True}))
+    t0 = time.time()
+    for i in range(50):
+        assert ok_json(e.api.invoke({"i": i})) == {"i": i}
+    assert time.time() - t0 < 2.0
