@@ -483,7 +483,7 @@ def test_built_runtimes_match_the_sources():
         built = os.path.join(build, "runtimes", rt, "bootstrap")
         if not os.path.exists(built):
             pytest.skip("not built")
-        assert open(built, "rb").read() == open(src, "rb").read(), built
+        assert open(built, "rb").read() == open(src, "rb").read(), "%s is stale: run ninja -C %s" % (built, build)
         assert os.access(built, os.X_OK)
 
 
