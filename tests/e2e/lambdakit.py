@@ -60,19 +60,6 @@ while True:
     conn.getresponse().read()
 '''
 
-SH_BOOTSTRAP = r'''#!/bin/sh
-set -eu
-API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
-HDR="${TMPDIR:-/tmp}/headers.$$"
-while true; do
-  BODY=$(curl -sS -D "$HDR" "$API/invocation/next")
-  ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$HDR" | tr -d '\r' | cut -d' ' -f2)
-  echo "shell got $BODY"
-  curl -sS -o /dev/null -X POST "$API/invocation/$ID/response" \
-    -d "{\"shell\":true,\"event\":$BODY,\"version\":\"$AWS_LAMBDA_FUNCTION_VERSION\"}"
-done
-'''
-
 PY_HANDLER = '''import os
 calls = 0
 def lambda_handler(event, context):

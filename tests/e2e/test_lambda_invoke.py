@@ -10,8 +10,7 @@ import urllib.request
 import botocore.exceptions
 import pytest
 
-from lambdakit import (NODE_HANDLER, PY_BOOTSTRAP, PY_HANDLER, SH_BOOTSTRAP, c_bootstrap, create,
-                       wait_until)
+from lambdakit import NODE_HANDLER, PY_BOOTSTRAP, PY_HANDLER, c_bootstrap, create, wait_until
 
 
 @pytest.fixture
@@ -64,10 +63,16 @@ def test_tail_log_has_lambdas_lines(lam):
 
 
 def test_a_shell_bootstrap(lam):
-    create(lam, "sh", {"bootstrap": SH_BOOTSTRAP})
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "examples", "functions", "hello-sh",
+                           "bootstrap")) as f:
+        create(lam, "sh", {"bootstrap": f.read()})
     r, out = invoke(lam, "sh", {"a": [1, 2]})
     assert "FunctionError" not in r
-    assert out == {"shell": True, "event": {"a": [1, 2]}, "version": "$LATEST"}
+    assert out["ok"] is True and out["event"] == {"a": [1, 2]}
+    assert out["requestId"] == r["ResponseMetadata"]["RequestId"]
+    _, again = invoke(lam, "sh", {})
+    assert again["count"] == 2  # the same warm process
 
 
 def test_a_c_bootstrap(lam):
