@@ -10,7 +10,6 @@ Two halves:
   slipwayd's Lambda API (CreateFunction … and Invoke); until it is merged they fail with
   NotImplemented — on purpose, they are not skipped."""
 import base64
-import hashlib
 import io
 import json
 import os
@@ -25,7 +24,6 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from conftest import CLI  # noqa: F401
 from test_cli import cli_env, fails, js, kv, ok, run, table
 
 AK, SK = "AKIDFUNCTIONTEST0001", "secretsecretsecretsecretsecretsecret0001"
@@ -413,7 +411,6 @@ def test_delete_and_concurrency(fake):
 
 
 def test_function_logs_reads_the_functions_log_group(fake):
-    seen = []
     p = run(None, "function", "logs", "thumbs", "--since", "1h", env=fake.env())
     # the stand-in is no CloudWatch Logs: the call is what matters
     seen = [r for r in fake.requests if r["headers"].get("x-amz-target")]
