@@ -300,6 +300,15 @@ def test_show_configuration_versions_aliases_concurrency(fake):
     assert doc["Concurrency"] == {"ReservedConcurrentExecutions": 5}
     assert [a["Name"] for a in doc["Aliases"]] == ["live", "beta"]
     assert fake.lambda_requests()[0]["query"] == {"Qualifier": "live"}
+    # an ARN goes whole into the path, its ':' encoded (and signed as botocore signs it)
+    arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"
+    for suffix in ("", "/aliases", "/versions"):
+        fake.routes[("GET", f"/2015-03-31/functions/{arn}{suffix}")] = \
+            fake.routes[("GET", f"/2015-03-31/functions/f{suffix}")]
+    fake.requests.clear()
+    assert kv(sl(fake, "function", "show", arn).stdout)["name"] == "f"
+    assert fake.lambda_requests()[0]["raw_path"] == \
+        f"/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A{ACCOUNT}%3Afunction%3Af"
 
 
 def test_invoke_prints_result_version_log_and_function_error(fake, tmp_path):
