@@ -127,6 +127,31 @@ int cli_iam(struct cli_args *a, const char *action, const char *const *params, s
 /* The text of the first <tag> element in xml (entities decoded), or 0 when absent. */
 int cli_xml_text(const char *xml, const char *tag, char *out, size_t size);
 
+/* A REST-JSON call (Lambda): method, path (encoded as sent), query parameters (name/value pairs,
+ * not encoded, ending in NULL), a JSON body, more request headers, and the reply headers wanted.
+ * 0 on a 2xx reply (status, reply body and wanted headers filled in: release reply with
+ * buf_release); -1 with the error recorded otherwise: the code from x-amzn-ErrorType (before
+ * ':'), else the body's __type or code, the body's message or Message. */
+#define CLI_REST_HEADERS   4
+#define CLI_REST_EXTRA	   4
+#define CLI_REST_QUERY_MAX 8
+struct cli_rest {
+	const char *what;	  /* "Lambda.CreateFunction", for --debug and errors */
+	const char *signing_name; /* the SigV4 service: "lambda" */
+	const char *method;
+	const char *path;
+	const char *const *query;
+	const char *body;			/* JSON text, or NULL for none */
+	const char *const *headers;		/* at most CLI_REST_EXTRA pairs, NULL-ended */
+	const char *want[CLI_REST_HEADERS + 1]; /* reply header names, NULL-ended */
+	long timeout_s;				/* 0: 120 s */
+	/* out */
+	long status;
+	struct buf reply;
+	char got[CLI_REST_HEADERS][8192]; /* the wanted headers' values ("" when absent) */
+};
+int cli_rest(struct cli_args *a, struct cli_rest *r);
+
 /* An S3 request (path-style).  body_path (optional) is uploaded with its SHA-256 hex. status
  * and etag (optional) receive the reply's.  HTTP errors are not recorded as failures: the
  * caller decides from *status; transport failures are (-1). */
@@ -217,6 +242,15 @@ int cli_deploy_targets(struct cli_args *a, const char *id, json_t **targets);
 /* Every alarm DescribeAlarms gives for req (stolen; AlarmTypes is set to both kinds), metric
  * and composite together, sorted by name, every page read (alarm.c).  0, or -1 recorded. */
 int cli_alarms_describe(struct cli_args *a, json_t *req, json_t **alarms);
+/* Prints the events of log group (one stream, or every one when stream is NULL) since `since`
+ * (a duration, NULL for 10 minutes), matching filter (optional), and with follow goes on until
+ * SIGINT/SIGTERM (logs.c).  Returns the exit status. */
+int cli_logs_print(struct cli_args *a, const char *group, const char *stream, const char *filter,
+		   bool follow, const char *since);
+/* Adds everything under dir to the open archive ar, in name order, modes (the executable bit)
+ * and symlinks kept, the root's .git left out (pack.c).  0, or -1 with the reason in why. */
+struct archive;
+int cli_pack_tree(struct archive *ar, const char *dir, char *why, size_t size);
 /* Follows a deployment until it ends (watch.c); returns the exit status. */
 int cli_watch(struct cli_args *a, const char *id);
 /* Packs dir and uploads and registers it as a revision of app (deploy push); *rev gets the

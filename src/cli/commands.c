@@ -297,6 +297,119 @@ static const struct cli_opt logs_tail_opts[] = {
 	{ NULL },
 };
 
+/* ---- functions and aliases (Lambda) ---- */
+
+#define FN_SETTINGS_OPTS(code_flags)                                                                  \
+	{ "code",                                                                                     \
+	  'c',                                                                                        \
+	  CLI_VALUE,                                                                                  \
+	  code_flags,                                                                                 \
+	  "DIR|ZIP",                                                                                  \
+	  NULL,                                                                                       \
+	  "file",                                                                                     \
+	  "the code: a directory (zipped in memory, file modes kept: make bootstrap executable) "     \
+	  "or a .zip file, at most 50 MB" },                                                          \
+	    { "runtime", 0,                                                                           \
+	      CLI_VALUE, 0,                                                                           \
+	      "R",	 NULL,                                                                        \
+	      NULL,	 "provided.al2023, provided.al2, python3.12, nodejs20.x, ..." },              \
+	    { "handler",                                                                              \
+	      0,                                                                                      \
+	      CLI_VALUE,                                                                              \
+	      0,                                                                                      \
+	      "H",                                                                                    \
+	      NULL,                                                                                   \
+	      NULL,                                                                                   \
+	      "the handler: file.function for python/node, anything for provided runtimes" },         \
+	    { "memory", 0, CLI_VALUE, 0, "MB", NULL, NULL, "memory, 128 to 10240 MB (default 128)" }, \
+	    { "timeout", 0, CLI_VALUE, 0, "S", NULL, NULL, "timeout, 1 to 900 seconds (default 3)" }, \
+	    { "env",                                                                                  \
+	      'e',                                                                                    \
+	      CLI_MULTI,                                                                              \
+	      0,                                                                                      \
+	      "K=V",                                                                                  \
+	      NULL,                                                                                   \
+	      NULL,                                                                                   \
+	      "an environment variable (repeatable); given at all, the whole set is replaced" },      \
+	    { "description", 0,	   CLI_VALUE, 0,                                                      \
+	      "D",	     NULL, NULL,      "the description (at most 256 characters)" },           \
+	    { "role",	 0,                                                                           \
+	      CLI_VALUE, 0,                                                                           \
+	      "ARN",	 NULL,                                                                        \
+	      NULL,	 "the execution role (default arn:aws:iam::ACCOUNT:role/slipway-function)" }, \
+	{                                                                                             \
+		"publish", 0, CLI_FLAG, 0, NULL, NULL, NULL,                                          \
+		    "publish a version of the result at once"                                         \
+	}
+
+static const struct cli_opt function_create_opts[] = {
+	FN_SETTINGS_OPTS(CLI_REQUIRED),
+	{ NULL },
+};
+
+static const struct cli_opt function_update_opts[] = {
+	FN_SETTINGS_OPTS(0),
+	{ NULL },
+};
+
+static const struct cli_opt function_publish_opts[] = {
+	{ "description", 0, CLI_VALUE, 0, "D", NULL, NULL, "the version's description" },
+	{ NULL },
+};
+
+static const struct cli_opt function_list_opts[] = {
+	{ "all-versions", 'a', CLI_FLAG, 0, NULL, NULL, NULL,
+	  "one row per published version too, not only $LATEST" },
+	{ NULL },
+};
+
+static const struct cli_opt function_invoke_opts[] = {
+	{ "payload", 'p', CLI_VALUE, 0, "JSON|@FILE", NULL, "file",
+	  "the event, JSON text or @ and a file holding it (default {}; at most 6 MB)" },
+	{ "event", 0, CLI_FLAG, CLI_ONEOF_1 | CLI_ONEOF_OPTIONAL, NULL, NULL, NULL,
+	  "invoke asynchronously (InvocationType Event): queued, no result" },
+	{ "dry-run", 0, CLI_FLAG, CLI_ONEOF_1 | CLI_ONEOF_OPTIONAL, NULL, NULL, NULL,
+	  "only check that the invocation would be accepted (InvocationType DryRun)" },
+	{ "log", 'l', CLI_FLAG, 0, NULL, NULL, NULL,
+	  "print the end of the invocation's log (at most 4 KB) to stderr" },
+	{ NULL },
+};
+
+static const struct cli_opt function_logs_opts[] = {
+	{ "follow", 'f', CLI_FLAG, 0, NULL, NULL, NULL,
+	  "keep printing new events as they arrive (polling every second) until interrupted" },
+	{ "since", 0, CLI_VALUE, 0, "DURATION", NULL, NULL,
+	  "start this far back: 30s, 10m (default), 1h, 2d" },
+	{ "filter", 0, CLI_VALUE, 0, "PATTERN", NULL, NULL,
+	  "only events matching this CloudWatch Logs filter pattern" },
+	{ NULL },
+};
+
+static const struct cli_opt function_concurrency_opts[] = {
+	{ "delete", 0, CLI_FLAG, 0, NULL, NULL, NULL,
+	  "remove the reservation (the function shares the unreserved pool again)" },
+	{ NULL },
+};
+
+static const struct cli_opt alias_create_opts[] = {
+	{ "version", 'v', CLI_VALUE, CLI_REQUIRED, "V", NULL, NULL,
+	  "the published version the alias points to" },
+	{ "weight", 'w', CLI_VALUE, 0, "V2=W", NULL, NULL,
+	  "send this share of invocations to version V2: a fraction (0.1) or a percentage (10%)" },
+	{ "description", 0, CLI_VALUE, 0, "D", NULL, NULL, "the alias's description" },
+	{ NULL },
+};
+
+static const struct cli_opt alias_update_opts[] = {
+	{ "version", 'v', CLI_VALUE, 0, "V", NULL, NULL, "point the alias at this version" },
+	{ "weight", 'w', CLI_VALUE, CLI_ONEOF_1 | CLI_ONEOF_OPTIONAL, "V2=W", NULL, NULL,
+	  "send this share of invocations to version V2: a fraction (0.1) or a percentage (10%)" },
+	{ "no-weight", 0, CLI_FLAG, CLI_ONEOF_1 | CLI_ONEOF_OPTIONAL, NULL, NULL, NULL,
+	  "send every invocation to the alias's version again" },
+	{ "description", 0, CLI_VALUE, 0, "D", NULL, NULL, "the alias's description" },
+	{ NULL },
+};
+
 static const struct cli_opt completion_opts[] = { { NULL } };
 
 #define ID "ID"
@@ -528,6 +641,101 @@ const struct cli_command cli_commands[] = {
 	  "slipway logs tail /app/web --stream web-1 --follow\n"
 	  "slipway logs tail /app/web --filter '?ERROR ?WARN' -f",
 	  "cli_logs_tail", 0 },
+
+	{ "function", "create", "create a function from a directory or a zip", "NAME", 1, 1,
+	  function_create_opts,
+	  "Creates a function (CreateFunction) whose $LATEST runs the code of --code: a "
+	  "directory, zipped in memory with its file modes (a provided runtime's bootstrap must "
+	  "be executable), or a zip file. Without --role the execution role is "
+	  "arn:aws:iam::ACCOUNT:role/slipway-function, ACCOUNT being the caller's. --publish "
+	  "publishes version 1 at once.",
+	  "slipway function create thumbs --runtime python3.12 --handler app.handler --code ./src\n"
+	  "slipway function create echo --runtime provided.al2023 --handler x --code echo.zip "
+	  "--memory 256 --timeout 10 --env LEVEL=debug --publish",
+	  "cli_function_create", 0 },
+	{ "function", "update", "change a function's code or configuration", "NAME", 1, 1,
+	  function_update_opts,
+	  "Changes $LATEST: its configuration (UpdateFunctionConfiguration) when a setting is "
+	  "given, then its code (UpdateFunctionCode) when --code is; --publish then publishes a "
+	  "version of the result (with the code update, or PublishVersion). --env replaces the "
+	  "whole set of environment variables.",
+	  "slipway function update thumbs --code ./src --publish\n"
+	  "slipway function update thumbs --memory 512 --timeout 30 --env LEVEL=info",
+	  "cli_function_update", 0 },
+	{ "function", "publish", "publish a version of $LATEST", "NAME", 1, 1,
+	  function_publish_opts,
+	  "Publishes $LATEST as a new numbered version (PublishVersion). When neither code nor "
+	  "configuration changed since the last version, Lambda returns that version instead.",
+	  "slipway function publish thumbs --description \"resize to 256px\"",
+	  "cli_function_publish", 0 },
+	{ "function", "list", "list functions", NULL, 0, 0, function_list_opts,
+	  "Lists functions (ListFunctions, every page) with their runtime, version, memory, "
+	  "timeout and when they last changed; with --all-versions every published version too.",
+	  "slipway function list\nslipway function list --all-versions --output json",
+	  "cli_function_list", 0 },
+	{ "function", "show", "show a function's configuration, versions and aliases",
+	  "NAME[:QUALIFIER]", 1, 1, no_opts,
+	  "Shows the configuration of $LATEST (or of the version or alias QUALIFIER): runtime, "
+	  "handler, role, memory, timeout, code, state, environment, reserved concurrency; then "
+	  "every version and every alias with its routing as percentages.",
+	  "slipway function show thumbs\nslipway function show thumbs:live --output json",
+	  "cli_function_show", 0 },
+	{ "function", "invoke", "invoke a function and print its result", "NAME[:QUALIFIER]", 1, 1,
+	  function_invoke_opts,
+	  "Invokes $LATEST (or the version or alias QUALIFIER) with --payload and prints the "
+	  "result on stdout as the function returned it. On stderr: the version that ran, and "
+	  "with --log the end of its log. A function error (X-Amz-Function-Error) is printed "
+	  "with its type and message, and the exit status is 1. --event queues the invocation "
+	  "instead; --dry-run only checks it.",
+	  "slipway function invoke thumbs --payload '{\"key\": \"a.png\"}'\n"
+	  "slipway function invoke thumbs:live --payload @event.json --log\n"
+	  "slipway function invoke thumbs --event",
+	  "cli_function_invoke", 0 },
+	{ "function", "logs", "print a function's log events, and follow new ones", "NAME", 1, 1,
+	  function_logs_opts,
+	  "Prints the events of the function's log group /aws/lambda/NAME since --since, oldest "
+	  "first, as `slipway logs tail` does; with --follow it goes on until interrupted.",
+	  "slipway function logs thumbs --since 1h\nslipway function logs thumbs -f",
+	  "cli_function_logs", 0 },
+	{ "function", "delete", "delete a function, or one of its versions", "NAME[:VERSION]", 1, 1,
+	  no_opts,
+	  "Deletes the function with every version and alias (DeleteFunction), or with "
+	  "NAME:VERSION only that version (which no alias may point to).",
+	  "slipway function delete thumbs:3\nslipway function delete thumbs", "cli_function_delete",
+	  0 },
+	{ "function", "concurrency", "show, reserve or release a function's concurrency",
+	  "NAME [N]", 1, 2, function_concurrency_opts,
+	  "Without N shows the function's reserved concurrency (GetFunctionConcurrency); with N "
+	  "reserves N concurrent executions for it (PutFunctionConcurrency, 0 stops every "
+	  "invocation); --delete removes the reservation.",
+	  "slipway function concurrency thumbs 10\nslipway function concurrency thumbs --delete",
+	  "cli_function_concurrency", 0 },
+
+	{ "alias", "create", "create an alias of a function's version", "FUNCTION ALIAS", 2, 2,
+	  alias_create_opts,
+	  "Creates an alias pointing to a published version (CreateAlias); --weight V2=W sends "
+	  "the share W of invocations to version V2 instead (weighted routing).",
+	  "slipway alias create thumbs live --version 1\n"
+	  "slipway alias create thumbs live --version 1 --weight 2=10%",
+	  "cli_alias_create", 0 },
+	{ "alias", "update", "point an alias elsewhere or change its routing", "FUNCTION ALIAS", 2,
+	  2, alias_update_opts,
+	  "Changes an alias (UpdateAlias): its version, its weighted routing (--weight, or "
+	  "--no-weight to send everything to its version), its description.",
+	  "slipway alias update thumbs live --weight 2=0.5\n"
+	  "slipway alias update thumbs live --version 2 --no-weight",
+	  "cli_alias_update", 0 },
+	{ "alias", "show", "show an alias and its routing", "FUNCTION ALIAS", 2, 2, no_opts,
+	  "Shows an alias (GetAlias): its version and the share of invocations each version "
+	  "gets, as percentages.",
+	  "slipway alias show thumbs live", "cli_alias_show", 0 },
+	{ "alias", "list", "list a function's aliases", "FUNCTION", 1, 1, no_opts,
+	  "Lists the aliases of a function (ListAliases, every page) with their routing as "
+	  "percentages.",
+	  "slipway alias list thumbs", "cli_alias_list", 0 },
+	{ "alias", "delete", "delete an alias", "FUNCTION ALIAS", 2, 2, no_opts,
+	  "Deletes an alias (DeleteAlias); the versions stay.", "slipway alias delete thumbs live",
+	  "cli_alias_delete", 0 },
 
 	{ "completion", "bash", "print the bash completion script", NULL, 0, 0, completion_opts,
 	  "Prints a bash completion script generated from the command table.",

@@ -171,6 +171,8 @@ static const char *const help__groups[][2] = {
 	{ "metrics", "Metrics" },
 	{ "alarm", "Alarms" },
 	{ "logs", "Logs" },
+	{ "function", "Functions" },
+	{ "alias", "Function aliases" },
 	{ "completion", "Shell" },
 };
 
@@ -186,7 +188,7 @@ void cli_help_top(FILE *fp)
 			if (strcmp(c->group, help__groups[g][0]) != 0)
 				continue;
 			help__cmd_words(words, sizeof(words), c);
-			fprintf(fp, "  %-20s %s\n", words, c->summary);
+			fprintf(fp, "  %-21s %s\n", words, c->summary);
 		}
 	}
 	fprintf(fp, "\nGlobal options (accepted by every command, anywhere on the line):\n");

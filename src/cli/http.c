@@ -49,7 +49,21 @@ struct http_reply {
 	long status;
 	char etag[128];
 	FILE *upload;
+	struct cli_rest *rest; /* a REST call's wanted headers, or NULL */
+	char error_type[128];  /* x-amzn-ErrorType */
 };
+
+/* Copies a header line's value (without the name, spaces and CRLF) into out. */
+static void http__header_value(const char *v, size_t vl, char *out, size_t size)
+{
+	while (vl && *v == ' ') {
+		v++;
+		vl--;
+	}
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	str_copyn(out, size, v, vl);
+}
 
 static size_t http__write(char *data, size_t size, size_t n, void *arg)
 {
@@ -83,6 +97,15 @@ static size_t http__header(char *data, size_t size, size_t n, void *arg)
 			vl--;
 		str_copyn(r->etag, sizeof(r->etag), v, vl);
 	}
+	if (len > 17 && strncasecmp(data, "x-amzn-errortype:", 17) == 0)
+		http__header_value(data + 17, len - 17, r->error_type, sizeof(r->error_type));
+	for (int i = 0; r->rest && i < CLI_REST_HEADERS && r->rest->want[i]; i++) {
+		size_t nl = strlen(r->rest->want[i]);
+
+		if (len > nl && data[nl] == ':' && strncasecmp(data, r->rest->want[i], nl) == 0)
+			http__header_value(data + nl + 1, len - nl - 1, r->rest->got[i],
+					   sizeof(r->rest->got[i]));
+	}
 	return len;
 }
 
@@ -93,7 +116,7 @@ struct http_request {
 	const char *query; /* encoded "a=b&c=d" or NULL (only simple ones are used) */
 	const struct sigv4_kv *query_kv;
 	size_t nquery;
-	struct sigv4_kv headers[8];
+	struct sigv4_kv headers[8 + CLI_REST_EXTRA];
 	size_t nheaders;
 	const char *payload_hash;
 	const char *service;
@@ -102,6 +125,7 @@ struct http_request {
 	FILE *upload;	  /* streamed from a file */
 	int64_t upload_size;
 	const char *what; /* for --debug and errors: "CodeDeploy.ListApplications" */
+	long timeout_s;	  /* the whole transfer's limit (0: 120 s) */
 };
 
 static int http__curl(struct cli_args *a)
@@ -182,12 +206,17 @@ static int http__prepare(struct cli_args *a, CURL *h, struct http_request *q, st
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
 	} else {
-		curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
-		if (strcmp(q->method, "POST") == 0) {
+		bool post = strcmp(q->method, "POST") == 0;
+
+		curl_easy_setopt(h, CURLOPT_TIMEOUT, q->timeout_s > 0 ? q->timeout_s : 120L);
+		if (post ||
+		    (q->body && strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0)) {
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS,
 					 q->body ? (const char *)q->body : "");
 			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
 					 (long)(q->body ? strlen(q->body) : 0));
+			if (!post) /* PUT, DELETE with a body */
+				curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
 		} else if (strcmp(q->method, "HEAD") == 0) {
 			curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 		} else if (strcmp(q->method, "GET") != 0) {
@@ -628,6 +657,99 @@ int cli_cd_pages(struct cli_args *a, const char *op, json_t *req, const char *li
 		 json_t *items, int64_t max)
 {
 	return cli_json_pages(a, &cli_codedeploy, op, req, list_key, items, max);
+}
+
+/* ---- REST-JSON (Lambda) ---- */
+
+int cli_rest(struct cli_args *a, struct cli_rest *rr)
+{
+	struct http_reply r = { .body = BUF_INIT(HTTP_MAX_REPLY), .rest = rr };
+	struct http_request q = { .method = rr->method,
+				  .path = rr->path,
+				  .service = rr->signing_name,
+				  .what = rr->what,
+				  .timeout_s = rr->timeout_s };
+	struct sigv4_kv kv[CLI_REST_QUERY_MAX];
+	struct buf query = BUF_INIT(16384), values = BUF_INIT(16384);
+	size_t offs[CLI_REST_QUERY_MAX];
+	char hash_hex[65];
+	uint8_t hash[SHA256_LEN];
+	int rc = 0;
+
+	rr->status = 0;
+	for (int i = 0; i < CLI_REST_HEADERS; i++)
+		rr->got[i][0] = '\0';
+	buf_init(&rr->reply, HTTP_MAX_REPLY);
+	/* the query: encoded once, sent and signed the same (sigv4 canonicalises it) */
+	for (size_t i = 0; rr->query && rr->query[i]; i += 2) {
+		if (q.nquery == CLI_REST_QUERY_MAX) {
+			rc =
+			    cli_error(a, CLI_FAILED, "", "%s: too many query parameters", rr->what);
+			goto out;
+		}
+		offs[q.nquery++] = values.len;
+		uri_encode(&values, rr->query[i + 1], strlen(rr->query[i + 1]), false);
+		buf_addc(&values, '\0');
+	}
+	for (size_t i = 0; i < q.nquery; i++) {
+		const char *v = values.p + offs[i];
+
+		kv[i] = (struct sigv4_kv){ rr->query[2 * i], v };
+		buf_addf(&query, "%s%s=%s", i ? "&" : "", rr->query[2 * i], v);
+	}
+	q.query_kv = kv;
+	q.query = q.nquery ? buf_str(&query) : NULL;
+	sha256(rr->body ? rr->body : "", rr->body ? strlen(rr->body) : 0, hash);
+	hex_encode(hash, SHA256_LEN, hash_hex);
+	q.payload_hash = hash_hex;
+	q.body = rr->body;
+	if (rr->body)
+		q.headers[q.nheaders++] = (struct sigv4_kv){ "Content-Type", "application/json" };
+	for (size_t i = 0; rr->headers && rr->headers[i]; i += 2) {
+		if (i / 2 >= CLI_REST_EXTRA) {
+			rc = cli_error(a, CLI_FAILED, "", "%s: too many headers", rr->what);
+			goto out;
+		}
+		q.headers[q.nheaders++] = (struct sigv4_kv){ rr->headers[i], rr->headers[i + 1] };
+	}
+	rc = http__perform(a, &q, &r);
+	rr->status = r.status;
+	if (!rc && (r.status < 200 || r.status >= 300)) {
+		json_t *j = json_loadb(r.body.p ? r.body.p : "", r.body.len, 0, NULL);
+		const char *type = r.error_type[0] ? r.error_type : NULL;
+		const char *msg = json_string_value(json_object_get(j, "message"));
+		const char *sep;
+		char name[128];
+
+		if (!msg)
+			msg = json_string_value(json_object_get(j, "Message"));
+		if (!type)
+			type = json_string_value(json_object_get(j, "__type"));
+		if (!type)
+			type = json_string_value(json_object_get(j, "code"));
+		if (type && (sep = strrchr(type, '#')))
+			type = sep + 1;
+		if (type) { /* "Code:extra" is the Code (botocore's rule) */
+			str_copyn(name, sizeof(name), type, strcspn(type, ":"));
+			type = name;
+		}
+		if (!type || !type[0])
+			rc = cli_error(a, CLI_FAILED, "", "%s failed: HTTP %ld from %s", rr->what,
+				       r.status, cli_state(a)->conn.endpoint);
+		else
+			rc = cli_error(a, http__exit_for(type), type, "%s", msg ? msg : rr->what);
+		cli_state(a)->err.http_status = r.status;
+		json_decref(j);
+	}
+	if (!rc) {
+		rr->reply = r.body;
+		r.body = (struct buf)BUF_INIT(0);
+	}
+out:
+	buf_release(&r.body);
+	buf_release(&query);
+	buf_release(&values);
+	return rc;
 }
 
 /* ---- IAM (query protocol) ---- */

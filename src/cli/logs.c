@@ -1,5 +1,6 @@
-/* logs: `slipway logs tail GROUP` — CloudWatch Logs events (JSON 1.1), printed page by page as
- * they are read and never collected: a whole group by time (FilterLogEvents, which also serves
+/* logs: `slipway logs tail GROUP` (and `slipway function logs`) — CloudWatch Logs events
+ * (JSON 1.1), printed page by page as they are read and never collected: a whole group by time
+ * (FilterLogEvents, which also serves
  * --filter on one stream), or one stream in order from its head (GetLogEvents and its forward
  * tokens).  --follow polls every second for
  * what is new until SIGINT or SIGTERM, which end it cleanly (exit status 0). */
@@ -226,14 +227,12 @@ static int logs__group(struct logs_tail *lt)
 	return 0;
 }
 
-int cli_logs_tail(struct cli_args *a)
+int cli_logs_print(struct cli_args *a, const char *group, const char *stream, const char *filter,
+		   bool follow, const char *since_opt)
 {
-	struct logs_tail lt = { .a = a,
-				.group = a->pos[0],
-				.stream = cli_opt(a, "stream"),
-				.filter = cli_opt(a, "filter"),
-				.follow = cli_flag(a, "follow") };
-	const char *since_opt = cli_opt(a, "since");
+	struct logs_tail lt = {
+		.a = a, .group = group, .stream = stream, .filter = filter, .follow = follow
+	};
 	int64_t since = LOGS_DEFAULT_SINCE;
 	struct sigaction sa = { 0 }, old_int, old_term;
 	int r;
@@ -256,4 +255,10 @@ int cli_logs_tail(struct cli_args *a)
 	}
 	json_decref(lt.seen);
 	return r ? cli_fail(a) : CLI_OK;
+}
+
+int cli_logs_tail(struct cli_args *a)
+{
+	return cli_logs_print(a, a->pos[0], cli_opt(a, "stream"), cli_opt(a, "filter"),
+			      cli_flag(a, "follow"), cli_opt(a, "since"));
 }

@@ -168,6 +168,21 @@ static int pack__add(struct pack *p, const char *rel, int depth)
 	return r;
 }
 
+int cli_pack_tree(struct archive *ar, const char *dir, char *why, size_t size)
+{
+	struct pack p = { .ar = ar };
+	int r;
+
+	if (!realpath(dir, p.root)) {
+		snprintf(why, size, "cannot read %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	r = pack__add(&p, "", 0);
+	if (r)
+		str_copy(why, size, p.why);
+	return r;
+}
+
 /* Packs dir into fd as zip or tgz. */
 static int pack__archive(struct pack *p, const char *dir, bool tgz, int fd)
 {

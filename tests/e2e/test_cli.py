@@ -111,6 +111,9 @@ EXPECTED = {("configure", None)} | {("app", n) for n in ("create", "list", "show
                              "watch", "local")} | \
     {("metrics", n) for n in ("list", "get")} | \
     {("alarm", n) for n in ("list", "show", "history", "set-state")} | {("logs", "tail")} | \
+    {("function", n) for n in ("create", "update", "publish", "list", "show", "invoke", "logs",
+                               "delete", "concurrency")} | \
+    {("alias", n) for n in ("create", "update", "show", "list", "delete")} | \
     {("completion", "bash")}
 
 
