@@ -476,14 +476,17 @@ int lambda_alias_put(struct store_conn *c, const char *name, const struct lambda
 		return err_set(e, SW_E_LAMBDA_Service, "cannot make a RevisionId");
 	*out = *a;
 	str_copy(out->revision, sizeof(out->revision), rev);
-	if (create)
+	if (create && a->routing.secondary[0])
 		r = store_exec(c, NULL,
 			       "INSERT INTO lambda_aliases (func, name, version, secondary, weight, "
 			       "description, revision_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			       a->routing.secondary[0] ? "tttt" "dtt" : "ttt" "nntt", e, name,
-			       a->name, a->routing.primary,
-			       a->routing.secondary[0] ? a->routing.secondary : NULL,
+			       "ttttdtt", e, name, a->name, a->routing.primary, a->routing.secondary,
 			       a->routing.weight, a->description, rev);
+	else if (create)
+		r = store_exec(c, NULL,
+			       "INSERT INTO lambda_aliases (func, name, version, description, "
+			       "revision_id) VALUES (?, ?, ?, ?, ?)",
+			       "ttttt", e, name, a->name, a->routing.primary, a->description, rev);
 	else if (a->routing.secondary[0])
 		r = store_exec(c, NULL,
 			       "UPDATE lambda_aliases SET version = ?, secondary = ?, weight = ?, "

@@ -103,6 +103,9 @@ static const struct rest_route lambda__routes[] = {
 	{ "PUT", "/2015-03-31/event-source-mappings/{UUID}", .op = &lambda__op_UpdateEventSourceMapping },
 	{ "GET", "/2015-03-31/functions", .op = &lambda__op_ListFunctions },
 	{ "POST", "/2015-03-31/functions", .op = &lambda__op_CreateFunction },
+	/* older botocore models (Debian's 1.29) write these two with a trailing '/' */
+	{ "GET", "/2015-03-31/functions/", .op = &lambda__op_ListFunctions },
+	{ "POST", "/2015-03-31/functions/", .op = &lambda__op_CreateFunction },
 	{ "DELETE", "/2015-03-31/functions/{FunctionName}", .op = &lambda__op_DeleteFunction },
 	{ "GET", "/2015-03-31/functions/{FunctionName}", .op = &lambda__op_GetFunction },
 	{ "GET", "/2015-03-31/functions/{FunctionName}/aliases", .op = &lambda__op_ListAliases },

@@ -176,9 +176,10 @@ static int lambda__config_merge(struct lambda_call *c, json_t *cfg, bool create)
 
 /* Stores the code of c->in (ZipFile base64; S3Bucket/S3Key are not supported yet) into the
  * blob store: *have false when the request names no code. */
-static int lambda__code(struct lambda_call *c, struct lambda_code *code, bool *have)
+static int lambda__code(struct lambda_call *c, const json_t *src, struct lambda_code *code,
+			bool *have)
 {
-	const json_t *zip = json_object_get(c->in, "ZipFile");
+	const json_t *zip = json_object_get(src, "ZipFile");
 	struct blob_writer *w = NULL;
 	uint8_t *raw, d[SHA256_LEN];
 	uint64_t size;
@@ -187,7 +188,7 @@ static int lambda__code(struct lambda_call *c, struct lambda_code *code, bool *h
 
 	*have = false;
 	if (!zip || json_is_null(zip)) {
-		if (json_object_get(c->in, "S3Bucket") || json_object_get(c->in, "ImageUri"))
+		if (json_object_get(src, "S3Bucket") || json_object_get(src, "ImageUri"))
 			return lambda__invalid(c, "%s",
 					       "Slipway takes a function's code as ZipFile only "
 					       "(S3Bucket/S3Key is not supported yet).");
@@ -338,7 +339,7 @@ int lambda_op_create_function(struct lambda_call *c)
 		return err_set(c->err, SW_E_NOMEM, "out of memory");
 	r = lambda__config_merge(c, a.cfg, true);
 	if (r == 0) {
-		r = lambda__code(c, &a.code, &have);
+		r = lambda__code(c, json_object_get(c->in, "Code"), &a.code, &have);
 		if (r == 0 && !have)
 			r = lambda__invalid(c, "%s",
 					    "Please provide a source for function code: ZipFile.");
@@ -513,7 +514,7 @@ static int lambda__update(struct lambda_call *c, bool code)
 	if (r == 0 && code) {
 		a.publish = json_is_true(json_object_get(c->in, "Publish"));
 		a.dry = json_is_true(json_object_get(c->in, "DryRun"));
-		r = lambda__code(c, &a.code, &a.have_code);
+		r = lambda__code(c, c->in, &a.code, &a.have_code);
 		if (r == 0 && !a.have_code)
 			r = lambda__invalid(c, "%s",
 					    "Please provide a source for function code: ZipFile.");
