@@ -88,9 +88,9 @@ int lambda_function_create(struct store_conn *c, const char *name, const json_t 
 		return r;
 	if (r > 0)
 		return err_set(e, SW_E_LAMBDA_ResourceConflict, "Function already exist: %s", name);
-	r = store_exec(c, NULL,
-		       "INSERT INTO lambda_functions (name, next_version, created) VALUES (?, 1, ?)",
-		       "ti", e, name, time_now_ms());
+	r = store_exec(
+	    c, NULL, "INSERT INTO lambda_functions (name, next_version, created) VALUES (?, 1, ?)",
+	    "ti", e, name, time_now_ms());
 	if (r < 0)
 		return r;
 	r = lambda__config_hash(config, hash, &text, e);
@@ -100,12 +100,11 @@ int lambda_function_create(struct store_conn *c, const char *name, const json_t 
 	return r;
 }
 
-#define LAMBDA__VCOLS                                                                              \
-	"version, config, config_hash, code_blob, code_sha256, code_size, revision_id, "         \
+#define LAMBDA__VCOLS                                                                    \
+	"version, config, config_hash, code_blob, code_sha256, code_size, revision_id, " \
 	"last_modified"
 
-static int lambda__version_read(struct store_stmt *st, struct lambda_version *out,
-				struct err *e)
+static int lambda__version_read(struct store_stmt *st, struct lambda_version *out, struct err *e)
 {
 	json_error_t je;
 	const char *cfg = store_col_text(st, 1);
@@ -170,9 +169,10 @@ int lambda_latest_update(struct store_conn *c, const char *name, const json_t *c
 		return r;
 	if (want_rev && strcmp(want_rev, cur.revision) != 0) {
 		lambda_version_release(&cur);
-		return err_set(e, SW_E_LAMBDA_PreconditionFailed,
-			       "The Revision Id provided does not match the latest Revision Id. "
-			       "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+		return err_set(
+		    e, SW_E_LAMBDA_PreconditionFailed,
+		    "The Revision Id provided does not match the latest Revision Id. "
+		    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
 	}
 	if (!code)
 		code = &cur.code;
@@ -181,12 +181,13 @@ int lambda_latest_update(struct store_conn *c, const char *name, const json_t *c
 		r = err_set(e, SW_E_LAMBDA_Service, "cannot make a RevisionId");
 	if (r == 0) {
 		lambda__now(now);
-		r = store_exec(c, NULL,
-			       "UPDATE lambda_versions SET config = ?, config_hash = ?, code_blob = ?, "
-			       "code_sha256 = ?, code_size = ?, revision_id = ?, last_modified = ? "
-			       "WHERE func = ? AND version = ?",
-			       "ttttitttt", e, text, hash, code->blob, code->sha256, code->size, rev,
-			       now, name, LAMBDA_LATEST);
+		r = store_exec(
+		    c, NULL,
+		    "UPDATE lambda_versions SET config = ?, config_hash = ?, code_blob = ?, "
+		    "code_sha256 = ?, code_size = ?, revision_id = ?, last_modified = ? "
+		    "WHERE func = ? AND version = ?",
+		    "ttttitttt", e, text, hash, code->blob, code->sha256, code->size, rev, now,
+		    name, LAMBDA_LATEST);
 		r = r < 0 ? r : 0;
 	}
 	free(text);
@@ -195,8 +196,7 @@ int lambda_latest_update(struct store_conn *c, const char *name, const json_t *c
 }
 
 int lambda_publish(struct store_conn *c, const char *name, const char *description,
-		   const char *want_sha, const char *want_rev, char version_out[24],
-		   struct err *e)
+		   const char *want_sha, const char *want_rev, char version_out[24], struct err *e)
 {
 	struct lambda_version latest;
 	struct store_stmt *st;
@@ -272,8 +272,8 @@ int lambda_versions_walk(struct store_conn *c, const char *name, const char *mar
 		if (strcmp(marker, LAMBDA_LATEST) == 0)
 			after = 0;
 		else if (str_to_i64(marker, 1, INT64_MAX, &after))
-			return err_set(e, SW_E_LAMBDA_InvalidParameterValue,
-				       "Invalid Marker: %s", marker);
+			return err_set(e, SW_E_LAMBDA_InvalidParameterValue, "Invalid Marker: %s",
+				       marker);
 	}
 	r = store_exec(c, &st,
 		       "SELECT " LAMBDA__VCOLS " FROM lambda_versions WHERE func = ? AND num > ? "
@@ -310,11 +310,11 @@ int lambda_functions_walk(struct store_conn *c, bool all, const char *marker, in
 	if (marker && *marker) {
 		const char *colon = strchr(marker, ':');
 
-		if (str_copyn(mname, sizeof(mname), marker, colon ? (size_t)(colon - marker)
-								   : strlen(marker)) ||
+		if (str_copyn(mname, sizeof(mname), marker,
+			      colon ? (size_t)(colon - marker) : strlen(marker)) ||
 		    (colon && str_to_i64(colon + 1, 0, INT64_MAX, &mnum)))
-			return err_set(e, SW_E_LAMBDA_InvalidParameterValue,
-				       "Invalid Marker: %s", marker);
+			return err_set(e, SW_E_LAMBDA_InvalidParameterValue, "Invalid Marker: %s",
+				       marker);
 		if (!colon)
 			mnum = 0;
 	}
@@ -395,8 +395,9 @@ int lambda_reserved_set(struct store_conn *c, const char *name, int reserved, st
 	if (r < 0)
 		return r;
 	if (reserved < 0)
-		r = store_exec(c, NULL, "UPDATE lambda_functions SET reserved = NULL WHERE name = ?",
-			       "t", e, name);
+		r = store_exec(c, NULL,
+			       "UPDATE lambda_functions SET reserved = NULL WHERE name = ?", "t", e,
+			       name);
 	else
 		r = store_exec(c, NULL, "UPDATE lambda_functions SET reserved = ? WHERE name = ?",
 			       "it", e, (int64_t)reserved, name);
@@ -423,8 +424,7 @@ static void lambda__alias_read(struct store_stmt *st, struct lambda_alias *a)
 	str_copy(a->name, sizeof(a->name), store_col_text(st, 0));
 	str_copy(a->routing.primary, sizeof(a->routing.primary), store_col_text(st, 1));
 	if (!store_col_null(st, 2))
-		str_copy(a->routing.secondary, sizeof(a->routing.secondary),
-			 store_col_text(st, 2));
+		str_copy(a->routing.secondary, sizeof(a->routing.secondary), store_col_text(st, 2));
 	a->routing.weight = store_col_double(st, 3);
 	str_copy(a->description, sizeof(a->description), store_col_text(st, 4));
 	str_copy(a->revision, sizeof(a->revision), store_col_text(st, 5));
@@ -465,23 +465,25 @@ int lambda_alias_put(struct store_conn *c, const char *name, const struct lambda
 	if (r < 0 && (!create || e->code != SW_E_LAMBDA_ResourceNotFound))
 		return r;
 	if (create && r == 0)
-		return err_set(e, SW_E_LAMBDA_ResourceConflict, "Alias already exists: %s:%s",
-			       name, a->name);
+		return err_set(e, SW_E_LAMBDA_ResourceConflict, "Alias already exists: %s:%s", name,
+			       a->name);
 	if (!create && want_rev && strcmp(want_rev, cur.revision) != 0)
-		return err_set(e, SW_E_LAMBDA_PreconditionFailed,
-			       "The Revision Id provided does not match the latest Revision Id. "
-			       "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+		return err_set(
+		    e, SW_E_LAMBDA_PreconditionFailed,
+		    "The Revision Id provided does not match the latest Revision Id. "
+		    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
 	err_clear(e);
 	if (uuid_v4(rev))
 		return err_set(e, SW_E_LAMBDA_Service, "cannot make a RevisionId");
 	*out = *a;
 	str_copy(out->revision, sizeof(out->revision), rev);
 	if (create && a->routing.secondary[0])
-		r = store_exec(c, NULL,
-			       "INSERT INTO lambda_aliases (func, name, version, secondary, weight, "
-			       "description, revision_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			       "ttttdtt", e, name, a->name, a->routing.primary, a->routing.secondary,
-			       a->routing.weight, a->description, rev);
+		r = store_exec(
+		    c, NULL,
+		    "INSERT INTO lambda_aliases (func, name, version, secondary, weight, "
+		    "description, revision_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		    "ttttdtt", e, name, a->name, a->routing.primary, a->routing.secondary,
+		    a->routing.weight, a->description, rev);
 	else if (create)
 		r = store_exec(c, NULL,
 			       "INSERT INTO lambda_aliases (func, name, version, description, "
@@ -501,8 +503,7 @@ int lambda_alias_put(struct store_conn *c, const char *name, const struct lambda
 	return r < 0 ? r : 0;
 }
 
-int lambda_alias_delete(struct store_conn *c, const char *name, const char *alias,
-			struct err *e)
+int lambda_alias_delete(struct store_conn *c, const char *name, const char *alias, struct err *e)
 {
 	int r = lambda_function_check(c, name, e);
 
@@ -583,7 +584,8 @@ int lambda_resolve(struct store_conn *c, const char *name, const char *qualifier
 		 json_string_value(json_object_get(v.config, "Runtime")));
 	str_copy(out->handler, sizeof(out->handler),
 		 json_string_value(json_object_get(v.config, "Handler")));
-	str_copy(out->role, sizeof(out->role), json_string_value(json_object_get(v.config, "Role")));
+	str_copy(out->role, sizeof(out->role),
+		 json_string_value(json_object_get(v.config, "Role")));
 	str_copy(out->function_arn, sizeof(out->function_arn),
 		 json_string_value(json_object_get(v.config, "FunctionArn")));
 	out->memory_mb = (int)json_integer_value(json_object_get(v.config, "MemorySize"));

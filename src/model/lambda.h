@@ -92,8 +92,7 @@ int lambda_latest_update(struct store_conn *c, const char *name, const json_t *c
  * want_rev (RevisionId of $LATEST) may be NULL; description (NULL: $LATEST's) overrides the
  * snapshot's Description.  The number in version_out. */
 int lambda_publish(struct store_conn *c, const char *name, const char *description,
-		   const char *want_sha, const char *want_rev, char version_out[24],
-		   struct err *e);
+		   const char *want_sha, const char *want_rev, char version_out[24], struct err *e);
 /* Calls fn for the versions of name in order ($LATEST first, then by number), starting after
  * marker (NULL: from the start), at most max; *more tells whether any remain.  fn returns 0 or
  * an error, which stops the walk. */
@@ -128,8 +127,7 @@ int lambda_alias_put(struct store_conn *c, const char *name, const struct lambda
 		     bool create, const char *want_rev, struct lambda_alias *out, struct err *e);
 int lambda_alias_get(struct store_conn *c, const char *name, const char *alias,
 		     struct lambda_alias *out, struct err *e);
-int lambda_alias_delete(struct store_conn *c, const char *name, const char *alias,
-			struct err *e);
+int lambda_alias_delete(struct store_conn *c, const char *name, const char *alias, struct err *e);
 /* Aliases of name by name after marker; version (NULL: any) filters on either version. */
 typedef int (*lambda_alias_fn)(void *arg, const struct lambda_alias *a);
 int lambda_aliases_walk(struct store_conn *c, const char *name, const char *version,

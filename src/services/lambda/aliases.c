@@ -33,9 +33,8 @@ static json_t *lambda__alias_view(const struct lambda_call *c, const char *name,
 	lambda_fn_arn(c, name, arn, sizeof(arn));
 	n = strlen(arn);
 	str_fmt(arn + n, sizeof(arn) - n, ":%s", a->name);
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "AliasArn", arn, "Name", a->name,
-		      "FunctionVersion", a->routing.primary, "Description", a->description,
-		      "RevisionId", a->revision);
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "AliasArn", arn, "Name", a->name, "FunctionVersion",
+		      a->routing.primary, "Description", a->description, "RevisionId", a->revision);
 	if (o && a->routing.secondary[0])
 		json_object_set_new(o, "RoutingConfig",
 				    json_pack("{s:{s:f}}", "AdditionalVersionWeights",
@@ -67,10 +66,11 @@ static int lambda__alias_put_tx(struct store_conn *sc, void *arg, struct err *e)
 		if (r < 0)
 			return r;
 		if (o->rev && strcmp(o->rev, cur.revision) != 0)
-			return err_set(e, SW_E_LAMBDA_PreconditionFailed,
-				       "The Revision Id provided does not match the latest Revision "
-				       "Id. Call the GetFunction/GetAlias API to retrieve the latest "
-				       "Revision Id");
+			return err_set(
+			    e, SW_E_LAMBDA_PreconditionFailed,
+			    "The Revision Id provided does not match the latest Revision "
+			    "Id. Call the GetFunction/GetAlias API to retrieve the latest "
+			    "Revision Id");
 		if (!o->has_desc)
 			str_copy(o->a.description, sizeof(o->a.description), cur.description);
 	}
@@ -110,14 +110,15 @@ static int lambda__alias_args(struct lambda_call *c, struct lambda__alias_op *o,
 	if (o->ref.qualifier[0])
 		return err_set(c->err, SW_E_LAMBDA_InvalidParameterValue,
 			       "The function name must not have a qualifier.");
-	name = create ? json_string_value(json_object_get(c->in, "Name"))
-		      : rest_param(c->m, "Name");
+	name =
+	    create ? json_string_value(json_object_get(c->in, "Name")) : rest_param(c->m, "Name");
 	if (!name || !lambda_alias_name_valid(name))
-		return err_set(c->err, SW_E_LAMBDA_Validation,
-			       "1 validation error detected: Value '%s' at 'name' failed to "
-			       "satisfy constraint: Member must satisfy regular expression pattern: "
-			       "(?!^[0-9]+$)([a-zA-Z0-9-_]+)",
-			       name ? name : "null");
+		return err_set(
+		    c->err, SW_E_LAMBDA_Validation,
+		    "1 validation error detected: Value '%s' at 'name' failed to "
+		    "satisfy constraint: Member must satisfy regular expression pattern: "
+		    "(?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+		    name ? name : "null");
 	str_copy(o->a.name, sizeof(o->a.name), name);
 	v = json_object_get(c->in, "FunctionVersion");
 	if (v && !json_is_string(v))
@@ -131,10 +132,11 @@ static int lambda__alias_args(struct lambda_call *c, struct lambda__alias_op *o,
 	v = json_object_get(c->in, "Description");
 	if (v && !json_is_null(v)) {
 		if (!json_is_string(v) || json_string_length(v) > 256)
-			return err_set(c->err, SW_E_LAMBDA_Validation,
-				       "1 validation error detected: Value at 'description' failed "
-				       "to satisfy constraint: Member must have length less than or "
-				       "equal to 256");
+			return err_set(
+			    c->err, SW_E_LAMBDA_Validation,
+			    "1 validation error detected: Value at 'description' failed "
+			    "to satisfy constraint: Member must have length less than or "
+			    "equal to 256");
 		str_copy(o->a.description, sizeof(o->a.description), json_string_value(v));
 		o->has_desc = true;
 	}

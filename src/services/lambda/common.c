@@ -11,7 +11,8 @@ int lambda_fn_ref(struct lambda_call *c, struct lambda_ref *ref)
 	int r;
 
 	if (!s)
-		return err_set(c->err, SW_E_LAMBDA_InvalidParameterValue, "FunctionName is required");
+		return err_set(c->err, SW_E_LAMBDA_InvalidParameterValue,
+			       "FunctionName is required");
 	r = lambda_ref_parse(s, 140, ref, c->err);
 	if (r < 0)
 		return lambda_err_map(c->err, r);

@@ -18,9 +18,10 @@ static int lambda__conc_tx(struct store_conn *sc, void *arg, struct err *e)
 	if (o->get) {
 		r = lambda_reserved_get(sc, o->ref.name, &o->value, e);
 		if (r == 0)
-			o->c->out = o->value < 0 ? json_object()
-						 : json_pack("{s:i}", "ReservedConcurrentExecutions",
-							     o->value);
+			o->c->out =
+			    o->value < 0
+				? json_object()
+				: json_pack("{s:i}", "ReservedConcurrentExecutions", o->value);
 		return r;
 	}
 	r = lambda_reserved_set(sc, o->ref.name, o->value, e);
@@ -50,10 +51,11 @@ int lambda_op_put_function_concurrency(struct lambda_call *c)
 	int max = c->env->cfg->function_envs_max > 0 ? c->env->cfg->function_envs_max : 1000;
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return err_set(c->err, SW_E_LAMBDA_Validation,
-			       "1 validation error detected: Value at "
-			       "'reservedConcurrentExecutions' failed to satisfy constraint: Member "
-			       "must have value greater than or equal to 0");
+		return err_set(
+		    c->err, SW_E_LAMBDA_Validation,
+		    "1 validation error detected: Value at "
+		    "'reservedConcurrentExecutions' failed to satisfy constraint: Member "
+		    "must have value greater than or equal to 0");
 	if (json_integer_value(v) > max)
 		return err_set(c->err, SW_E_LAMBDA_InvalidParameterValue,
 			       "Specified ReservedConcurrentExecutions for function decreases "

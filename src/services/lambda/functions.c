@@ -11,18 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LAMBDA_PAGE_MAX 50
+#define LAMBDA_PAGE_MAX	     50
 #define LAMBDA_ENV_AGGREGATE 4096
 
 /* The keys Lambda sets itself and refuses in Environment.Variables. */
-static const char *const lambda__reserved_keys[] = {
-	"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-	"AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
-	"AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY",
-	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-	"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", NULL
-};
+static const char *const lambda__reserved_keys[] = { "_HANDLER",
+						     "_X_AMZN_TRACE_ID",
+						     "AWS_DEFAULT_REGION",
+						     "AWS_REGION",
+						     "AWS_EXECUTION_ENV",
+						     "AWS_LAMBDA_FUNCTION_NAME",
+						     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+						     "AWS_LAMBDA_FUNCTION_VERSION",
+						     "AWS_LAMBDA_INITIALIZATION_TYPE",
+						     "AWS_LAMBDA_LOG_GROUP_NAME",
+						     "AWS_LAMBDA_LOG_STREAM_NAME",
+						     "AWS_ACCESS_KEY",
+						     "AWS_ACCESS_KEY_ID",
+						     "AWS_SECRET_ACCESS_KEY",
+						     "AWS_SESSION_TOKEN",
+						     "AWS_LAMBDA_RUNTIME_API",
+						     "LAMBDA_TASK_ROOT",
+						     "LAMBDA_RUNTIME_DIR",
+						     NULL };
 
 static int lambda__invalid(struct lambda_call *c, const char *fmt, const char *a)
 {
@@ -44,8 +55,7 @@ static int lambda__int_member(struct lambda_call *c, const char *key, int lo, in
 	return 0;
 }
 
-static int lambda__str_member(struct lambda_call *c, const char *key, size_t max,
-			      const char **out)
+static int lambda__str_member(struct lambda_call *c, const char *key, size_t max, const char **out)
 {
 	const json_t *v = json_object_get(c->in, key);
 
@@ -80,27 +90,31 @@ static int lambda__config_merge(struct lambda_call *c, json_t *cfg, bool create)
 	    (r = lambda__int_member(c, "Timeout", 1, 900, &timeout)))
 		return r;
 	if (ptype && strcmp(ptype, "Zip") != 0)
-		return lambda__invalid(c,
-				       "PackageType %s is not supported by Slipway: only Zip packages "
-				       "are.",
-				       ptype);
+		return lambda__invalid(
+		    c,
+		    "PackageType %s is not supported by Slipway: only Zip packages "
+		    "are.",
+		    ptype);
 	if (create && !runtime)
-		return lambda__invalid(c, "%s", "Runtime is required for .zip file deployment packages.");
+		return lambda__invalid(c, "%s",
+				       "Runtime is required for .zip file deployment packages.");
 	if (runtime && lambda_runtime_kind(runtime) == LAMBDA_RT_UNKNOWN)
-		return err_set(c->err, SW_E_LAMBDA_InvalidParameterValue,
-			       "The runtime parameter of %s is not supported. Supported runtimes: %s",
-			       runtime, lambda_runtimes_supported);
+		return err_set(
+		    c->err, SW_E_LAMBDA_InvalidParameterValue,
+		    "The runtime parameter of %s is not supported. Supported runtimes: %s", runtime,
+		    lambda_runtimes_supported);
 	if (create && !role)
 		return err_set(c->err, SW_E_LAMBDA_Validation,
 			       "1 validation error detected: Value null at 'role' failed to "
 			       "satisfy constraint: Member must not be null");
 	/* any well-formed ARN is accepted: Slipway has no IAM roles to assume */
 	if (role && (!str_starts(role, "arn:") || !strchr(role + 4, ':')))
-		return err_set(c->err, SW_E_LAMBDA_Validation,
-			       "1 validation error detected: Value '%s' at 'role' failed to "
-			       "satisfy constraint: Member must satisfy regular expression pattern: "
-			       "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-			       role);
+		return err_set(
+		    c->err, SW_E_LAMBDA_Validation,
+		    "1 validation error detected: Value '%s' at 'role' failed to "
+		    "satisfy constraint: Member must satisfy regular expression pattern: "
+		    "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+		    role);
 	if (runtime)
 		json_object_set_new(cfg, "Runtime", json_string(runtime));
 	if (role)
@@ -125,36 +139,42 @@ static int lambda__config_merge(struct lambda_call *c, json_t *cfg, bool create)
 		if (!json_is_object(env) || (vars && !json_is_object(vars)))
 			return lambda__invalid(c, "%s",
 					       "Environment.Variables must be a map of strings.");
-		json_object_foreach((json_t *)vars, k, v) {
+		json_object_foreach((json_t *)vars, k, v)
+		{
 			if (!json_is_string(v))
-				return lambda__invalid(c, "The environment variable %s is not a string.",
-						       k);
+				return lambda__invalid(
+				    c, "The environment variable %s is not a string.", k);
 			for (size_t i = 0; lambda__reserved_keys[i]; i++)
 				if (strcmp(k, lambda__reserved_keys[i]) == 0)
 					return lambda__invalid(
 					    c,
-					    "Lambda was unable to configure your environment variables "
-					    "because the environment variables you have provided contains "
+					    "Lambda was unable to configure your environment "
+					    "variables "
+					    "because the environment variables you have provided "
+					    "contains "
 					    "reserved keys that are currently not supported for "
 					    "modification. Reserved keys used in this request: %s",
 					    k);
-			if (!*k || strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
-					     "456789_") != strlen(k) ||
+			if (!*k ||
+			    strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
+				      "456789_") != strlen(k) ||
 			    (k[0] >= '0' && k[0] <= '9'))
-				return err_set(
-				    c->err, SW_E_LAMBDA_Validation,
-				    "1 validation error detected: Value at "
-				    "'environment.variables' failed to satisfy constraint: Map keys "
-				    "must satisfy constraint: [Member must satisfy regular expression "
-				    "pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
+				return err_set(c->err, SW_E_LAMBDA_Validation,
+					       "1 validation error detected: Value at "
+					       "'environment.variables' failed to satisfy "
+					       "constraint: Map keys "
+					       "must satisfy constraint: [Member must satisfy "
+					       "regular expression "
+					       "pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
 			total += strlen(k) + json_string_length(v);
 		}
 		if (total > LAMBDA_ENV_AGGREGATE)
-			return err_set(c->err, SW_E_LAMBDA_InvalidParameterValue,
-				       "Lambda was unable to configure your environment variables "
-				       "because the environment variables you have provided exceeded "
-				       "the 4KB limit. String measured: %zu",
-				       total);
+			return err_set(
+			    c->err, SW_E_LAMBDA_InvalidParameterValue,
+			    "Lambda was unable to configure your environment variables "
+			    "because the environment variables you have provided exceeded "
+			    "the 4KB limit. String measured: %zu",
+			    total);
 		json_object_set_new(cfg, "Environment",
 				    json_pack("{s:O}", "Variables", vars ? vars : json_object()));
 	}
@@ -164,11 +184,12 @@ static int lambda__config_merge(struct lambda_call *c, json_t *cfg, bool create)
 
 		if (!json_is_array(arch) || json_array_size(arch) != 1 || !a ||
 		    (strcmp(a, "x86_64") != 0 && strcmp(a, "arm64") != 0))
-			return err_set(c->err, SW_E_LAMBDA_Validation,
-				       "1 validation error detected: Value at 'architectures' failed "
-				       "to satisfy constraint: Member must have length less than or "
-				       "equal to 1, Member must satisfy enum value set: [x86_64, "
-				       "arm64]");
+			return err_set(
+			    c->err, SW_E_LAMBDA_Validation,
+			    "1 validation error detected: Value at 'architectures' failed "
+			    "to satisfy constraint: Member must have length less than or "
+			    "equal to 1, Member must satisfy enum value set: [x86_64, "
+			    "arm64]");
 		json_object_set_new(cfg, "Architectures", json_pack("[s]", a));
 	}
 	return 0;
@@ -203,9 +224,10 @@ static int lambda__code(struct lambda_call *c, const json_t *src, struct lambda_
 	len = base64_decode(json_string_value(zip), raw, n / 4 * 3 + 4);
 	if (len < 4 || raw[0] != 'P' || raw[1] != 'K') {
 		free(raw);
-		return lambda__invalid(c, "%s",
-				       "Could not unzip uploaded file. Please check your file, then "
-				       "try to upload again.");
+		return lambda__invalid(
+		    c, "%s",
+		    "Could not unzip uploaded file. Please check your file, then "
+		    "try to upload again.");
 	}
 	r = blob_writer_new(c->env->blob, &w, c->err);
 	if (r == 0)
@@ -274,7 +296,7 @@ static int lambda__create_tx(struct store_conn *sc, void *arg, struct err *e)
 		json_t *val;
 
 		json_object_foreach((json_t *)a->tags, k, val)
-			json_array_append_new(list, json_pack("{s:s,s:O}", "Key", k, "Value", val));
+		    json_array_append_new(list, json_pack("{s:s,s:O}", "Key", k, "Value", val));
 		r = model_tags_put(sc, arn, list, e);
 		json_decref(list);
 	}
@@ -299,7 +321,8 @@ static int lambda__tags_valid(struct lambda_call *c, const json_t *tags)
 		return 0;
 	if (!json_is_object(tags))
 		return lambda__invalid(c, "%s", "Tags must be a map of strings.");
-	json_object_foreach((json_t *)tags, k, v) {
+	json_object_foreach((json_t *)tags, k, v)
+	{
 		if (!json_is_string(v) || !*k || strlen(k) > 128 || json_string_length(v) > 256)
 			return lambda__invalid(c, "The tag %s is not valid.", k);
 	}
@@ -365,15 +388,17 @@ static int lambda__qualifier(struct lambda_call *c, struct lambda_ref *ref)
 
 	if (lambda_query(c, "Qualifier", q, sizeof(q))) {
 		if (!lambda_version_valid(q) && !lambda_alias_name_valid(q))
-			return err_set(c->err, SW_E_LAMBDA_Validation,
-				       "1 validation error detected: Value '%s' at 'qualifier' failed "
-				       "to satisfy constraint: Member must satisfy regular expression "
-				       "pattern: (|[a-zA-Z0-9$_-]+)",
-				       q);
+			return err_set(
+			    c->err, SW_E_LAMBDA_Validation,
+			    "1 validation error detected: Value '%s' at 'qualifier' failed "
+			    "to satisfy constraint: Member must satisfy regular expression "
+			    "pattern: (|[a-zA-Z0-9$_-]+)",
+			    q);
 		if (ref->qualifier[0] && strcmp(ref->qualifier, q) != 0)
-			return lambda__invalid(c, "%s",
-					       "The derived qualifier from the function name does not "
-					       "match the specified qualifier.");
+			return lambda__invalid(
+			    c, "%s",
+			    "The derived qualifier from the function name does not "
+			    "match the specified qualifier.");
 		str_copy(ref->qualifier, sizeof(ref->qualifier), q);
 	} else if (c->err->code) {
 		return -c->err->code;
@@ -405,8 +430,8 @@ static int lambda__get_tx(struct store_conn *sc, void *arg, struct err *e)
 		a->c->out = cfg;
 		return 0;
 	}
-	json_t *out = json_pack("{s:o,s:{s:s,s:s}}", "Configuration", cfg, "Code",
-				"RepositoryType", "S3", "Location", "");
+	json_t *out = json_pack("{s:o,s:{s:s,s:s}}", "Configuration", cfg, "Code", "RepositoryType",
+				"S3", "Location", "");
 	json_t *tags = json_array(), *map = json_object();
 	char arn[LAMBDA_ARN_MAX];
 	int reserved;
@@ -415,9 +440,8 @@ static int lambda__get_tx(struct store_conn *sc, void *arg, struct err *e)
 
 	lambda_fn_arn(a->c, a->ref.name, arn, sizeof(arn));
 	r = model_tags_list(sc, arn, tags, e);
-	json_array_foreach(tags, i, t)
-		json_object_set(map, json_string_value(json_object_get(t, "Key")),
-				json_object_get(t, "Value"));
+	json_array_foreach(tags, i, t) json_object_set(
+	    map, json_string_value(json_object_get(t, "Key")), json_object_get(t, "Value"));
 	json_decref(tags);
 	if (json_object_size(map))
 		json_object_set(out, "Tags", map);
@@ -474,15 +498,16 @@ static int lambda__update_tx(struct store_conn *sc, void *arg, struct err *e)
 		return r;
 	if (a->rev && strcmp(a->rev, v.revision) != 0) {
 		lambda_version_release(&v);
-		return err_set(e, SW_E_LAMBDA_PreconditionFailed,
-			       "The Revision Id provided does not match the latest Revision Id. "
-			       "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+		return err_set(
+		    e, SW_E_LAMBDA_PreconditionFailed,
+		    "The Revision Id provided does not match the latest Revision Id. "
+		    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
 	}
 	if (a->config)
 		r = lambda__config_merge(a->c, v.config, false);
 	if (r == 0 && !a->dry)
-		r = lambda_latest_update(sc, a->ref.name, v.config,
-					 a->have_code ? &a->code : NULL, NULL, e);
+		r = lambda_latest_update(sc, a->ref.name, v.config, a->have_code ? &a->code : NULL,
+					 NULL, e);
 	if (r == 0 && a->publish && !a->dry)
 		r = lambda_publish(sc, a->ref.name, NULL, NULL, NULL, version, e);
 	lambda_version_release(&v);
@@ -506,9 +531,10 @@ static int lambda__update(struct lambda_call *c, bool code)
 	int r = lambda_fn_ref(c, &a.ref);
 
 	if (r == 0 && a.ref.qualifier[0])
-		r = lambda__invalid(c, "%s",
-				    "Only $LATEST can be updated: the function name must not have a "
-				    "qualifier.");
+		r = lambda__invalid(
+		    c, "%s",
+		    "Only $LATEST can be updated: the function name must not have a "
+		    "qualifier.");
 	if (r == 0)
 		r = lambda__str_member(c, "RevisionId", 64, &a.rev);
 	if (r == 0 && code) {
@@ -617,8 +643,8 @@ static int lambda__versions_tx(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct lambda__list *a = arg;
 	bool more;
-	int r = lambda_versions_walk(sc, a->ref.name, a->marker, a->max, lambda__list_add, a,
-				     &more, e);
+	int r =
+	    lambda_versions_walk(sc, a->ref.name, a->marker, a->max, lambda__list_add, a, &more, e);
 
 	if (r == 0 && more)
 		json_object_set_new(a->c->out, "NextMarker", json_string(a->last));
@@ -670,11 +696,12 @@ int lambda_op_list_functions(struct lambda_call *c)
 	if (lambda_query(c, "FunctionVersion", fv, sizeof(fv))) {
 		if (strcmp(fv, "ALL") != 0) {
 			json_decref(a.items);
-			return err_set(c->err, SW_E_LAMBDA_Validation,
-				       "1 validation error detected: Value '%s' at 'functionVersion' "
-				       "failed to satisfy constraint: Member must satisfy enum value "
-				       "set: [ALL]",
-				       fv);
+			return err_set(
+			    c->err, SW_E_LAMBDA_Validation,
+			    "1 validation error detected: Value '%s' at 'functionVersion' "
+			    "failed to satisfy constraint: Member must satisfy enum value "
+			    "set: [ALL]",
+			    fv);
 		}
 		a.all = true;
 	}
@@ -718,19 +745,20 @@ int lambda_op_delete_function(struct lambda_call *c)
 				       "$LATEST version cannot be deleted without deleting the "
 				       "function.");
 	if (a.ref.qualifier[0] && !lambda_version_published(a.ref.qualifier))
-		return lambda__invalid(c, "%s",
-				       "Deletion of aliases is not supported by DeleteFunction: use "
-				       "DeleteAlias.");
+		return lambda__invalid(
+		    c, "%s",
+		    "Deletion of aliases is not supported by DeleteFunction: use "
+		    "DeleteAlias.");
 	return store_write(c->env->store, lambda__delete_tx, &a, c->err);
 }
 
 int lambda_op_get_account_settings(struct lambda_call *c)
 {
-	c->out = json_pack("{s:{s:I,s:i,s:i,s:i,s:i},s:{s:i,s:i}}", "AccountLimit",
-			   "TotalCodeSize", (json_int_t)80530636800LL, "CodeSizeUnzipped",
-			   262144000, "CodeSizeZipped", 52428800, "ConcurrentExecutions",
-			   c->env->cfg->function_envs_max, "UnreservedConcurrentExecutions",
-			   c->env->cfg->function_envs_max, "AccountUsage", "TotalCodeSize", 0,
-			   "FunctionCount", 0);
+	c->out =
+	    json_pack("{s:{s:I,s:i,s:i,s:i,s:i},s:{s:i,s:i}}", "AccountLimit", "TotalCodeSize",
+		      (json_int_t)80530636800LL, "CodeSizeUnzipped", 262144000, "CodeSizeZipped",
+		      52428800, "ConcurrentExecutions", c->env->cfg->function_envs_max,
+		      "UnreservedConcurrentExecutions", c->env->cfg->function_envs_max,
+		      "AccountUsage", "TotalCodeSize", 0, "FunctionCount", 0);
 	return c->out ? 0 : err_set(c->err, SW_E_NOMEM, "out of memory");
 }

@@ -20,12 +20,13 @@ static int lambda__resource(struct lambda_call *c, struct lambda__tags *o)
 	int r;
 
 	if (!s || !str_starts(s, "arn:"))
-		return err_set(c->err, SW_E_LAMBDA_Validation,
-			       "1 validation error detected: Value '%s' at 'resource' failed to "
-			       "satisfy constraint: Member must satisfy regular expression pattern: "
-			       "arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{"
-			       "1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?)",
-			       s ? s : "");
+		return err_set(
+		    c->err, SW_E_LAMBDA_Validation,
+		    "1 validation error detected: Value '%s' at 'resource' failed to "
+		    "satisfy constraint: Member must satisfy regular expression pattern: "
+		    "arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{"
+		    "1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?)",
+		    s ? s : "");
 	r = lambda_err_map(c->err, lambda_ref_parse(s, 256, &o->ref, c->err));
 	if (r < 0)
 		return r;
@@ -53,9 +54,8 @@ static int lambda__tags_tx(struct store_conn *sc, void *arg, struct err *e)
 	size_t i;
 
 	r = model_tags_list(sc, o->arn, list, e);
-	json_array_foreach(list, i, t)
-		json_object_set(map, json_string_value(json_object_get(t, "Key")),
-				json_object_get(t, "Value"));
+	json_array_foreach(list, i, t) json_object_set(
+	    map, json_string_value(json_object_get(t, "Key")), json_object_get(t, "Value"));
 	json_decref(list);
 	o->c->out = json_pack("{s:o}", "Tags", map);
 	return r;
@@ -75,13 +75,15 @@ int lambda_op_tag_resource(struct lambda_call *c)
 		return err_set(c->err, SW_E_LAMBDA_InvalidParameterValue,
 			       "Tags must be a map of 1 to 50 entries.");
 	o.put = json_array();
-	json_object_foreach((json_t *)tags, k, v) {
+	json_object_foreach((json_t *)tags, k, v)
+	{
 		if (!json_is_string(v) || !*k || strlen(k) > 128 || json_string_length(v) > 256) {
 			json_decref(o.put);
-			return err_set(c->err, SW_E_LAMBDA_InvalidParameterValue,
-				       "The tag '%s' is not valid: a key of 1 to 128 characters and "
-				       "a string value of at most 256.",
-				       k);
+			return err_set(
+			    c->err, SW_E_LAMBDA_InvalidParameterValue,
+			    "The tag '%s' is not valid: a key of 1 to 128 characters and "
+			    "a string value of at most 256.",
+			    k);
 		}
 		json_array_append_new(o.put, json_pack("{s:s,s:O}", "Key", k, "Value", v));
 	}
