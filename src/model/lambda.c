@@ -615,3 +615,233 @@ int lambda_resolve(struct store_conn *c, const char *name, const char *qualifier
 	out->provisioned = r > 0 ? (int)store_col_int(st, 0) : 0;
 	return 0;
 }
+
+/* ---- provisioned concurrency ---- */
+
+static void lambda__prov_read(struct store_stmt *st, struct lambda_provisioned *p)
+{
+	memset(p, 0, sizeof(*p));
+	str_copy(p->function, sizeof(p->function), store_col_text(st, 0));
+	str_copy(p->qualifier, sizeof(p->qualifier), store_col_text(st, 1));
+	p->requested = (int)store_col_int(st, 2);
+	str_copy(p->status, sizeof(p->status), store_col_text(st, 3));
+	str_copy(p->last_modified, sizeof(p->last_modified), store_col_text(st, 4));
+}
+
+#define LAMBDA__PCOLS "func, qualifier, requested, status, last_modified"
+
+int lambda_provisioned_get(struct store_conn *c, const char *name, const char *qualifier,
+			   struct lambda_provisioned *out, struct err *e)
+{
+	struct store_stmt *st;
+	int r = lambda_function_check(c, name, e);
+
+	if (r < 0)
+		return r;
+	r = store_exec(c, &st,
+		       "SELECT " LAMBDA__PCOLS " FROM lambda_provisioned WHERE func = ? AND "
+		       "qualifier = ?",
+		       "tt", e, name, qualifier);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_LAMBDA_ProvisionedConcurrencyConfigNotFound,
+			       "No Provisioned Concurrency Config found for this function");
+	lambda__prov_read(st, out);
+	return 0;
+}
+
+int lambda_provisioned_put(struct store_conn *c, const char *name, const char *qualifier,
+			   int requested, struct lambda_provisioned *out, struct err *e)
+{
+	struct lambda_alias a;
+	char now[32];
+	int r = lambda_function_check(c, name, e);
+
+	if (r < 0)
+		return r;
+	if (lambda_version_published(qualifier) ? !lambda_version_exists(c, name, qualifier)
+						: lambda_alias_get(c, name, qualifier, &a, e) < 0)
+		return err_set(e, SW_E_LAMBDA_ResourceNotFound, "Function not found: %s:%s", name,
+			       qualifier);
+	lambda__now(now);
+	r = store_exec(c, NULL,
+		       "INSERT INTO lambda_provisioned (func, qualifier, requested, status, "
+		       "last_modified) VALUES (?, ?, ?, 'READY', ?) ON CONFLICT (func, qualifier) "
+		       "DO UPDATE SET requested = excluded.requested, last_modified = "
+		       "excluded.last_modified",
+		       "ttit", e, name, qualifier, (int64_t)requested, now);
+	if (r < 0)
+		return r;
+	return lambda_provisioned_get(c, name, qualifier, out, e);
+}
+
+int lambda_provisioned_delete(struct store_conn *c, const char *name, const char *qualifier,
+			      struct err *e)
+{
+	struct lambda_provisioned p;
+	int r = lambda_provisioned_get(c, name, qualifier, &p, e);
+
+	if (r < 0)
+		return r;
+	r = store_exec(c, NULL, "DELETE FROM lambda_provisioned WHERE func = ? AND qualifier = ?",
+		       "tt", e, name, qualifier);
+	return r < 0 ? r : 0;
+}
+
+int lambda_provisioned_walk(struct store_conn *c, const char *name, lambda_provisioned_fn fn,
+			    void *arg, struct err *e)
+{
+	struct store_stmt *st;
+	int r;
+
+	if (name) {
+		r = lambda_function_check(c, name, e);
+		if (r < 0)
+			return r;
+	}
+	r = store_exec(c, &st,
+		       "SELECT " LAMBDA__PCOLS
+		       " FROM lambda_provisioned WHERE (? = '' OR func = ?) "
+		       "ORDER BY func, qualifier LIMIT 100000",
+		       "tt", e, name ? name : "", name ? name : "");
+	for (; r > 0; r = store_step(st, e)) {
+		struct lambda_provisioned p;
+
+		lambda__prov_read(st, &p);
+		r = fn(arg, &p);
+		if (r < 0)
+			return r;
+	}
+	return r < 0 ? r : 0;
+}
+
+/* ---- function URLs ---- */
+
+#define LAMBDA__UCOLS \
+	"func, qualifier, url_id, auth_type, cors, invoke_mode, created, last_modified"
+
+static void lambda__url_read(struct store_stmt *st, struct lambda_url *u)
+{
+	memset(u, 0, sizeof(*u));
+	str_copy(u->function, sizeof(u->function), store_col_text(st, 0));
+	str_copy(u->qualifier, sizeof(u->qualifier), store_col_text(st, 1));
+	str_copy(u->url_id, sizeof(u->url_id), store_col_text(st, 2));
+	str_copy(u->auth_type, sizeof(u->auth_type), store_col_text(st, 3));
+	if (!store_col_null(st, 4))
+		str_copy(u->cors, sizeof(u->cors), store_col_text(st, 4));
+	str_copy(u->invoke_mode, sizeof(u->invoke_mode), store_col_text(st, 5));
+	str_copy(u->created, sizeof(u->created), store_col_text(st, 6));
+	str_copy(u->last_modified, sizeof(u->last_modified), store_col_text(st, 7));
+}
+
+int lambda_url_get(struct store_conn *c, const char *name, const char *qualifier,
+		   struct lambda_url *out, struct err *e)
+{
+	struct store_stmt *st;
+	int r = lambda_function_check(c, name, e);
+
+	if (r < 0)
+		return r;
+	r = store_exec(c, &st,
+		       "SELECT " LAMBDA__UCOLS " FROM lambda_urls WHERE func = ? AND qualifier = ?",
+		       "tt", e, name, qualifier);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_LAMBDA_ResourceNotFound,
+			       "The resource you requested does not exist.");
+	lambda__url_read(st, out);
+	return 0;
+}
+
+int lambda_url_by_id(struct store_conn *c, const char *id, struct lambda_url *out, struct err *e)
+{
+	struct store_stmt *st;
+	int r = store_exec(c, &st, "SELECT " LAMBDA__UCOLS " FROM lambda_urls WHERE url_id = ?",
+			   "t", e, id);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_LAMBDA_ResourceNotFound, "No function URL %s.", id);
+	lambda__url_read(st, out);
+	return 0;
+}
+
+int lambda_url_put(struct store_conn *c, const char *name, const char *qualifier, bool create,
+		   const char *auth_type, const char *cors, struct lambda_url *out, struct err *e)
+{
+	struct lambda_url cur;
+	struct lambda_alias a;
+	char now[32], id[33];
+	int r = lambda_url_get(c, name, qualifier, &cur, e);
+
+	if (r < 0 && (!create || e->code != SW_E_LAMBDA_ResourceNotFound ||
+		      lambda_function_check(c, name, e) < 0))
+		return r;
+	if (create && r == 0)
+		return err_set(e, SW_E_LAMBDA_ResourceConflict,
+			       "Failed to create function url config for [functionArn = %s:%s]. "
+			       "Error message:  FunctionUrlConfig exists for this Lambda function",
+			       name, qualifier);
+	if (create && strcmp(qualifier, LAMBDA_LATEST) != 0 &&
+	    lambda_alias_get(c, name, qualifier, &a, e) < 0)
+		return -e->code;
+	err_clear(e);
+	lambda__now(now);
+	if (create) {
+		if (random_string(id, sizeof(id) - 1, "abcdefghijklmnopqrstuvwxyz0123456789"))
+			return err_set(e, SW_E_LAMBDA_Service, "cannot make a URL id");
+		r = store_exec(c, NULL,
+			       "INSERT INTO lambda_urls (func, qualifier, url_id, auth_type, cors, "
+			       "created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       "ttttttt", e, name, qualifier, id, auth_type ? auth_type : "NONE",
+			       cors ? cors : "", now, now);
+	} else {
+		r = store_exec(c, NULL,
+			       "UPDATE lambda_urls SET auth_type = ?, cors = ?, last_modified = ? "
+			       "WHERE func = ? AND qualifier = ?",
+			       "ttttt", e, auth_type ? auth_type : cur.auth_type,
+			       cors ? cors : cur.cors, now, name, qualifier);
+	}
+	if (r < 0)
+		return r;
+	return lambda_url_get(c, name, qualifier, out, e);
+}
+
+int lambda_url_delete(struct store_conn *c, const char *name, const char *qualifier, struct err *e)
+{
+	struct lambda_url u;
+	int r = lambda_url_get(c, name, qualifier, &u, e);
+
+	if (r < 0)
+		return r;
+	r = store_exec(c, NULL, "DELETE FROM lambda_urls WHERE func = ? AND qualifier = ?", "tt", e,
+		       name, qualifier);
+	return r < 0 ? r : 0;
+}
+
+int lambda_urls_walk(struct store_conn *c, const char *name, lambda_url_fn fn, void *arg,
+		     struct err *e)
+{
+	struct store_stmt *st;
+	int r = lambda_function_check(c, name, e);
+
+	if (r < 0)
+		return r;
+	r = store_exec(c, &st,
+		       "SELECT " LAMBDA__UCOLS
+		       " FROM lambda_urls WHERE func = ? ORDER BY qualifier "
+		       "LIMIT 1000",
+		       "t", e, name);
+	for (; r > 0; r = store_step(st, e)) {
+		struct lambda_url u;
+
+		lambda__url_read(st, &u);
+		r = fn(arg, &u);
+		if (r < 0)
+			return r;
+	}
+	return r < 0 ? r : 0;
+}

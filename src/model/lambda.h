@@ -138,4 +138,51 @@ bool lambda_version_exists(struct store_conn *c, const char *name, const char *v
 /* Whether the function exists: 0, or -SW_E_LAMBDA_ResourceNotFound with Lambda's message. */
 int lambda_function_check(struct store_conn *c, const char *name, struct err *e);
 
+/* Provisioned concurrency: environments to keep warm for a published version or an alias. */
+struct lambda_provisioned {
+	char function[LAMBDA_NAME_MAX + 1];
+	char qualifier[LAMBDA_QUALIFIER_MAX + 1];
+	int requested;
+	char status[16]; /* READY */
+	char last_modified[32];
+};
+/* Sets (replaces) the request for qualifier, which must exist (ResourceNotFound). */
+int lambda_provisioned_put(struct store_conn *c, const char *name, const char *qualifier,
+			   int requested, struct lambda_provisioned *out, struct err *e);
+/* -SW_E_LAMBDA_ProvisionedConcurrencyConfigNotFound when there is none. */
+int lambda_provisioned_get(struct store_conn *c, const char *name, const char *qualifier,
+			   struct lambda_provisioned *out, struct err *e);
+int lambda_provisioned_delete(struct store_conn *c, const char *name, const char *qualifier,
+			      struct err *e);
+/* Every request of name (NULL: of every function, for the runtime's warm-up at start), by
+ * function and qualifier. */
+typedef int (*lambda_provisioned_fn)(void *arg, const struct lambda_provisioned *p);
+int lambda_provisioned_walk(struct store_conn *c, const char *name, lambda_provisioned_fn fn,
+			    void *arg, struct err *e);
+
+/* A function URL: served at http://HOST:PORT/lambda-url/<url_id>/, invoking qualifier. */
+#define LAMBDA_CORS_MAX 4096
+struct lambda_url {
+	char function[LAMBDA_NAME_MAX + 1];
+	char qualifier[LAMBDA_QUALIFIER_MAX + 1]; /* $LATEST or an alias */
+	char url_id[33];			  /* 32 lowercase alphanumerics */
+	char auth_type[16];			  /* NONE or AWS_IAM */
+	char cors[LAMBDA_CORS_MAX];		  /* the Cors object as JSON, "" when none */
+	char invoke_mode[16];
+	char created[32];
+	char last_modified[32];
+};
+/* Creates (ResourceConflict when qualifier has one) with a fresh url_id; or updates auth_type
+ * (NULL: keep) and cors (NULL: keep, "": clear) of an existing one (ResourceNotFound). */
+int lambda_url_put(struct store_conn *c, const char *name, const char *qualifier, bool create,
+		   const char *auth_type, const char *cors, struct lambda_url *out, struct err *e);
+int lambda_url_get(struct store_conn *c, const char *name, const char *qualifier,
+		   struct lambda_url *out, struct err *e);
+/* The URL config whose url_id is id: for the function URL front (services/lambda/url.c). */
+int lambda_url_by_id(struct store_conn *c, const char *id, struct lambda_url *out, struct err *e);
+int lambda_url_delete(struct store_conn *c, const char *name, const char *qualifier, struct err *e);
+typedef int (*lambda_url_fn)(void *arg, const struct lambda_url *u);
+int lambda_urls_walk(struct store_conn *c, const char *name, lambda_url_fn fn, void *arg,
+		     struct err *e);
+
 #endif

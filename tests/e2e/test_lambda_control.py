@@ -264,3 +264,66 @@ def test_errors_shape_and_not_implemented(lam, server):
     # a malformed body
     with pytest.raises(botocore.exceptions.ClientError):
         lam.get_policy(FunctionName="fn")
+
+
+def test_provisioned_concurrency(lam, server):
+    create(lam)
+    lam.publish_version(FunctionName="fn")
+    lam.create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    with pytest.raises(lam.exceptions.ProvisionedConcurrencyConfigNotFoundException):
+        lam.get_provisioned_concurrency_config(FunctionName="fn", Qualifier="live")
+    out = lam.put_provisioned_concurrency_config(FunctionName="fn", Qualifier="live",
+                                                 ProvisionedConcurrentExecutions=2)
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert out["RequestedProvisionedConcurrentExecutions"] == 2 and out["Status"] == "READY"
+    lam.put_provisioned_concurrency_config(FunctionName="fn", Qualifier="1",
+                                           ProvisionedConcurrentExecutions=1)
+    got = lam.get_provisioned_concurrency_config(FunctionName="fn", Qualifier="live")
+    assert got["AllocatedProvisionedConcurrentExecutions"] == 2
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.put_provisioned_concurrency_config(FunctionName="fn", Qualifier="$LATEST",
+                                               ProvisionedConcurrentExecutions=1)
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.put_provisioned_concurrency_config(FunctionName="fn", Qualifier="7",
+                                               ProvisionedConcurrentExecutions=1)
+    lst = lam.list_provisioned_concurrency_configs(FunctionName="fn")
+    arns = [c["FunctionArn"].rsplit(":", 1)[1] for c in lst["ProvisionedConcurrencyConfigs"]]
+    assert arns == ["1", "live"]
+    lam.delete_provisioned_concurrency_config(FunctionName="fn", Qualifier="live")
+    with pytest.raises(lam.exceptions.ProvisionedConcurrencyConfigNotFoundException):
+        lam.delete_provisioned_concurrency_config(FunctionName="fn", Qualifier="live")
+    cli = server.aws("lambda", "list-provisioned-concurrency-configs", "--function-name", "fn")
+    assert len(cli["ProvisionedConcurrencyConfigs"]) == 1
+
+
+def test_function_urls(lam, server):
+    import re
+    create(lam)
+    lam.publish_version(FunctionName="fn")
+    lam.create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    out = lam.create_function_url_config(FunctionName="fn", AuthType="NONE")
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 201
+    m = re.fullmatch(r"http://127\.0\.0\.1:\d+/lambda-url/([a-z0-9]{32})/", out["FunctionUrl"])
+    assert m, out["FunctionUrl"]
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.create_function_url_config(FunctionName="fn", AuthType="NONE")
+    a = lam.create_function_url_config(FunctionName="fn", Qualifier="live", AuthType="AWS_IAM",
+                                       Cors={"AllowOrigins": ["*"], "MaxAge": 60})
+    assert a["FunctionArn"].endswith(":fn:live") and a["FunctionUrl"] != out["FunctionUrl"]
+    assert a["Cors"] == {"AllowOrigins": ["*"], "MaxAge": 60}
+    up = lam.update_function_url_config(FunctionName="fn", Qualifier="live", AuthType="NONE")
+    assert up["AuthType"] == "NONE" and up["Cors"]["MaxAge"] == 60
+    got = lam.get_function_url_config(FunctionName="fn", Qualifier="live")
+    assert got["FunctionUrl"] == a["FunctionUrl"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_function_url_config(FunctionName="fn", Qualifier="1", AuthType="NONE")
+    assert code(e) == "InvalidParameterValueException"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.create_function_url_config(FunctionName="fn", Qualifier="nope", AuthType="NONE")
+    lst = lam.list_function_url_configs(FunctionName="fn")["FunctionUrlConfigs"]
+    assert len(lst) == 2
+    lam.delete_function_url_config(FunctionName="fn", Qualifier="live")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function_url_config(FunctionName="fn", Qualifier="live")
+    cli = server.aws("lambda", "get-function-url-config", "--function-name", "fn")
+    assert cli["FunctionUrl"] == out["FunctionUrl"]

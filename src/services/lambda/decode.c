@@ -105,16 +105,18 @@ static const struct lambda_op lambda__op_GetFunctionConcurrency = {
 	"GetFunctionConcurrency", lambda_op_get_function_concurrency, 200, false
 };
 static const struct lambda_op lambda__op_ListProvisionedConcurrencyConfigs = {
-	"ListProvisionedConcurrencyConfigs", NULL, 200, false
+	"ListProvisionedConcurrencyConfigs", lambda_op_list_provisioned_concurrency_configs, 200,
+	false
 };
 static const struct lambda_op lambda__op_DeleteProvisionedConcurrencyConfig = {
-	"DeleteProvisionedConcurrencyConfig", NULL, 204, false
+	"DeleteProvisionedConcurrencyConfig", lambda_op_delete_provisioned_concurrency_config, 204,
+	false
 };
 static const struct lambda_op lambda__op_GetProvisionedConcurrencyConfig = {
-	"GetProvisionedConcurrencyConfig", NULL, 200, false
+	"GetProvisionedConcurrencyConfig", lambda_op_get_provisioned_concurrency_config, 200, false
 };
 static const struct lambda_op lambda__op_PutProvisionedConcurrencyConfig = {
-	"PutProvisionedConcurrencyConfig", NULL, 202, false
+	"PutProvisionedConcurrencyConfig", lambda_op_put_provisioned_concurrency_config, 202, false
 };
 static const struct lambda_op lambda__op_ListCodeSigningConfigs = { "ListCodeSigningConfigs", NULL,
 								    200, false };
@@ -144,16 +146,21 @@ static const struct lambda_op lambda__op_GetRuntimeManagementConfig = {
 static const struct lambda_op lambda__op_PutRuntimeManagementConfig = {
 	"PutRuntimeManagementConfig", NULL, 200, false
 };
-static const struct lambda_op lambda__op_DeleteFunctionUrlConfig = { "DeleteFunctionUrlConfig",
-								     NULL, 204, false };
-static const struct lambda_op lambda__op_GetFunctionUrlConfig = { "GetFunctionUrlConfig", NULL, 200,
-								  false };
-static const struct lambda_op lambda__op_CreateFunctionUrlConfig = { "CreateFunctionUrlConfig",
-								     NULL, 201, false };
-static const struct lambda_op lambda__op_UpdateFunctionUrlConfig = { "UpdateFunctionUrlConfig",
-								     NULL, 200, false };
-static const struct lambda_op lambda__op_ListFunctionUrlConfigs = { "ListFunctionUrlConfigs", NULL,
-								    200, false };
+static const struct lambda_op lambda__op_DeleteFunctionUrlConfig = {
+	"DeleteFunctionUrlConfig", lambda_op_delete_function_url_config, 204, false
+};
+static const struct lambda_op lambda__op_GetFunctionUrlConfig = { "GetFunctionUrlConfig",
+								  lambda_op_get_function_url_config,
+								  200, false };
+static const struct lambda_op lambda__op_CreateFunctionUrlConfig = {
+	"CreateFunctionUrlConfig", lambda_op_create_function_url_config, 201, false
+};
+static const struct lambda_op lambda__op_UpdateFunctionUrlConfig = {
+	"UpdateFunctionUrlConfig", lambda_op_update_function_url_config, 200, false
+};
+static const struct lambda_op lambda__op_ListFunctionUrlConfigs = {
+	"ListFunctionUrlConfigs", lambda_op_list_function_url_configs, 200, false
+};
 static const struct lambda_op lambda__op_InvokeWithResponseStream = { "InvokeWithResponseStream",
 								      NULL, 200, false };
 static const struct lambda_op lambda__op_GetFunctionRecursionConfig = {

@@ -46,6 +46,15 @@ extern const struct service lambda_url_service; /* unsigned requests to function
 
 /* The control plane's operations (functions.c, aliases.c, concurrency.c, urls.c, tags.c). */
 int lambda_op_create_alias(struct lambda_call *c);
+int lambda_op_put_provisioned_concurrency_config(struct lambda_call *c);
+int lambda_op_get_provisioned_concurrency_config(struct lambda_call *c);
+int lambda_op_delete_provisioned_concurrency_config(struct lambda_call *c);
+int lambda_op_list_provisioned_concurrency_configs(struct lambda_call *c);
+int lambda_op_create_function_url_config(struct lambda_call *c);
+int lambda_op_get_function_url_config(struct lambda_call *c);
+int lambda_op_update_function_url_config(struct lambda_call *c);
+int lambda_op_delete_function_url_config(struct lambda_call *c);
+int lambda_op_list_function_url_configs(struct lambda_call *c);
 int lambda_op_create_function(struct lambda_call *c);
 int lambda_op_delete_alias(struct lambda_call *c);
 int lambda_op_delete_function(struct lambda_call *c);
