@@ -327,3 +327,23 @@ def test_function_urls(lam, server):
         lam.get_function_url_config(FunctionName="fn", Qualifier="live")
     cli = server.aws("lambda", "get-function-url-config", "--function-name", "fn")
     assert cli["FunctionUrl"] == out["FunctionUrl"]
+
+
+def test_code_location_downloads_the_zip(lam, server):
+    import urllib.request
+    z = make_zip("the code\n" * 100)
+    create(lam, zip=z)
+    loc = lam.get_function(FunctionName="fn")["Code"]["Location"]
+    assert loc.startswith(server.endpoint + "/") and "X-Amz-Expires=600" in loc
+    with urllib.request.urlopen(loc, timeout=10) as r:
+        assert r.read() == z
+    # a version keeps its code after $LATEST changes
+    lam.publish_version(FunctionName="fn")
+    other = make_zip("other")
+    lam.update_function_code(FunctionName="fn", ZipFile=other)
+    loc = lam.get_function(FunctionName="fn", Qualifier="1")["Code"]["Location"]
+    with urllib.request.urlopen(loc, timeout=10) as r:
+        assert r.read() == z
+    cli = server.aws("lambda", "get-function", "--function-name", "fn")
+    with urllib.request.urlopen(cli["Code"]["Location"], timeout=10) as r:
+        assert r.read() == other

@@ -379,6 +379,7 @@ struct lambda__get {
 	struct lambda_call *c;
 	struct lambda_ref ref;
 	bool full; /* GetFunction: Code, Tags, Concurrency too */
+	struct lambda_code code;
 };
 
 /* The qualifier of the path's name or ?Qualifier=: a version or an alias. */
@@ -425,6 +426,7 @@ static int lambda__get_tx(struct store_conn *sc, void *arg, struct err *e)
 		return r;
 	json_t *cfg = lambda__view(a->c, a->ref.name, &v);
 
+	a->code = v.code;
 	lambda_version_release(&v);
 	if (!a->full) {
 		a->c->out = cfg;
@@ -464,6 +466,14 @@ static int lambda__get(struct lambda_call *c, bool full)
 		r = lambda__qualifier(c, &a.ref);
 	if (r == 0)
 		r = store_read(c->env->store, lambda__get_tx, &a, c->err);
+	if (r == 0 && full) {
+		char url[2048];
+
+		r = lambda_code_location(c, a.code.blob, a.code.size, url, sizeof(url));
+		if (r == 0)
+			json_object_set_new(json_object_get(c->out, "Code"), "Location",
+					    json_string(url));
+	}
 	return r;
 }
 

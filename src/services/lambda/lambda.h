@@ -94,6 +94,10 @@ int lambda_decode(const struct http_req *req, const void *body, size_t n, struct
  * ResourceNotFound; other codes are kept. */
 int lambda_err_map(struct err *e, int rc);
 
+/* code.c: a presigned S3 GET URL (10 minutes, the caller's key) for the zip in blob, into out. */
+int lambda_code_location(struct lambda_call *c, const char *blob, int64_t size, char *out,
+			 size_t outsize);
+
 /* common.c */
 /* The function named by the path's {FunctionName} (any of Lambda's forms, 140 characters),
  * its account and region checked against ours; qualifier out of the name, if any. */

@@ -59,10 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0) {
 		if (!op || !op->fn || (!op->raw && !json_is_object(in)) || (op->raw && in))
 			abort();
-	} else if (in || (r != -SW_E_UnknownOperation && r != -SW_E_NotImplemented &&
-			  r != -SW_E_LAMBDA_InvalidParameterValue && r != -SW_E_LAMBDA_Validation &&
-			  r != -SW_E_LAMBDA_InvalidRequestContent &&
-			  r != -SW_E_LAMBDA_RequestTooLarge)) {
+	} else if (in ||
+		   (r != -SW_E_UnknownOperation && r != -SW_E_NotImplemented &&
+		    r != -SW_E_LAMBDA_InvalidParameterValue && r != -SW_E_LAMBDA_Validation &&
+		    r != -SW_E_LAMBDA_InvalidRequestContent && r != -SW_E_LAMBDA_RequestTooLarge)) {
 		abort();
 	}
 	json_decref(in);
