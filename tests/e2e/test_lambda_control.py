@@ -347,3 +347,15 @@ def test_code_location_downloads_the_zip(lam, server):
     cli = server.aws("lambda", "get-function", "--function-name", "fn")
     with urllib.request.urlopen(cli["Code"]["Location"], timeout=10) as r:
         assert r.read() == other
+
+
+def test_code_shared_with_an_s3_object_survives_its_delete(lam, s3, server):
+    import urllib.request
+    z = make_zip("shared")
+    s3.create_bucket(Bucket="codebkt")
+    s3.put_object(Bucket="codebkt", Key="k.zip", Body=z)
+    create(lam, zip=z)
+    s3.delete_object(Bucket="codebkt", Key="k.zip")
+    loc = lam.get_function(FunctionName="fn")["Code"]["Location"]
+    with urllib.request.urlopen(loc, timeout=10) as r:
+        assert r.read() == z
