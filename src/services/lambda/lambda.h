@@ -102,4 +102,67 @@ bool lambda_url_request(const struct http_req *req); /* whether req is for a fun
 
 extern const struct service lambda_url_service; /* unsigned requests to function URLs */
 
+/* The control plane's operations (functions.c, aliases.c, concurrency.c, urls.c, tags.c). */
+int lambda_op_create_alias(struct lambda_call *c);
+int lambda_op_put_provisioned_concurrency_config(struct lambda_call *c);
+int lambda_op_get_provisioned_concurrency_config(struct lambda_call *c);
+int lambda_op_delete_provisioned_concurrency_config(struct lambda_call *c);
+int lambda_op_list_provisioned_concurrency_configs(struct lambda_call *c);
+int lambda_op_create_function_url_config(struct lambda_call *c);
+int lambda_op_get_function_url_config(struct lambda_call *c);
+int lambda_op_update_function_url_config(struct lambda_call *c);
+int lambda_op_delete_function_url_config(struct lambda_call *c);
+int lambda_op_list_function_url_configs(struct lambda_call *c);
+int lambda_op_create_function(struct lambda_call *c);
+int lambda_op_delete_alias(struct lambda_call *c);
+int lambda_op_delete_function(struct lambda_call *c);
+int lambda_op_delete_function_concurrency(struct lambda_call *c);
+int lambda_op_get_account_settings(struct lambda_call *c);
+int lambda_op_get_alias(struct lambda_call *c);
+int lambda_op_get_function(struct lambda_call *c);
+int lambda_op_get_function_concurrency(struct lambda_call *c);
+int lambda_op_get_function_configuration(struct lambda_call *c);
+int lambda_op_list_aliases(struct lambda_call *c);
+int lambda_op_list_functions(struct lambda_call *c);
+int lambda_op_list_tags(struct lambda_call *c);
+int lambda_op_list_versions_by_function(struct lambda_call *c);
+int lambda_op_publish_version(struct lambda_call *c);
+int lambda_op_put_function_concurrency(struct lambda_call *c);
+int lambda_op_tag_resource(struct lambda_call *c);
+int lambda_op_untag_resource(struct lambda_call *c);
+int lambda_op_update_alias(struct lambda_call *c);
+int lambda_op_update_function_code(struct lambda_call *c);
+int lambda_op_update_function_configuration(struct lambda_call *c);
+
+/* decode.c: the front's request decoding, without a store (fuzzed). */
+#define LAMBDA_BODY_MAX (8u << 20) /* the server buffers 8 MiB (HTTP_MAX_BODY) */
+
+/*
+ * Matches the request (method, raw path, req's query) against the route table: *op and m on
+ * success, else -SW_E_UnknownOperation (no route), -SW_E_NotImplemented (an operation of
+ * Lambda's model that Slipway does not do, naming it), -SW_E_LAMBDA_InvalidParameterValue (a
+ * malformed path parameter).  Unless the op is raw, parses body (n bytes; none: {}) into *in
+ * (a new object): -SW_E_LAMBDA_InvalidRequestContent when it is not a JSON object or over
+ * LAMBDA_BODY_MAX.  Checks the common query parameters' forms (MaxItems 1..10000).
+ */
+int lambda_decode(const struct http_req *req, const void *body, size_t n, struct rest_match *m,
+		  const struct lambda_op **op, json_t **in, struct err *e);
+/* Lambda's error mapping: the rules' generic SW_E_INVALID / SW_E_NOT_FOUND become Lambda's
+ * ValidationException (a "1 validation error detected" message), InvalidParameterValue or
+ * ResourceNotFound; other codes are kept. */
+int lambda_err_map(struct err *e, int rc);
+
+/* code.c: a presigned S3 GET URL (10 minutes, the caller's key) for the zip in blob, into out. */
+int lambda_code_location(struct lambda_call *c, const char *blob, int64_t size, char *out,
+			 size_t outsize);
+
+/* common.c */
+/* The function named by the path's {FunctionName} (any of Lambda's forms, 140 characters),
+ * its account and region checked against ours; qualifier out of the name, if any. */
+int lambda_fn_ref(struct lambda_call *c, struct lambda_ref *ref);
+/* A query parameter (decoded), NULL when absent or too long (e set then). */
+const char *lambda_query(struct lambda_call *c, const char *name, char *buf, size_t size);
+/* The unqualified function ARN. */
+void lambda_fn_arn(const struct lambda_call *c, const char *name, char *out, size_t size);
+
 #endif

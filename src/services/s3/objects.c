@@ -32,8 +32,12 @@ static int s3__blob_used(struct store_conn *sc, const char *blob, struct err *e)
 
 	if (r != 0)
 		return r;
-	return store_exec(sc, NULL, "SELECT 1 FROM upload_parts WHERE blob = ? LIMIT 1", "t", e,
-			  blob);
+	r = store_exec(sc, NULL, "SELECT 1 FROM upload_parts WHERE blob = ? LIMIT 1", "t", e, blob);
+	if (r != 0)
+		return r;
+	/* a Lambda version's code (model/lambda.c) may be the same bytes as an object */
+	return store_exec(sc, NULL, "SELECT 1 FROM lambda_versions WHERE code_blob = ? LIMIT 1",
+			  "t", e, blob);
 }
 
 struct s3__gc {
