@@ -448,6 +448,8 @@ static void *fn__flusher(void *arg)
 	pthread_mutex_unlock(&f->logmu);
 	fn__flush_logs(f);
 	fn__flush_metrics(f);
+	if (f->cfg.store)
+		store_thread_done(f->cfg.store);
 	return NULL;
 }
 
