@@ -257,6 +257,10 @@ static void test_warm(void **state)
 	assert_non_null(strstr(w.payload, "\"myvar\":\"x\""));
 	assert_non_null(strstr(w.payload, "\"init\":\"on-demand\""));
 	assert_non_null(strstr(w.payload, "\"group\":\"/aws/lambda/fn\""));
+	if (getenv("SLIPWAY_TEST_BWRAP"))
+		assert_non_null(strstr(w.payload, "\"root\":\"/var/task\""));
+	else
+		assert_non_null(strstr(w.payload, "/functions/code/"));
 
 	invoke(&t, "\"fail\"", false, &w);
 	assert_int_equal(w.outcome, FN_ERROR);
