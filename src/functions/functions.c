@@ -146,6 +146,7 @@ struct fn_pool {
 struct fn_logline {
 	char *group, *stream, *msg;
 	int64_t ts;
+	bool written;
 };
 
 struct fn_metric {
@@ -240,6 +241,7 @@ static void fn__log(struct functions *f, const char *name, const char *stream, c
 	l->stream = str_dup(stream);
 	l->msg = str_ndup(msg, len);
 	l->ts = time_now_ms();
+	l->written = false;
 	if (!l->group || !l->stream || !l->msg) {
 		free(l->group);
 		free(l->stream);
@@ -279,15 +281,46 @@ static void fn__resource(const struct lambda_target *t, char *out, size_t n)
 		str_copy(out, n, t->name);
 }
 
+/* One flush: per stream, its first line through logs_append (which creates the group and the
+ * stream when missing), the rest in one logs_events_append. */
 static int fn__write_logs(struct store_conn *c, void *arg, struct err *e)
 {
 	struct fn_logline *l = arg;
-	for (; l->group; l++) {
-		int rc = logs_append(c, l->group, l->stream, l->ts, l->msg, e);
+	size_t n = 0;
+	int rc = 0;
+
+	while (l[n].group)
+		n++;
+	struct logs_event_in *ev = malloc((n ? n : 1) * sizeof(*ev));
+	if (!ev)
+		return err_set(e, -SW_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (l[i].written)
+			continue;
+		l[i].written = true;
+		rc = logs_append(c, l[i].group, l[i].stream, l[i].ts, l[i].msg, e);
 		if (rc < 0)
-			return rc;
+			break;
+		size_t k = 0;
+		for (size_t j = i + 1; j < n; j++)
+			if (!l[j].written && strcmp(l[j].stream, l[i].stream) == 0 &&
+			    strcmp(l[j].group, l[i].group) == 0) {
+				l[j].written = true;
+				ev[k++] =
+				    (struct logs_event_in){ l[j].ts, l[j].msg, strlen(l[j].msg) };
+			}
+		if (!k)
+			continue;
+		struct logs_group g;
+		struct logs_stream st;
+		rc = logs_group_get(c, l[i].group, &g, e);
+		if (rc == 0)
+			rc = logs_stream_get(c, g.id, l[i].stream, &st, e);
+		if (rc == 0)
+			rc = logs_events_append(c, &st, ev, k, time_now_ms(), e);
 	}
-	return 0;
+	free(ev);
+	return rc;
 }
 
 struct fn_mbatch {

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	free(bin);
 
 	struct functions_config cfg = { .data_dir = dir,
-					.store = store,
+					.store = getenv("BENCH_NOSTORE") ? NULL : store,
 					.blob = blobs,
 					.region = "us-east-1",
 					.account_id = "000000000000",
