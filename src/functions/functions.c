@@ -1159,14 +1159,15 @@ static int fn__env_start(struct functions *f, struct fn_pool *pool, bool provisi
 		fn__arg(&av, "--ro-bind");
 		fn__arg(&av, pool->code_dir);
 		fn__arg(&av, "/var/task");
+		fn__arg(&av, "--bind");
+		fn__arg(&av, env->tmpdir);
+		fn__arg(&av, "/tmp");
+		/* after /tmp, which would hide a runtimes directory under it */
 		if (kind != LAMBDA_RT_PROVIDED) {
 			fn__arg(&av, "--ro-bind");
 			fn__arg(&av, f->runtimes_dir);
 			fn__arg(&av, f->runtimes_dir);
 		}
-		fn__arg(&av, "--bind");
-		fn__arg(&av, env->tmpdir);
-		fn__arg(&av, "/tmp");
 		fn__arg(&av, "--proc");
 		fn__arg(&av, "/proc");
 		fn__arg(&av, "--dev");

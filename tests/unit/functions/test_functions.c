@@ -9,6 +9,7 @@
 #include "blob/blob.h"
 #include "model/lambda.h"
 #include "model/logs.h"
+#include "model/metrics.h"
 #include "store/store.h"
 
 #include <archive.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -52,7 +54,8 @@ static const char bootstrap[] =
     "'{\"errorMessage\":\"oops\",\"errorType\":\"Oops\"}' \"$API/invocation/$ID/error\" "
     ">/dev/null;;\n"
     "  *env*) curl -sS -X POST -d "
-    "\"{\\\"region\\\":\\\"$AWS_REGION\\\",\\\"myvar\\\":\\\"$MYVAR\\\",\\\"root\\\":\\\"$LAMBDA_"
+    "\"{\\\"exec\\\":\\\"$AWS_EXECUTION_ENV\\\",\\\"region\\\":\\\"$AWS_REGION\\\",\\\"myvar\\\":"
+    "\\\"$MYVAR\\\",\\\"root\\\":\\\"$LAMBDA_"
     "TASK_ROOT\\\",\\\"init\\\":\\\"$AWS_LAMBDA_INITIALIZATION_TYPE\\\",\\\"group\\\":\\\"$AWS_"
     "LAMBDA_LOG_GROUP_NAME\\\"}\" \"$API/invocation/$ID/response\" >/dev/null;;\n"
     "  *) curl -sS -X POST -d \"{\\\"echo\\\":$BODY}\" \"$API/invocation/$ID/response\" "
@@ -65,6 +68,7 @@ static struct store *store;
 static struct blob *blobs;
 static struct functions *fns;
 static char code_sha[65];
+static char rtdir[128];
 
 struct waiter {
 	pthread_mutex_t mu;
@@ -200,6 +204,20 @@ static int setup(void **state)
 	}
 	if (put_zip() < 0)
 		return -1;
+	/* Slipway's python runtime program, played by the same shell bootstrap */
+	char rt[128];
+	str_fmt(rt, sizeof(rt), "%s/runtimes/python", tmpdir);
+	if (fs_mkdir_p(rt, 0755, &e) < 0)
+		return -1;
+	str_fmt(rt, sizeof(rt), "%s/runtimes/python/bootstrap", tmpdir);
+	FILE *fp = fopen(rt, "w");
+	if (!fp)
+		return -1;
+	fputs(bootstrap, fp);
+	fclose(fp);
+	chmod(rt, 0755);
+	str_fmt(rtdir, sizeof(rtdir), "%s/runtimes", tmpdir);
+	cfg.runtimes_dir = rtdir;
 	cfg.data_dir = tmpdir;
 	cfg.store = store;
 	cfg.blob = blobs;
@@ -393,6 +411,48 @@ static int read_logs(struct store_conn *c, void *arg, struct err *e)
 				 e);
 }
 
+static void test_runtime_kind_and_provisioned(void **state)
+{
+	struct lambda_target t;
+	struct waiter w;
+	struct fn_stats st;
+	struct err e = { 0 };
+
+	(void)state;
+	/* provided: no AWS_EXECUTION_ENV */
+	target(&t, "h", "warm", 5);
+	invoke(&t, "\"env\"", false, &w);
+	assert_non_null(strstr(w.payload, "\"exec\":\"\""));
+	/* python3.12: Slipway's python runtime program from runtimes_dir */
+	target(&t, "app.handler", "py", 5);
+	str_copy(t.runtime, sizeof(t.runtime), "python3.12");
+	invoke(&t, "\"env\"", false, &w);
+	assert_int_equal(w.outcome, FN_OK);
+	assert_non_null(strstr(w.payload, "\"exec\":\"AWS_Lambda_python3.12\""));
+
+	/* provisioned: two environments started in advance */
+	target(&t, "h", "prov", 5);
+	functions_stats(fns, &st);
+	int envs0 = st.envs;
+	uint64_t cold0 = st.cold_starts;
+	assert_int_equal(functions_provision(fns, &t, 2, &e), 0);
+	for (int i = 0; i < 100; i++) {
+		functions_stats(fns, &st);
+		if (st.envs >= envs0 + 2)
+			break;
+		usleep(20 * 1000);
+	}
+	assert_int_equal(st.envs, envs0 + 2);
+	assert_int_equal(st.cold_starts - cold0, 2);
+	usleep(300 * 1000); /* their init */
+	invoke(&t, "\"env\"", false, &w);
+	assert_int_equal(w.outcome, FN_OK);
+	assert_non_null(strstr(w.payload, "\"init\":\"provisioned-concurrency\""));
+	functions_stats(fns, &st);
+	assert_int_equal(st.cold_starts - cold0, 2);
+	assert_int_equal(functions_provision(fns, &t, 0, &e), 0);
+}
+
 static void test_logs(void **state)
 {
 	struct found f = { 0 };
@@ -409,12 +469,66 @@ static void test_logs(void **state)
 	store_thread_done(store);
 }
 
+struct mfound {
+	double invocations, errors, throttles, durations;
+	int version_dims;
+};
+
+static int on_metric(void *arg, const struct metric_key *k, const char *unit,
+		     const struct metric_totals *t)
+{
+	struct mfound *m = arg;
+	(void)unit;
+	assert_string_equal(k->ns, "AWS/Lambda");
+	if (k->ndims == 1 && strcmp(k->dims[0].value, "fn") == 0) {
+		if (strcmp(k->name, "Invocations") == 0)
+			m->invocations += t->sum;
+		else if (strcmp(k->name, "Errors") == 0)
+			m->errors += t->sum;
+		else if (strcmp(k->name, "Throttles") == 0)
+			m->throttles += t->sum;
+		else if (strcmp(k->name, "Duration") == 0)
+			m->durations += t->count;
+	}
+	if (k->ndims == 3)
+		m->version_dims++;
+	return 0;
+}
+
+static int read_metrics(struct store_conn *c, void *arg, struct err *e)
+{
+	return metrics_each(c, "AWS/Lambda", NULL, on_metric, arg, e);
+}
+
+/* Stopping flushes the metrics. */
+static void test_metrics(void **state)
+{
+	struct mfound m = { 0 };
+	struct err e = { 0 };
+
+	(void)state;
+	functions_stop(fns);
+	fns = NULL;
+	assert_int_equal(store_read(store, read_metrics, &m, &e), 0);
+	assert_true(m.invocations >= 15);
+	assert_true(m.errors >= 6); /* fail, timeout, crash, two init errors, too large */
+	assert_true(m.throttles >= 2);
+	assert_true(m.durations >= 10);
+	assert_true(m.version_dims > 0);
+	store_thread_done(store);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_warm),	    cmocka_unit_test(test_timeout_crash),
-		cmocka_unit_test(test_init_errors), cmocka_unit_test(test_throttle),
-		cmocka_unit_test(test_too_large),   cmocka_unit_test(test_logs),
+		cmocka_unit_test(test_warm),
+		cmocka_unit_test(test_timeout_crash),
+		cmocka_unit_test(test_init_errors),
+		cmocka_unit_test(test_throttle),
+		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_runtime_kind_and_provisioned),
+		cmocka_unit_test(test_logs),
+		cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
