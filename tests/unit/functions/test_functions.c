@@ -453,6 +453,53 @@ static void test_runtime_kind_and_provisioned(void **state)
 	assert_int_equal(functions_provision(fns, &t, 0, &e), 0);
 }
 
+/* A second runtime with one environment in all and a 1 s idle time: the total is enforced and
+ * an idle environment is stopped. */
+static void test_total_and_idle(void **state)
+{
+	struct functions_config cfg = { 0 };
+	struct functions *saved = fns;
+	struct lambda_target t1, t2;
+	struct waiter w1, w2;
+	struct fn_stats st;
+	struct err e = { 0 };
+	char dir[128];
+
+	(void)state;
+	str_fmt(dir, sizeof(dir), "%s/second", tmpdir);
+	cfg.data_dir = dir;
+	cfg.store = store;
+	cfg.blob = blobs;
+	cfg.region = "us-east-1";
+	cfg.envs_max = 1;
+	cfg.idle_s = 1;
+	cfg.runtimes_dir = rtdir;
+	assert_int_equal(functions_start(&fns, &cfg, &e), 0);
+	target(&t1, "h", "one", 5);
+	target(&t2, "h", "two", 5);
+	assert_int_equal(start_inv(&t1, "\"nap\"", false, &w1, &e), 0);
+	assert_int_equal(start_inv(&t2, "{}", false, &w2, &e), -SW_E_LAMBDA_TooManyRequests);
+	assert_non_null(strstr(err_message(&e), "ConcurrentInvocationLimitExceeded"));
+	assert_null(strstr(err_message(&e), "Reserved"));
+	pthread_mutex_destroy(&w2.mu);
+	pthread_cond_destroy(&w2.cond);
+	wait_inv(&w1);
+	assert_int_equal(w1.outcome, FN_OK);
+	functions_stats(fns, &st);
+	assert_int_equal(st.envs, 1);
+	for (int i = 0; i < 100 && st.envs > 0; i++) {
+		usleep(50 * 1000);
+		functions_stats(fns, &st);
+	}
+	assert_int_equal(st.envs, 0);
+	/* the slot is free again */
+	invoke(&t2, "{}", false, &w2);
+	assert_int_equal(w2.outcome, FN_OK);
+	functions_stop(fns);
+	fns = saved;
+	store_thread_done(store);
+}
+
 static void test_logs(void **state)
 {
 	struct found f = { 0 };
@@ -527,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_throttle),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_runtime_kind_and_provisioned),
+		cmocka_unit_test(test_total_and_idle),
 		cmocka_unit_test(test_logs),
 		cmocka_unit_test(test_metrics),
 	};
