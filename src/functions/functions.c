@@ -2042,6 +2042,10 @@ int functions_invoke(struct functions *f, const struct fn_invoke *inv, struct er
 		fn__inv_free(x);
 		return err_set(e, -SW_E_NOMEM, "out of memory");
 	}
+	/* a header value: CR and LF would end it (JSON may hold them as whitespace) */
+	for (char *p = x->client_context; p && *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
 	if (inv->len)
 		memcpy(x->payload, inv->payload, inv->len);
 	x->payload[inv->len] = '\0';
