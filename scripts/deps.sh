@@ -9,7 +9,7 @@ pkgs=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev libcmocka-dev libcbor-dev
   python3 python3-pytest python3-boto3 python3-awscrt awscli
   haproxy postgresql openssl sqlite3 zip unzip curl procps util-linux iproute2 sudo
-  python3-pytest-xdist prometheus
+  python3-pytest-xdist prometheus bubblewrap
 )
 
 missing=()

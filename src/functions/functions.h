@@ -36,6 +36,10 @@ struct functions_config {
 	int envs_max; /* environments alive at once over every pool */
 	int idle_s;   /* an idle environment is stopped after this many seconds */
 	bool bwrap;   /* each environment in bubblewrap */
+	/* Slipway's runtime programs: <dir>/python/bootstrap, <dir>/nodejs/bootstrap.  NULL: the
+	 * environment's SLIPWAY_RUNTIMES_DIR, else the source tree's runtimes/ (meson's
+	 * SLIPWAY_RUNTIMES_DIR define). */
+	const char *runtimes_dir;
 };
 
 int functions_start(struct functions **out, const struct functions_config *cfg, struct err *e);
