@@ -1877,6 +1877,11 @@ int functions_start(struct functions **out, const struct functions_config *cfg, 
 		rc = err_set(e, -SW_E_NOMEM, "out of memory");
 		goto fail;
 	}
+	if (f->cfg.bwrap && access("/usr/bin/bwrap", X_OK) < 0) {
+		rc = err_set(e, -SW_E_INVALID,
+			     "--sandbox bwrap needs /usr/bin/bwrap (Debian package bubblewrap)");
+		goto fail;
+	}
 	str_fmt(dir, sizeof(dir), "%s/functions/code", f->data_dir);
 	if ((rc = fs_mkdir_p(dir, 0755, e)) < 0)
 		goto fail;

@@ -43,8 +43,10 @@ struct functions_config {
 };
 
 int functions_start(struct functions **out, const struct functions_config *cfg, struct err *e);
-/* Stops every environment (their process groups are killed), fails the invocations still in
- * flight with -SW_E_AGAIN and frees f.  NULL is a no-op. */
+/* Stops every environment (their process groups are killed), completes the invocations still
+ * in flight or queued with FN_CRASHED (errorType Runtime.Unavailable, "Slipway is stopping…"),
+ * flushes the logs and metrics and frees f.  Call it once no functions_invoke can run any more
+ * (after the HTTP server stopped) and before the store and blob store close.  NULL is a no-op. */
 void functions_stop(struct functions *f);
 
 enum fn_outcome {
