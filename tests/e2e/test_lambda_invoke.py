@@ -131,11 +131,11 @@ def test_function_errors_crashes_and_timeouts(lam):
 
 
 def test_init_errors(lam):
-    py_fn(lam, "broken", Handler="init-error")
+    py_fn(lam, "broken", handler="init-error")
     r, out = invoke(lam, "broken", {})
     assert r["FunctionError"] == "Unhandled"
     assert out["errorMessage"] == "cannot start"
-    py_fn(lam, "dies", Handler="exit-at-init")
+    py_fn(lam, "dies", handler="exit-at-init")
     r, out = invoke(lam, "dies", {})
     assert r["FunctionError"] == "Unhandled"
     assert "Runtime" in out["errorType"]
@@ -177,8 +177,8 @@ def test_invocation_types_and_unknown_functions(lam, server):
         lam.invoke(FunctionName="fn:nosuchalias", Payload=b"{}")
     # the aws CLI writes the payload to a file
     out = os.path.join(server.data_dir, "..", "out.json")
-    meta = server.aws("lambda", "invoke", "--function-name", "fn", "--cli-binary-format",
-                      "raw-in-base64-out", "--payload", '{"cli": true}', out)
+    meta = server.aws("lambda", "invoke", "--function-name", "fn", "--payload", '{"cli": true}',
+                      out)
     assert meta["StatusCode"] == 200 and meta["ExecutedVersion"] == "$LATEST"
     with open(out) as f:
         assert json.load(f)["event"] == {"cli": True}

@@ -5,6 +5,7 @@
  * JSON as body).  AuthType NONE answers anyone; AWS_IAM only a signed request by a principal
  * allowed to invoke (today: an administrator, until policies land). */
 #include "lambda.h"
+#include "store/store.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -136,17 +137,20 @@ json_t *lambda_url_event(const struct http_req *req, const char *url_id, const c
 		lambda_url__join(headers, name, req->headers[i].value);
 	}
 	for (size_t i = 0; i < req->nquery; i++) {
-		struct buf v;
+		char key[256], value[4096];
+		size_t klen, vlen;
 		int n = snprintf(raw + off, sizeof(raw) - off, "%s%s%s%s", off ? "&" : "",
 				 req->query[i].name, req->query[i].value ? "=" : "",
 				 req->query[i].value ? req->query[i].value : "");
 
 		if (n > 0 && (size_t)n < sizeof(raw) - off)
 			off += (size_t)n;
-		buf_init(&v, 8192);
-		if (http_query(req, req->query[i].name, &v) == 0)
-			lambda_url__join(qs, req->query[i].name, buf_str(&v));
-		buf_release(&v);
+		if (rest_decode(req->query[i].value ? req->query[i].value : "",
+				strlen(req->query[i].value ? req->query[i].value : ""), value,
+				sizeof(value), &vlen) == 0 &&
+		    rest_decode(req->query[i].name, strlen(req->query[i].name), key, sizeof(key),
+				&klen) == 0)
+			lambda_url__join(qs, key, value);
 	}
 	gmtime_r(&secs, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
@@ -256,14 +260,33 @@ int lambda_url_response(const char *payload, size_t len, struct http_resp *resp)
 
 /* ---- the service ---- */
 
+struct lambda_url__find {
+	const char *id;
+	struct lambda_url u;
+};
+
+static int lambda_url__find_fn(struct store_conn *c, void *arg, struct err *e)
+{
+	struct lambda_url__find *f = arg;
+
+	return lambda_url_by_id(c, f->id, &f->u, e);
+}
+
 /* Which function a URL invokes: the function URL configuration of url_id. */
 static int lambda_url__find(struct env *env, const char *url_id, struct lambda_url_target *out,
 			    struct err *e)
 {
-	(void)env;
-	(void)url_id;
-	(void)out;
-	return err_set(e, SW_E_LAMBDA_ResourceNotFound, "no function URL");
+	struct lambda_url__find f = { .id = url_id };
+	int r = store_read(env->store, lambda_url__find_fn, &f, e);
+
+	if (r < 0)
+		return r;
+	str_copy(out->function, sizeof(out->function), f.u.function);
+	/* an unqualified URL invokes $LATEST, as the unqualified function does */
+	str_copy(out->qualifier, sizeof(out->qualifier),
+		 strcmp(f.u.qualifier, LAMBDA_LATEST) == 0 ? "" : f.u.qualifier);
+	str_copy(out->auth_type, sizeof(out->auth_type), f.u.auth_type);
+	return 0;
 }
 
 void lambda_url_serve(struct http_req *req, struct http_resp *resp, const struct principal *who)
