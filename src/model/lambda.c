@@ -845,3 +845,25 @@ int lambda_urls_walk(struct store_conn *c, const char *name, lambda_url_fn fn, v
 	}
 	return r < 0 ? r : 0;
 }
+
+int lambda_code_from_object(struct store_conn *c, const char *bucket, const char *key,
+			    struct lambda_code *out, struct err *e)
+{
+	struct store_stmt *st;
+	uint8_t d[SHA256_LEN];
+	int r = store_exec(c, &st, "SELECT blob, size FROM objects WHERE bucket = ? AND key = ?",
+			   "tt", e, bucket, key);
+
+	if (r < 0)
+		return r;
+	if (r == 0 || !hex_is_sha256(store_col_text(st, 0)))
+		return err_set(e, SW_E_LAMBDA_InvalidParameterValue,
+			       "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error "
+			       "Message: The specified key does not exist.");
+	str_copy(out->blob, sizeof(out->blob), store_col_text(st, 0));
+	out->size = store_col_int(st, 1);
+	if (hex_decode(out->blob, d, sizeof(d)) < 0)
+		return err_set(e, SW_E_LAMBDA_Service, "bad blob name %s", out->blob);
+	base64_encode(d, sizeof(d), out->sha256);
+	return 0;
+}

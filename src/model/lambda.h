@@ -74,6 +74,12 @@ struct lambda_version {
 };
 void lambda_version_release(struct lambda_version *v);
 
+/* CreateFunction/UpdateFunctionCode from S3Bucket/S3Key: the code of Slipway's own S3 object
+ * (its blob, shared: a blob is content-addressed, so its name is the zip's SHA-256).
+ * -SW_E_LAMBDA_InvalidParameterValue with Lambda's GetObject message when there is none. */
+int lambda_code_from_object(struct store_conn *c, const char *bucket, const char *key,
+			    struct lambda_code *out, struct err *e);
+
 /* Creates the function with $LATEST = config + code: -SW_E_LAMBDA_ResourceConflict when it
  * exists.  config is copied. */
 int lambda_function_create(struct store_conn *c, const char *name, const json_t *config,

@@ -359,3 +359,22 @@ def test_code_shared_with_an_s3_object_survives_its_delete(lam, s3, server):
     loc = lam.get_function(FunctionName="fn")["Code"]["Location"]
     with urllib.request.urlopen(loc, timeout=10) as r:
         assert r.read() == z
+
+
+def test_code_from_slipways_s3(lam, s3, server):
+    z = make_zip("from s3")
+    s3.create_bucket(Bucket="codebkt")
+    s3.put_object(Bucket="codebkt", Key="app/fn.zip", Body=z)
+    out = lam.create_function(
+        FunctionName="fn", Runtime="python3.11", Role=ROLE, Handler="app.handler",
+        Code={"S3Bucket": "codebkt", "S3Key": "app/fn.zip"})
+    assert out["CodeSha256"] == base64.b64encode(hashlib.sha256(z).digest()).decode()
+    assert out["CodeSize"] == len(z)
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.update_function_code(FunctionName="fn", S3Bucket="codebkt", S3Key="missing.zip")
+    assert "NoSuchKey" in e.value.response["Error"]["Message"]
+    z2 = make_zip("from s3, two")
+    s3.put_object(Bucket="codebkt", Key="app/fn.zip", Body=z2)
+    up = server.aws("lambda", "update-function-code", "--function-name", "fn",
+                    "--s3-bucket", "codebkt", "--s3-key", "app/fn.zip")
+    assert up["CodeSha256"] == base64.b64encode(hashlib.sha256(z2).digest()).decode()

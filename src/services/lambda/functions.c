@@ -195,6 +195,18 @@ static int lambda__config_merge(struct lambda_call *c, json_t *cfg, bool create)
 	return 0;
 }
 
+struct lambda__s3code {
+	const char *bucket, *key;
+	struct lambda_code *code;
+};
+
+static int lambda__s3code_tx(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct lambda__s3code *a = arg;
+
+	return lambda_code_from_object(sc, a->bucket, a->key, a->code, e);
+}
+
 /* Stores the code of c->in (ZipFile base64; S3Bucket/S3Key are not supported yet) into the
  * blob store: *have false when the request names no code. */
 static int lambda__code(struct lambda_call *c, const json_t *src, struct lambda_code *code,
@@ -209,11 +221,26 @@ static int lambda__code(struct lambda_call *c, const json_t *src, struct lambda_
 
 	*have = false;
 	if (!zip || json_is_null(zip)) {
-		if (json_object_get(src, "S3Bucket") || json_object_get(src, "ImageUri"))
+		const char *bucket = json_string_value(json_object_get(src, "S3Bucket"));
+		const char *key = json_string_value(json_object_get(src, "S3Key"));
+
+		if (json_object_get(src, "ImageUri"))
 			return lambda__invalid(c, "%s",
-					       "Slipway takes a function's code as ZipFile only "
-					       "(S3Bucket/S3Key is not supported yet).");
-		return 0;
+					       "Slipway runs .zip packages only, not images.");
+		if (json_object_get(src, "S3ObjectVersion"))
+			return lambda__invalid(
+			    c, "%s",
+			    "S3ObjectVersion is not supported: Slipway's S3 keeps no "
+			    "object versions.");
+		if (!bucket && !key)
+			return 0;
+		if (!bucket || !key)
+			return lambda__invalid(c, "%s", "S3Bucket and S3Key go together.");
+		struct lambda__s3code s3 = { bucket, key, code };
+
+		r = store_read(c->env->store, lambda__s3code_tx, &s3, c->err);
+		*have = r == 0;
+		return r;
 	}
 	if (!json_is_string(zip))
 		return lambda__invalid(c, "%s", "ZipFile must be a base64 string.");
@@ -365,7 +392,8 @@ int lambda_op_create_function(struct lambda_call *c)
 		r = lambda__code(c, json_object_get(c->in, "Code"), &a.code, &have);
 		if (r == 0 && !have)
 			r = lambda__invalid(c, "%s",
-					    "Please provide a source for function code: ZipFile.");
+					    "Please provide a source for function code: ZipFile or "
+					    "S3Bucket/S3Key.");
 	}
 	if (r == 0)
 		r = store_write(c->env->store, lambda__create_tx, &a, c->err);
@@ -553,7 +581,8 @@ static int lambda__update(struct lambda_call *c, bool code)
 		r = lambda__code(c, c->in, &a.code, &a.have_code);
 		if (r == 0 && !a.have_code)
 			r = lambda__invalid(c, "%s",
-					    "Please provide a source for function code: ZipFile.");
+					    "Please provide a source for function code: ZipFile or "
+					    "S3Bucket/S3Key.");
 	}
 	if (r == 0)
 		r = store_write(c->env->store, lambda__update_tx, &a, c->err);
