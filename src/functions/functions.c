@@ -752,6 +752,10 @@ static void fn__finish(struct functions *f, struct fn_env *env, enum fn_outcome 
 		free(result);
 		return;
 	}
+	/* what the function wrote before it answered is this invocation's, even when the
+	 * answer was read first */
+	fn__env_drain(f, env, 0);
+	fn__env_drain(f, env, 1);
 	pool->inflight--;
 	inv->outcome = outcome;
 	inv->result = result;
