@@ -1306,7 +1306,7 @@ static void fn__deliver(struct functions *f, struct fn_env *env)
 	inv->deadline_mono = inv->start_mono + (int64_t)env->pool->t.timeout_s * 1000;
 	int64_t deadline_wall = time_now_ms() + (int64_t)env->pool->t.timeout_s * 1000;
 	if (env->cold_pending) {
-		inv->cold = true;
+		inv->cold = !env->provisioned; /* a provisioned one was initialised ahead */
 		inv->init_ms = env->init_ms;
 		env->cold_pending = false;
 	}

@@ -14,6 +14,7 @@
 #include "functions/events.h"
 #include "functions/functions.h"
 #include "services/agentchannel/channel.h"
+#include "services/lambda/lambda.h"
 #include "store/store.h"
 
 #include <getopt.h>
@@ -121,6 +122,7 @@ static int functions_boot(struct slipwayd *d, struct err *e)
 
 	if (functions_start(&d->env.functions, &fc, e) < 0)
 		return -1;
+	lambda_provision_boot(&d->env); /* the provisioned environments, warm before traffic */
 	return fn_events_start(&d->env.fn_events, d->env.functions, d->env.store,
 			       inflight > 0 ? inflight : 1, e);
 }

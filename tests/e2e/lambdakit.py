@@ -55,7 +55,8 @@ while True:
             "tmp": os.environ.get("TMPDIR", ""),
             "env": {k: os.environ.get(k) for k in ("GREETING", "AWS_LAMBDA_FUNCTION_NAME",
                                                     "AWS_LAMBDA_LOG_GROUP_NAME", "_HANDLER",
-                                                    "AWS_REGION")}})
+                                                    "AWS_REGION",
+                                                    "AWS_LAMBDA_INITIALIZATION_TYPE")}})
     conn.request("POST", f"{base}/invocation/{rid}/response", body)
     conn.getresponse().read()
 '''

@@ -425,3 +425,27 @@ def test_concurrent_invocations_use_several_environments(lam):
     # and they stay warm: the next four land on those processes
     again = [invoke(lam, "fn", {})[1]["pid"] for _ in range(4)]
     assert set(again) <= {o["pid"] for _, o in outs}
+
+
+def test_provisioned_concurrency_keeps_environments_warm(server, lam):
+    py_fn(lam)
+    v = lam.publish_version(FunctionName="fn")["Version"]
+    lam.create_alias(FunctionName="fn", Name="warm", FunctionVersion=v)
+    lam.put_provisioned_concurrency_config(FunctionName="fn", Qualifier="warm",
+                                           ProvisionedConcurrentExecutions=2)
+
+    def warm_first():
+        r, out = invoke(lam, "fn", {}, Qualifier="warm", LogType="Tail")
+        return (r, out) if out["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == \
+            "provisioned-concurrency" else None
+
+    r, out = wait_until(warm_first, "a provisioned environment", timeout=15)
+    assert "Init Duration" not in base64.b64decode(r["LogResult"]).decode()
+    # on-demand environments of other versions say so
+    _, latest = invoke(lam, "fn", {})
+    assert latest["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
+    # the configuration is kept warm again after a restart
+    server.restart()
+    lam = server.client("lambda")
+    r, out = wait_until(warm_first, "a provisioned environment after the restart", timeout=15)
+    assert out["count"] == 1

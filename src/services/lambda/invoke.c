@@ -185,12 +185,18 @@ static int lambda__resolve_fn(struct store_conn *c, void *arg, struct err *e)
 	return lambda_resolve(c, rs->name, rs->qualifier, rs->u, rs->t, e);
 }
 
+int lambda_target_resolve_at(struct env *env, const char *name, const char *qualifier, double u,
+			     struct lambda_target *t, struct err *e)
+{
+	struct lambda__resolve rs = { name, qualifier, u, t };
+
+	return store_read(env->store, lambda__resolve_fn, &rs, e);
+}
+
 int lambda_target_resolve(struct env *env, const char *name, const char *qualifier,
 			  struct lambda_target *t, struct err *e)
 {
-	struct lambda__resolve rs = { name, qualifier, lambda_uniform(), t };
-
-	return store_read(env->store, lambda__resolve_fn, &rs, e);
+	return lambda_target_resolve_at(env, name, qualifier, lambda_uniform(), t, e);
 }
 
 /* The function and qualifier of Invoke's path and ?Qualifier=. */

@@ -73,6 +73,12 @@ bool lambda_run_ready(struct http_req *req, struct http_resp *resp, struct lambd
 /* Resolves name:qualifier for an invocation now (alias weights drawn here). */
 int lambda_target_resolve(struct env *env, const char *name, const char *qualifier,
 			  struct lambda_target *t, struct err *e);
+int lambda_target_resolve_at(struct env *env, const char *name, const char *qualifier, double u,
+			     struct lambda_target *t, struct err *e);
+/* provisioned.c: keeps want environments warm for name:qualifier (0: no longer); and, at
+ * start, every stored provisioned-concurrency configuration. */
+void lambda_provision_warm(struct env *env, const char *name, const char *qualifier, int want);
+void lambda_provision_boot(struct env *env);
 /* A uniform draw in [0, 1) for alias routing (a per-thread generator). */
 double lambda_uniform(void);
 /* The queue of Event invocations: stores one for target name/qualifier (in its own write) and

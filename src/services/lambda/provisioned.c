@@ -2,9 +2,11 @@
  * to keep warm for a published version or an alias (the runtime reads them back with
  * lambda_provisioned_walk; status is READY at once). */
 #include "lambda.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct lambda__prov {
@@ -97,9 +99,77 @@ static int lambda__prov(struct lambda_call *c, struct lambda__prov *o)
 				       "expression pattern: (|[a-zA-Z0-9$_-]+)",
 				       o->ref.qualifier);
 	}
-	return o->what == PROV_GET || o->what == PROV_LIST
-		   ? store_read(c->env->store, lambda__prov_tx, o, c->err)
-		   : store_write(c->env->store, lambda__prov_tx, o, c->err);
+	if (o->what == PROV_GET || o->what == PROV_LIST)
+		return store_read(c->env->store, lambda__prov_tx, o, c->err);
+	r = store_write(c->env->store, lambda__prov_tx, o, c->err);
+	if (r == 0)
+		lambda_provision_warm(c->env, o->ref.name, o->ref.qualifier,
+				      o->what == PROV_PUT ? o->requested : 0);
+	return r;
+}
+
+void lambda_provision_warm(struct env *env, const char *name, const char *qualifier, int want)
+{
+	struct lambda_target *t = malloc(sizeof(*t));
+	struct err e;
+
+	/* an alias keeps its primary version warm (u near 1 draws the primary) */
+	if (t && env->functions &&
+	    lambda_target_resolve_at(env, name, qualifier, 0.999999, t, &e) == 0 &&
+	    functions_provision(env->functions, t, want, &e) < 0)
+		log_warn("lambda", "provisioned concurrency of %s:%s: %s", name, qualifier,
+			 err_message(&e));
+	free(t);
+}
+
+static int lambda__prov_boot(void *arg, const struct lambda_provisioned *p)
+{
+	struct env *env = arg;
+
+	lambda_provision_warm(env, p->function, p->qualifier, p->requested);
+	return 0;
+}
+
+struct lambda__prov_all {
+	struct lambda_provisioned *list;
+	size_t n, cap;
+};
+
+static int lambda__prov_collect(void *arg, const struct lambda_provisioned *p)
+{
+	struct lambda__prov_all *a = arg;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 8;
+		struct lambda_provisioned *l = realloc(a->list, cap * sizeof(*l));
+
+		if (!l)
+			return -SW_E_NOMEM;
+		a->list = l;
+		a->cap = cap;
+	}
+	a->list[a->n++] = *p;
+	return 0;
+}
+
+static int lambda__prov_all_tx(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct lambda__prov_all *a = arg;
+
+	a->n = 0;
+	return lambda_provisioned_walk(sc, NULL, lambda__prov_collect, a, e);
+}
+
+void lambda_provision_boot(struct env *env)
+{
+	struct lambda__prov_all a = { 0 };
+	struct err e;
+
+	if (store_read(env->store, lambda__prov_all_tx, &a, &e) < 0)
+		log_warn("lambda", "provisioned concurrency: %s", err_message(&e));
+	for (size_t i = 0; i < a.n; i++)
+		lambda__prov_boot(env, &a.list[i]);
+	free(a.list);
 }
 
 int lambda_op_put_provisioned_concurrency_config(struct lambda_call *c)
