@@ -87,7 +87,7 @@ fi
 args=(--endpoint "127.0.0.1:$port" --clients "$CLIENTS" --count "$COUNT" --seconds "$PHASE_SECONDS" --pid "$pid")
 if [ "$status" = 0 ]; then
   # one invocation first so the first warm phase measures warm environments
-  lambda invoke --function-name hello-c --payload '{}' --cli-binary-format raw-in-base64-out \
+  lambda invoke --function-name hello-c --payload '{}' \
     "$tmp/out.json" >/dev/null || status=1
   args+=(--function hello-c)
   [ -n "$url" ] && args+=(--url "$url")
