@@ -34,4 +34,5 @@ echo "== end-to-end tests on PostgreSQL ($WORKERS workers)"
 SLIPWAY_TEST_STORE=postgres "$PYTHON" -m pytest -q -p no:cacheprovider -n "$WORKERS" \
   --durations=5 tests/e2e/test_basics.py tests/e2e/test_iam.py tests/e2e/test_instances.py \
   tests/e2e/test_revisions.py tests/e2e/test_deployments_api.py \
-  tests/e2e/test_cloudwatch_metrics.py tests/e2e/test_cloudwatch_alarms.py tests/e2e/test_logs.py
+  tests/e2e/test_cloudwatch_metrics.py tests/e2e/test_cloudwatch_alarms.py tests/e2e/test_logs.py \
+  tests/e2e/test_lambda_control.py tests/e2e/test_lambda_invoke.py
