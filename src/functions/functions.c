@@ -122,6 +122,8 @@ struct fn_env {
 	enum fn_env_state state;
 	bool dead; /* killed: waiting for the leader to be reaped */
 	bool provisioned, cold_pending;
+	int64_t assigned_mono; /* when inv was given to it, before its /next */
+	bool reset; /* to be killed at the next tick: its runtime may be stuck (a refused reply) */
 	int64_t start_mono, idle_since;
 	double init_ms;
 	char last_id[37]; /* the last completed request id: a second response is 403 */
@@ -1332,7 +1334,7 @@ static void fn__assign(struct functions *f, struct fn_pool *pool)
 	while (pool->q_head) {
 		struct fn_env *pick = NULL;
 		for (struct fn_env *env = pool->envs; env; env = env->next) {
-			if (env->dead || env->inv)
+			if (env->dead || env->reset || env->inv)
 				continue;
 			if (!pick || (env->parked && !pick->parked) ||
 			    (pool->q_head->provisioned && env->provisioned && !pick->provisioned))
@@ -1346,6 +1348,7 @@ static void fn__assign(struct functions *f, struct fn_pool *pool)
 			pool->q_tail = NULL;
 		inv->next = NULL;
 		pick->inv = inv;
+		pick->assigned_mono = time_mono_ms();
 		fn__deliver(f, pick);
 	}
 }
@@ -1492,6 +1495,8 @@ static int fn__conn_process(struct functions *f, struct fn_conn *c)
 								  "maximum allowed payload size "
 								  "(6291556 bytes)."),
 						   0);
+				/* the runtime is still sending what was refused: start afresh */
+				c->env->reset = true;
 				return 0;
 			}
 		}
@@ -1540,6 +1545,8 @@ static int fn__conn_process(struct functions *f, struct fn_conn *c)
 								  "maximum allowed payload size "
 								  "(6291556 bytes)."),
 						   0);
+				/* the runtime is still sending what was refused: start afresh */
+				c->env->reset = true;
 				return 0;
 			}
 			if (r == 0) {
@@ -1697,6 +1704,10 @@ static int fn__tick(struct functions *f)
 			n = env->next;
 			if (env->dead)
 				continue;
+			if (env->reset) {
+				fn__env_kill(f, env);
+				continue;
+			}
 			if (env->state == ENV_BUSY && env->inv) {
 				if (now >= env->inv->deadline_mono) {
 					char msg[256], date[32];
@@ -1729,6 +1740,21 @@ static int fn__tick(struct functions *f)
 					}
 					fn__fail_queued(f, pool, FN_INIT_ERR,
 							fn__error_json("Runtime.InitTimeout", msg));
+					fn__env_kill(f, env);
+				} else if (dl < next) {
+					next = dl;
+				}
+			} else if (env->state == ENV_IDLE && env->inv) {
+				/* given an invocation, a warm runtime must ask for it */
+				int64_t dl = env->assigned_mono + FN_INIT_LIMIT_MS;
+
+				if (now >= dl) {
+					static const char msg[] =
+					    "Runtime did not call /next for 10 s";
+
+					fn__env_log(f, env, msg, sizeof(msg) - 1);
+					fn__finish(f, env, FN_CRASHED,
+						   fn__error_json("Runtime.ExitError", msg), 0);
 					fn__env_kill(f, env);
 				} else if (dl < next) {
 					next = dl;
