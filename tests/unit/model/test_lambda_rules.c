@@ -139,12 +139,28 @@ static void test_publish(void **state)
 	assert_non_null(strstr(e.msg, "is different from current CodeSHA256 in $LATEST"));
 }
 
+/* Which runtimes CreateFunction accepts, and how each runs. */
+static void test_runtimes(void **state)
+{
+	(void)state;
+	assert_int_equal(lambda_runtime_kind("provided.al2023"), LAMBDA_RT_PROVIDED);
+	assert_int_equal(lambda_runtime_kind("provided"), LAMBDA_RT_PROVIDED);
+	assert_int_equal(lambda_runtime_kind("python3.12"), LAMBDA_RT_PYTHON);
+	assert_int_equal(lambda_runtime_kind("nodejs20.x"), LAMBDA_RT_NODE);
+	assert_int_equal(lambda_runtime_kind("java21"), LAMBDA_RT_UNKNOWN);
+	assert_int_equal(lambda_runtime_kind("python3.12 "), LAMBDA_RT_UNKNOWN);
+	assert_int_equal(lambda_runtime_kind("Python3.12"), LAMBDA_RT_UNKNOWN);
+	assert_int_equal(lambda_runtime_kind(""), LAMBDA_RT_UNKNOWN);
+	assert_int_equal(lambda_runtime_kind(NULL), LAMBDA_RT_UNKNOWN);
+	assert_non_null(strstr(lambda_runtimes_supported, "provided.al2023"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_references), cmocka_unit_test(test_names),
 		cmocka_unit_test(test_routing),	   cmocka_unit_test(test_pick),
-		cmocka_unit_test(test_publish),
+		cmocka_unit_test(test_publish),	   cmocka_unit_test(test_runtimes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
