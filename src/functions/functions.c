@@ -1461,6 +1461,24 @@ static int fn__handle(struct functions *f, struct fn_conn *c, char *body, size_t
 
 /* What c has read: parse, answer, and go on with the next pipelined request.  Returns -1 when
  * c was freed. */
+/* A request body over FN_PAYLOAD_MAX: 413, and when it is the current invocation's response,
+ * the invocation ends with Function.ResponseSizeTooLarge; the environment is reset either way
+ * (its runtime is still sending what was refused). */
+static void fn__refuse_large(struct functions *f, struct fn_conn *c)
+{
+	static const char msg[] =
+	    "Response payload size exceeded maximum allowed payload size (6291556 bytes).";
+	char id[64];
+	enum rapi_route rt = rapi_route(&c->req, id);
+
+	fn__reply_error(c, 413, "Request Entity Too Large", "RequestEntityTooLarge", msg, true);
+	if (rt == RAPI_R_RESPONSE && c->env->inv && c->env->state == ENV_BUSY &&
+	    strcmp(c->env->inv->request_id, id) == 0)
+		fn__finish(f, c->env, FN_TOO_LARGE,
+			   fn__error_json("Function.ResponseSizeTooLarge", msg), 0);
+	c->env->reset = true;
+}
+
 static int fn__conn_process(struct functions *f, struct fn_conn *c)
 {
 	for (int rounds = 0; rounds < 16; rounds++) {
@@ -1479,24 +1497,7 @@ static int fn__conn_process(struct functions *f, struct fn_conn *c)
 			rapi_chunked_init(&c->ch);
 			if (c->req.framing == RAPI_BODY_LENGTH &&
 			    c->req.content_length > FN_PAYLOAD_MAX) {
-				char id[64];
-				enum rapi_route rt = rapi_route(&c->req, id);
-				fn__reply_error(
-				    c, 413, "Request Entity Too Large", "RequestEntityTooLarge",
-				    "Response payload size exceeded maximum allowed payload "
-				    "size (6291556 bytes).",
-				    true);
-				if (rt == RAPI_R_RESPONSE && c->env->inv &&
-				    c->env->state == ENV_BUSY &&
-				    strcmp(c->env->inv->request_id, id) == 0)
-					fn__finish(f, c->env, FN_TOO_LARGE,
-						   fn__error_json("Function.ResponseSizeTooLarge",
-								  "Response payload size exceeded "
-								  "maximum allowed payload size "
-								  "(6291556 bytes)."),
-						   0);
-				/* the runtime is still sending what was refused: start afresh */
-				c->env->reset = true;
+				fn__refuse_large(f, c);
 				return 0;
 			}
 		}
@@ -1530,23 +1531,7 @@ static int fn__conn_process(struct functions *f, struct fn_conn *c)
 			c->in_len -= used - out;
 			c->body_len += out;
 			if (c->body_len > FN_PAYLOAD_MAX) {
-				fn__reply_error(
-				    c, 413, "Request Entity Too Large", "RequestEntityTooLarge",
-				    "Response payload size exceeded maximum allowed payload "
-				    "size (6291556 bytes).",
-				    true);
-				char id[64];
-				if (rapi_route(&c->req, id) == RAPI_R_RESPONSE && c->env->inv &&
-				    c->env->state == ENV_BUSY &&
-				    strcmp(c->env->inv->request_id, id) == 0)
-					fn__finish(f, c->env, FN_TOO_LARGE,
-						   fn__error_json("Function.ResponseSizeTooLarge",
-								  "Response payload size exceeded "
-								  "maximum allowed payload size "
-								  "(6291556 bytes)."),
-						   0);
-				/* the runtime is still sending what was refused: start afresh */
-				c->env->reset = true;
+				fn__refuse_large(f, c);
 				return 0;
 			}
 			if (r == 0) {
