@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -78,6 +79,7 @@ struct fn_inv {
 	void *arg;
 	char resource[LAMBDA_NAME_MAX + LAMBDA_ALIAS_MAX + 32];
 	int64_t start_mono, deadline_mono;
+	int64_t start_us; /* for Duration, to the microsecond */
 	struct buf tail_buf;
 	size_t log_bytes;
 	bool log_truncated;
@@ -125,6 +127,7 @@ struct fn_env {
 	int64_t assigned_mono; /* when inv was given to it, before its /next */
 	bool reset; /* to be killed at the next tick: its runtime may be stuck (a refused reply) */
 	int64_t start_mono, idle_since;
+	int64_t start_us;
 	double init_ms;
 	char last_id[37]; /* the last completed request id: a second response is 403 */
 	char stream[80];
@@ -767,9 +770,9 @@ static void fn__finish(struct functions *f, struct fn_env *env, enum fn_outcome 
 	str_copy(env->last_id, sizeof(env->last_id), inv->request_id);
 	if (delivered) {
 		char line[512];
-		inv->duration_ms = (double)(time_mono_ms() - inv->start_mono);
+		inv->duration_ms = (double)(time_mono_us() - inv->start_us) / 1000.0;
 		inv->max_mem_mb = fn__max_mem_mb(env->pid);
-		int64_t billed = (int64_t)inv->duration_ms;
+		int64_t billed = (int64_t)ceil(inv->duration_ms); /* Lambda bills by the ms, up */
 		if (billed < 1)
 			billed = 1;
 		str_fmt(line, sizeof(line), "END RequestId: %s", inv->request_id);
@@ -1060,6 +1063,7 @@ static int fn__env_start(struct functions *f, struct fn_pool *pool, bool provisi
 	env->provisioned = provisioned;
 	env->state = ENV_INIT;
 	env->start_mono = time_mono_ms();
+	env->start_us = time_mono_us();
 	buf_init(&env->line[0], FN_LINE_MAX + 1);
 	buf_init(&env->line[1], FN_LINE_MAX + 1);
 	random_bytes(rnd, sizeof(rnd));
@@ -1305,6 +1309,7 @@ static void fn__deliver(struct functions *f, struct fn_env *env)
 	env->parked = NULL;
 	fn__trace_id(trace);
 	inv->start_mono = time_mono_ms();
+	inv->start_us = time_mono_us();
 	inv->deadline_mono = inv->start_mono + (int64_t)env->pool->t.timeout_s * 1000;
 	int64_t deadline_wall = time_now_ms() + (int64_t)env->pool->t.timeout_s * 1000;
 	if (env->cold_pending) {
@@ -1389,7 +1394,7 @@ static int fn__handle(struct functions *f, struct fn_conn *c, char *body, size_t
 			return 0;
 		}
 		if (env->state == ENV_INIT) {
-			env->init_ms = (double)(time_mono_ms() - env->start_mono);
+			env->init_ms = (double)(time_mono_us() - env->start_us) / 1000.0;
 			env->state = ENV_IDLE;
 			env->idle_since = time_mono_ms();
 		} else if (env->state == ENV_BUSY && env->inv) {
@@ -1665,7 +1670,7 @@ static void fn__call_done(struct fn_inv *list)
 			.log_tail = inv->tail ? (inv->tail_buf.p ? inv->tail_buf.p : "") : NULL,
 			.tail_len = inv->tail ? inv->tail_buf.len : 0,
 			.duration_ms = inv->duration_ms,
-			.billed_ms = inv->duration_ms < 1 ? 1 : (int64_t)inv->duration_ms,
+			.billed_ms = inv->duration_ms < 1 ? 1 : (int64_t)ceil(inv->duration_ms),
 			.max_memory_mb = inv->max_mem_mb,
 		};
 		if (r.tail_len > FN_LOG_TAIL_MAX) {
