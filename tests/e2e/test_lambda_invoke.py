@@ -449,3 +449,32 @@ def test_provisioned_concurrency_keeps_environments_warm(server, lam):
     lam = server.client("lambda")
     r, out = wait_until(warm_first, "a provisioned environment after the restart", timeout=15)
     assert out["count"] == 1
+
+
+@pytest.mark.slipwayd_args("--time-scale", "60")
+def test_an_aws_alarm_watches_a_versions_errors(server, lam):
+    py_fn(lam)
+    v = lam.publish_version(FunctionName="fn")["Version"]
+    lam.create_alias(FunctionName="fn", Name="live", FunctionVersion=v)
+    cw = server.client("cloudwatch")
+    dims = [{"Name": "FunctionName", "Value": "fn"}, {"Name": "Resource", "Value": "fn:live"},
+            {"Name": "ExecutedVersion", "Value": v}]
+    # the alarm an AWS user writes for a version behind an alias
+    cw.put_metric_alarm(AlarmName="fn-errors", Namespace="AWS/Lambda", MetricName="Errors",
+                        Dimensions=dims, Statistic="Sum", Period=60, EvaluationPeriods=1,
+                        Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+                        TreatMissingData="notBreaching")
+    invoke(lam, "fn", {}, Qualifier="live")
+    r, _ = invoke(lam, "fn", {"op": "fail", "message": "bad"}, Qualifier="live")
+    assert r["FunctionError"] == "Unhandled"
+
+    def alarmed():
+        a = cw.describe_alarms(AlarmNames=["fn-errors"])["MetricAlarms"][0]
+        return a if a["StateValue"] == "ALARM" else None
+
+    wait_until(alarmed, "the alarm on the version's errors", timeout=60, every=1)
+    names = {(m["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"])))
+             for m in cw.list_metrics(Namespace="AWS/Lambda")["Metrics"]}
+    assert ("Invocations", (("ExecutedVersion", v), ("FunctionName", "fn"),
+                            ("Resource", "fn:live"))) in names
+    assert ("Invocations", (("FunctionName", "fn"), ("Resource", "fn:live"))) in names

@@ -4,6 +4,7 @@
 #include "model/deployments.h"
 #include "model/groups.h"
 #include "model/host_commands.h"
+#include "model/lambda_events.h"
 #include "model/logs.h"
 #include "model/metrics.h"
 #include "model/targets.h"
@@ -426,6 +427,107 @@ static void test_metrics(void **state)
 	assert_int_equal(store_write(store, metrics__run, NULL, &e), 0);
 }
 
+/* ---- the queue of Event invocations ---- */
+
+enum events__op { EV_PUT, EV_CLAIM, EV_RETRY, EV_DELETE, EV_UNCLAIM, EV_COUNT };
+
+struct events__run {
+	enum events__op op;
+	int64_t now;	 /* EV_CLAIM: the clock; EV_RETRY: the new due time */
+	bool failed;	 /* EV_RETRY */
+	int64_t id;	 /* EV_RETRY, EV_DELETE */
+	const char *rid; /* EV_PUT */
+	const char *qualifier;
+	struct lambda_event got[4];
+	size_t n;
+	int64_t count;
+};
+
+static int events__run(struct store_conn *c, void *arg, struct err *e)
+{
+	struct events__run *r = arg;
+	struct lambda_event ev = { .payload = "{\"a\":1}", .len = 7 };
+
+	switch (r->op) {
+	case EV_PUT:
+		str_copy(ev.function, sizeof(ev.function), "fn");
+		str_copy(ev.qualifier, sizeof(ev.qualifier), r->qualifier);
+		str_copy(ev.request_id, sizeof(ev.request_id), r->rid);
+		return lambda_event_put(c, &ev, 1000, e);
+	case EV_CLAIM:
+		return lambda_events_claim(c, r->now, r->got, 4, &r->n, e);
+	case EV_RETRY:
+		return lambda_event_retry(c, r->id, r->now, r->failed, e);
+	case EV_DELETE:
+		return lambda_event_delete(c, r->id, e);
+	case EV_UNCLAIM:
+		return lambda_events_unclaim(c, e);
+	default:
+		return lambda_events_count(c, &r->count, e);
+	}
+}
+
+static struct events__run events__do(struct events__run r)
+{
+	struct err e = { 0 };
+
+	assert_int_equal(r.op == EV_COUNT ? store_read(store, events__run, &r, &e)
+					  : store_write(store, events__run, &r, &e),
+			 0);
+	return r;
+}
+
+static void events__release(struct events__run *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		lambda_event_release(&r->got[i]);
+}
+
+static void test_lambda_events(void **state)
+{
+	struct events__run r;
+	int64_t r1, r2;
+
+	(void)state;
+	events__do((struct events__run){ .op = EV_PUT, .rid = "r1", .qualifier = "" });
+	events__do((struct events__run){ .op = EV_PUT, .rid = "r2", .qualifier = "live" });
+	assert_int_equal(events__do((struct events__run){ .op = EV_CLAIM, .now = 500 }).n, 0);
+	r = events__do((struct events__run){ .op = EV_CLAIM, .now = 2000 });
+	assert_int_equal(r.n, 2);
+	if (strcmp(r.got[0].request_id, "r1") != 0) { /* equal due times: in id order */
+		struct lambda_event t = r.got[0];
+
+		r.got[0] = r.got[1];
+		r.got[1] = t;
+	}
+	assert_string_equal(r.got[0].request_id, "r1");
+	assert_string_equal(r.got[0].qualifier, "");
+	assert_string_equal(r.got[1].qualifier, "live");
+	assert_string_equal(r.got[1].payload, "{\"a\":1}");
+	assert_int_equal(r.got[0].attempts, 0);
+	r1 = r.got[0].id;
+	r2 = r.got[1].id;
+	events__release(&r);
+	/* claimed events are not handed out twice */
+	assert_int_equal(events__do((struct events__run){ .op = EV_CLAIM, .now = 9000 }).n, 0);
+	/* r1 failed: due at 5000, one attempt; r2 throttled: due at 2500, no attempt */
+	events__do((struct events__run){ .op = EV_RETRY, .id = r1, .now = 5000, .failed = true });
+	events__do((struct events__run){ .op = EV_RETRY, .id = r2, .now = 2500 });
+	r = events__do((struct events__run){ .op = EV_CLAIM, .now = 3000 });
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.got[0].request_id, "r2");
+	assert_int_equal(r.got[0].attempts, 0);
+	events__release(&r);
+	/* a restart releases r2's claim: both are due at 6000, r1 with its attempt */
+	events__do((struct events__run){ .op = EV_UNCLAIM });
+	r = events__do((struct events__run){ .op = EV_CLAIM, .now = 6000 });
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.got[0].id == r1 ? r.got[0].attempts : r.got[1].attempts, 1);
+	events__release(&r);
+	events__do((struct events__run){ .op = EV_DELETE, .id = r1 });
+	assert_int_equal(events__do((struct events__run){ .op = EV_COUNT }).count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +535,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deployments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lambda_events, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
