@@ -94,13 +94,13 @@ def test_store_contract_on_postgres(postgres):
 
 def test_model_verbs_on_postgres(postgres):
     """The model's unit tests (deployment groups, deployments, targets, host commands, logs,
-    metrics) against a real PostgreSQL database."""
+    metrics, the queue of Event invocations) against a real PostgreSQL database."""
     binary = os.path.join(BUILD, "tests/unit/model/test_model")
     env = dict(os.environ, SLIPWAY_TEST_PG_URL=postgres.new_database_url())
     p = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=300)
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
-    assert "[  PASSED  ] 4 test(s)." in out, out
+    assert "[  PASSED  ] 5 test(s)." in out, out
     assert not any(m in out for m in SANITIZER_ERRORS), out
 
 
