@@ -83,6 +83,12 @@ static int parse_listen(struct slipwayd_config *cfg, const char *s)
 	return 0;
 }
 
+/* The engine deregistered an instance (blue/green TERMINATE): its key must stop working now. */
+static void deployments__auth_changed(void *arg)
+{
+	env_auth_changed(arg);
+}
+
 /* The wait list of parked requests and the deployment engine, wired so that a command the
  * engine queues answers its host's long poll at once. */
 static int deployments_start(struct slipwayd *d, struct err *e)
@@ -91,6 +97,11 @@ static int deployments_start(struct slipwayd *d, struct err *e)
 		.agent_timeout_ms = d->cfg.agent_timeout_s * 1000LL,
 		.event_timeout_ms = d->cfg.event_timeout_s * 1000LL,
 		.on_command = agentchannel_notify,
+		.on_auth_changed = deployments__auth_changed,
+		.on_auth_changed_arg = &d->env,
+		.traffic = d->env.traffic,
+		.deregistration_delay_ms = d->cfg.deregistration_delay_s * 1000LL,
+		.allow_traffic_timeout_ms = d->cfg.allow_traffic_timeout_s * 1000LL,
 	};
 	struct engine_env env = {
 		.store = d->env.store,
