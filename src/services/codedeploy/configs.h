@@ -32,8 +32,9 @@ int cd_config_check_name(const char *name, struct err *e);
 int cd_config_check_min_healthy(const json_t *mhh, int code, const char *what, struct err *e);
 
 /* trafficRoutingConfig: type and the matching member only; percentages 1..99, intervals >= 1
- * minute, and at most 2880 minutes from the first shift to the last
- * (InvalidTrafficRoutingConfiguration). */
+ * minute, and at most 2880 minutes from the first shift to the last; Slipway's SlipwaySteps
+ * list as engine/shift.h's shift_schedule() states (InvalidTrafficRoutingConfiguration).  Which
+ * platform may use which type is the caller's. */
 int cd_config_check_traffic(const json_t *trc, struct err *e);
 
 /* zonalConfig: non-negative durations, a valid minimumHealthyHostsPerZone

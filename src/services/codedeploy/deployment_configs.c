@@ -5,6 +5,7 @@
 #include "configs.h"
 #include "model/configs.h"
 #include "model/groups.h"
+#include "engine/shift.h"
 #include "base/crypto.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -12,9 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONFIG_CUSTOM_MAX     200
-#define CONFIG_PERCENT_MAX    99
-#define CONFIG_SHIFT_SPAN_MAX 2880 /* minutes from the first traffic shift to the last */
+#define CONFIG_CUSTOM_MAX  200
+#define CONFIG_PERCENT_MAX 99
 
 bool cd_config_is_predefined(const char *name)
 {
@@ -81,91 +81,14 @@ int cd_config_check_min_healthy(const json_t *mhh, int code, const char *what, s
 	return 0;
 }
 
-/* Reads {<pct_key>, <int_key>} of a time-based traffic shift. */
-static int config__shift(const json_t *o, const char *what, const char *pct_key,
-			 const char *int_key, int64_t *pct, int64_t *interval, struct err *e)
-{
-	const int code = SW_E_InvalidTrafficRoutingConfiguration;
-
-	if (!json_is_object(o))
-		return err_set(e, code, "trafficRoutingConfig.%s is required for this type", what);
-	if (json_opt_int(o, pct_key, pct, e) || json_opt_int(o, int_key, interval, e))
-		return err_set(e, code, "%s.%s and %s.%s must be integers", what, pct_key, what,
-			       int_key);
-	if (*pct < 1 || *pct > CONFIG_PERCENT_MAX)
-		return err_set(e, code, "%s.%s must be between 1 and %d", what, pct_key,
-			       CONFIG_PERCENT_MAX);
-	if (*interval < 1)
-		return err_set(e, code, "%s.%s must be at least 1 minute", what, int_key);
-	return 0;
-}
-
+/* One parser for every type: the engine's schedule builder is also the validator, so a config
+ * accepted here always yields a schedule. */
 int cd_config_check_traffic(const json_t *trc, struct err *e)
 {
-	const int code = SW_E_InvalidTrafficRoutingConfiguration;
-	const json_t *canary, *linear;
-	const char *type = NULL;
-	int64_t pct = 0, interval = 0;
-	int r;
+	struct shift_step steps[SHIFT_STEPS_MAX];
+	size_t n;
 
-	if (!json_is_object(trc))
-		return err_set(e, code, "trafficRoutingConfig must be an object");
-	if (json_opt_str(trc, "type", &type, e))
-		return err_set(e, code, "trafficRoutingConfig.type must be a string");
-	canary = json_object_get(trc, "timeBasedCanary");
-	linear = json_object_get(trc, "timeBasedLinear");
-	if (json_is_null(canary))
-		canary = NULL;
-	if (json_is_null(linear))
-		linear = NULL;
-	if (!type)
-		return err_set(e, code,
-			       "trafficRoutingConfig.type is required (TimeBasedCanary, "
-			       "TimeBasedLinear or AllAtOnce)");
-	if (strcmp(type, "AllAtOnce") == 0) {
-		if (canary || linear)
-			return err_set(e, code,
-				       "an AllAtOnce traffic routing config takes neither "
-				       "timeBasedCanary nor timeBasedLinear");
-		return 0;
-	}
-	if (strcmp(type, "TimeBasedCanary") == 0) {
-		if (linear)
-			return err_set(e, code,
-				       "a TimeBasedCanary config takes no timeBasedLinear");
-		r = config__shift(canary, "timeBasedCanary", "canaryPercentage", "canaryInterval",
-				  &pct, &interval, e);
-		if (r)
-			return r;
-		if (interval > CONFIG_SHIFT_SPAN_MAX)
-			return err_set(
-			    e, code, "canaryInterval must be at most %d minutes (2 days), not %lld",
-			    CONFIG_SHIFT_SPAN_MAX, (long long)interval);
-		return 0;
-	}
-	if (strcmp(type, "TimeBasedLinear") == 0) {
-		int64_t steps;
-
-		if (canary)
-			return err_set(e, code,
-				       "a TimeBasedLinear config takes no timeBasedCanary");
-		r = config__shift(linear, "timeBasedLinear", "linearPercentage", "linearInterval",
-				  &pct, &interval, e);
-		if (r)
-			return r;
-		steps = (100 + pct - 1) / pct; /* shifts, the first one at the start */
-		if ((steps - 1) * interval > CONFIG_SHIFT_SPAN_MAX)
-			return err_set(e, code,
-				       "shifting %lld%% every %lld minutes takes %lld minutes; the "
-				       "limit is %d minutes (2 days)",
-				       (long long)pct, (long long)interval,
-				       (long long)((steps - 1) * interval), CONFIG_SHIFT_SPAN_MAX);
-		return 0;
-	}
-	return err_set(e, code,
-		       "trafficRoutingConfig.type must be TimeBasedCanary, TimeBasedLinear or "
-		       "AllAtOnce, not '%s'",
-		       type);
+	return shift_schedule(trc, steps, SHIFT_STEPS_MAX, &n, e);
 }
 
 int cd_config_check_zonal(const json_t *zc, struct err *e)
@@ -203,24 +126,55 @@ static json_t *config__min_copy(const json_t *m)
 			 json_object_get(m, "value"));
 }
 
+/* A slipwaySteps list as given: each step's percentage, and its waitInMinutes when given. */
+static json_t *config__steps_copy(const json_t *t)
+{
+	const json_t *list = json_object_get(json_object_get(t, "slipwaySteps"), "steps"), *step;
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(list, i, step)
+	{
+		json_t *o = json_object();
+		int64_t num = 0;
+
+		json_opt_int(step, "percentage", &num, NULL);
+		json_object_set_new(o, "percentage", json_integer(num));
+		v = json_object_get(step, "waitInMinutes");
+		if (v && !json_is_null(v)) {
+			json_opt_int(step, "waitInMinutes", &num, NULL);
+			json_object_set_new(o, "waitInMinutes", json_integer(num));
+		}
+		json_array_append_new(out, o);
+	}
+	return json_pack("{s:s,s:{s:o}}", "type", "SlipwaySteps", "slipwaySteps", "steps", out);
+}
+
+/* A copy of a validated trafficRoutingConfig with only its type's members. */
 static json_t *config__traffic_copy(const json_t *t)
 {
 	const char *type = json_string_value(json_object_get(t, "type"));
+	const char *member = NULL, *pct_key = NULL, *int_key = NULL;
+	int64_t pct = 0, interval = 0;
 	const json_t *sub;
 
+	if (strcmp(type, "SlipwaySteps") == 0)
+		return config__steps_copy(t);
 	if (strcmp(type, "TimeBasedCanary") == 0) {
-		sub = json_object_get(t, "timeBasedCanary");
-		return model_config_traffic(
-		    type, (int)json_integer_value(json_object_get(sub, "canaryPercentage")),
-		    (int)json_integer_value(json_object_get(sub, "canaryInterval")));
+		member = "timeBasedCanary";
+		pct_key = "canaryPercentage";
+		int_key = "canaryInterval";
+	} else if (strcmp(type, "TimeBasedLinear") == 0) {
+		member = "timeBasedLinear";
+		pct_key = "linearPercentage";
+		int_key = "linearInterval";
 	}
-	if (strcmp(type, "TimeBasedLinear") == 0) {
-		sub = json_object_get(t, "timeBasedLinear");
-		return model_config_traffic(
-		    type, (int)json_integer_value(json_object_get(sub, "linearPercentage")),
-		    (int)json_integer_value(json_object_get(sub, "linearInterval")));
+	if (member) {
+		sub = json_object_get(t, member);
+		json_opt_int(sub, pct_key, &pct, NULL);
+		json_opt_int(sub, int_key, &interval, NULL);
 	}
-	return model_config_traffic(type, 0, 0);
+	return model_config_traffic(type, (int)pct, (int)interval);
 }
 
 static json_t *config__zonal_copy(const json_t *z)
@@ -278,24 +232,25 @@ static int config__create(struct store_conn *sc, void *arg, struct err *e)
 	return 0;
 }
 
-/* Checks the platform-specific members of a CreateDeploymentConfig request. */
+/* Checks the platform-specific members of a CreateDeploymentConfig request.  A Server config
+ * may also carry a trafficRoutingConfig (a Slipway extension: the weighted shift between the
+ * fleets of a blue/green deployment behind HAProxy, docs/traffic.md); its minimumHealthyHosts
+ * is still required, as in AWS, and still batches the replacement fleet's install. */
 static int config__check_members(const char *platform, json_t *min, json_t *traffic, json_t *zonal,
 				 struct err *e)
 {
+	const char *type = json_string_value(json_object_get(traffic, "type"));
 	int r;
 
 	if (strcmp(platform, "Server") == 0) {
-		if (traffic)
-			return err_set(
-			    e, SW_E_InvalidTrafficRoutingConfiguration,
-			    "trafficRoutingConfig applies to Lambda configurations only; "
-			    "a Server configuration uses minimumHealthyHosts");
 		if (!min)
 			return err_set(e, SW_E_InvalidMinimumHealthyHostValue,
 				       "minimum healthy hosts argument is missing: a Server "
 				       "configuration needs minimumHealthyHosts {type, value}");
 		r = cd_config_check_min_healthy(min, SW_E_InvalidMinimumHealthyHostValue,
 						"minimumHealthyHosts", e);
+		if (!r && traffic)
+			r = cd_config_check_traffic(traffic, e);
 		if (!r && zonal)
 			r = cd_config_check_zonal(zonal, e);
 		return r;
@@ -311,6 +266,10 @@ static int config__check_members(const char *platform, json_t *min, json_t *traf
 	if (!traffic)
 		return err_set(e, SW_E_InvalidTrafficRoutingConfiguration,
 			       "a %s configuration needs trafficRoutingConfig", platform);
+	if (type && strcmp(type, "SlipwaySteps") == 0)
+		return err_set(e, SW_E_InvalidTrafficRoutingConfiguration,
+			       "a SlipwaySteps traffic routing config applies to Server "
+			       "configurations only (weighted shifting between host fleets)");
 	return cd_config_check_traffic(traffic, e);
 }
 
