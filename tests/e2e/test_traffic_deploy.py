@@ -251,6 +251,7 @@ def test_blue_green_shifts_traffic_by_weights_on_schedule(rig):
     seed_blue(r)
     r.cd.create_deployment_config(
         deploymentConfigName="Linear10", computePlatform="Server",
+        minimumHealthyHosts={"type": "HOST_COUNT", "value": 0},
         trafficRoutingConfig={"type": "TimeBasedLinear",
                               "timeBasedLinear": {"linearPercentage": 10, "linearInterval": 1}})
     blue_green_group(r, "KEEP_ALIVE", ready="CONTINUE_DEPLOYMENT", config="Linear10")
