@@ -208,13 +208,13 @@ static int stat__row(const int *cols, size_t ncols, const char *line, const char
 	struct traffic_server *s;
 
 	if (!b)
-		return e->code;
+		return -e->code;
 	if (type == 1) {
 		s = &b->total;
 	} else {
 		s = stat__server(b, e);
 		if (!s)
-			return e->code;
+			return -e->code;
 		str_copy(s->backend, sizeof(s->backend), row->f[COL_PXNAME]);
 		str_copy(s->name, sizeof(s->name), row->f[COL_SVNAME]);
 	}

@@ -206,7 +206,7 @@ int traffic_backends(struct traffic *t, const char *lb, struct traffic_backend *
 	*out = NULL;
 	*n = 0;
 	if (!l)
-		return e->code;
+		return -e->code;
 	return traffic__blame(
 	    l, l->ops->backends(l->decl.socket, t->timeout_ms, l->decl.name, out, n, e), e);
 }
@@ -267,7 +267,7 @@ int traffic_server_get(struct traffic *t, const char *lb, const char *backend, c
 
 	memset(out, 0, sizeof(*out));
 	if (!traffic__lb(t, lb, &index, e))
-		return e->code;
+		return -e->code;
 	int r = traffic_backends(t, lb, &v, &nv, e);
 
 	if (r < 0)
@@ -298,7 +298,7 @@ int traffic_set_state(struct traffic *t, const char *lb, const char *backend, co
 	struct traffic_lb *l = traffic__lb(t, lb, &index, e);
 
 	if (!l)
-		return e->code;
+		return -e->code;
 	int r = l->ops->set_state(l->decl.socket, t->timeout_ms, backend, server, state, e);
 
 	if (r == -SW_E_NOT_FOUND)
@@ -313,7 +313,7 @@ int traffic_set_weight(struct traffic *t, const char *lb, const char *backend, c
 	struct traffic_lb *l = traffic__lb(t, lb, &index, e);
 
 	if (!l)
-		return e->code;
+		return -e->code;
 	int r = l->ops->set_weight(l->decl.socket, t->timeout_ms, backend, server, weight, e);
 
 	if (r == -SW_E_NOT_FOUND)
