@@ -9,11 +9,10 @@ import os
 import re
 import sqlite3
 import time
-import urllib.error
-import urllib.request
 
 import botocore.exceptions
 import pytest
+from test_bound_user import signed_json
 from test_cli import js, kv, ok, run, table
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -400,24 +399,10 @@ def steps(*pairs):
 
 
 def codedeploy_call(server, operation, body):
-    """A signed JSON 1.1 CodeDeploy request sent as given (botocore's client would drop or
-    refuse members outside the AWS model, such as slipwaySteps); returns (status, document)."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    req = AWSRequest(method="POST", url=server.endpoint + "/", data=json.dumps(body).encode(),
-                     headers={"X-Amz-Target": "CodeDeploy_20141006." + operation,
-                              "Content-Type": "application/x-amz-json-1.1"})
-    SigV4Auth(Credentials(server.access_key, server.secret_key), "codedeploy",
-              "us-east-1").add_auth(req)
-    r = urllib.request.Request(req.url, data=req.body, method="POST",
-                               headers=dict(req.headers.items()))
-    try:
-        with urllib.request.urlopen(r, timeout=30) as resp:
-            return resp.status, json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+    """A signed CodeDeploy request sent as given (botocore's client would refuse or drop members
+    outside the AWS model, such as slipwaySteps); returns (status, document)."""
+    return signed_json(server, {"id": server.access_key, "secret": server.secret_key},
+                       "CodeDeploy_20141006." + operation, body)
 
 
 @pytest.mark.parametrize("traffic", [canary(10, 5), linear(25, 2), {"type": "AllAtOnce"},
