@@ -8,6 +8,7 @@
 #   model    → base, store (the tables' owners: the engine and the services call its verbs)
 #   engine   → never services/ or server/ (it reaches the store through model/)
 #   functions → base, contract, store, blob, model (the runtime: the services call it)
+#   traffic  → base, store, model (the load-balancer drivers, their registry and scraper)
 #   services → never server/
 #   agent    → never server/, store/, model/, engine/, services/
 #   cli      → never server/, store/, model/, engine/, services/
@@ -27,6 +28,7 @@ forbidden() { # layer → the top directories it may not include ("!a b": everyt
 	model) echo "!base store" ;;
 	engine) echo "services server" ;;
 	functions) echo "!base contract store blob model" ;;
+	traffic) echo "!base store model" ;;
 	services) echo "server" ;;
 	agent | cli) echo "server store model engine services" ;;
 	*) echo "" ;;

@@ -74,6 +74,7 @@ int client_call(struct client *c, const char *op, json_t *req, long timeout_s, b
 
 	*resp = NULL;
 	c->cancelled = false;
+	c->error_type[0] = '\0';
 	if (!payload)
 		return err_set(e, SW_E_NOMEM, NULL);
 	str_fmt(target, sizeof(target), "%s%s", CLIENT_TARGET_PREFIX, op);
@@ -123,6 +124,7 @@ int client_call(struct client *c, const char *op, json_t *req, long timeout_s, b
 
 		if (!msg)
 			msg = json_string_value(json_object_get(j, "Message"));
+		str_copy(c->error_type, sizeof(c->error_type), type ? type : "");
 		rc = err_set(e, SW_E_INVALID, "%s: %s%s%s (HTTP %d)", op, type ? type : "error",
 			     msg ? ": " : "", msg ? msg : "", status);
 		json_decref(j);

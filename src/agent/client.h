@@ -19,7 +19,8 @@
 struct client {
 	const struct agent_config *cfg;
 	struct httpc http;
-	bool cancelled; /* the last call was given up because cancel_fd became readable */
+	bool cancelled;	     /* the last call was given up because cancel_fd became readable */
+	char error_type[64]; /* the last call's __type when the server refused it, else "" */
 };
 
 /* Sets up c for cfg (borrowed; must outlive c): its endpoint, and its ca_file trusted for

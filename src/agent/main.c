@@ -54,7 +54,8 @@ struct agent {
 	struct agent_config cfg;
 	struct client client;
 	struct command_ctx ctx;
-	int errors; /* consecutive failures, for the back-off */
+	int errors;    /* consecutive failures, for the back-off */
+	bool accepted; /* the server has accepted this host's key since the agent started */
 };
 
 static json_t *agent__envelope(const char *payload)
@@ -251,6 +252,7 @@ static int agent__poll_once(struct agent *a)
 			log_warn("agent", "poll failed: %s", err_message(&e));
 		return r;
 	}
+	a->accepted = true;
 	cmd = json_object_get(resp, "HostCommand");
 	if (json_is_object(cmd)) {
 		agent__run_command(a, cmd);
@@ -401,6 +403,18 @@ int main(int argc, char **argv)
 
 		if (once) {
 			status = r < 0 ? 1 : 0;
+			break;
+		}
+		/* A key the server accepted and now refuses was deactivated: the instance was
+		 * deregistered (by DeregisterOnPremisesInstance, or by a blue/green deployment that
+		 * terminated the original fleet).  Nothing will come for it any more: stop. */
+		if (r < 0 && a->accepted &&
+		    (str_eq(a->client.error_type, "UnrecognizedClientException") ||
+		     str_eq(a->client.error_type, "InvalidClientTokenId"))) {
+			log_info("agent",
+				 "the server refuses this host's key (%s): the instance was "
+				 "deregistered; stopping",
+				 a->client.error_type);
 			break;
 		}
 		if (r < 0 && !a->client.cancelled) {

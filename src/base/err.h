@@ -67,6 +67,7 @@ enum sw_err_base {
 	SW_ERR_BASE_MONITORING = 5 * SW_ERR_RANGE, /* CloudWatch metrics and alarms */
 	SW_ERR_BASE_LOGS = 6 * SW_ERR_RANGE,	   /* CloudWatch Logs */
 	SW_ERR_BASE_LAMBDA = 7 * SW_ERR_RANGE,	   /* Lambda: functions */
+	SW_ERR_BASE_TRAFFIC = 8 * SW_ERR_RANGE,	   /* Slipway's load-balancer API */
 };
 
 struct err_info {

@@ -253,6 +253,13 @@ static const struct cli_opt deploy_local_opts[] = {
 	{ NULL },
 };
 
+/* ---- lb (Slipway's load balancers) ---- */
+
+static const struct cli_opt lb_show_opts[] = {
+	{ "target-group", 0, CLI_VALUE, 0, "NAME", NULL, NULL, "only this backend" },
+	{ NULL },
+};
+
 /* ---- metrics, alarms, logs (CloudWatch) ---- */
 
 static const struct cli_opt metrics_list_opts[] = {
@@ -640,6 +647,20 @@ const struct cli_command cli_commands[] = {
 	  "alarm's next evaluation sets the state its data calls for again.",
 	  "slipway alarm set-state web-errors ALARM --reason \"trying the rollback\"",
 	  "cli_alarm_set_state", 0 },
+
+	{ "lb", "list", "list the load balancers slipwayd drives", NULL, 0, 0, no_opts,
+	  "Lists the load balancers declared to slipwayd (--load-balancer NAME=SOCKET): each "
+	  "one's name, driver, socket, whether it answers now (and why not) and its backends, "
+	  "the target groups a deployment group may name.",
+	  "slipway lb list\nslipway lb list --output json", "cli_lb_list", 0 },
+	{ "lb", "show", "show a load balancer's backends and servers", "NAME", 1, 1, lb_show_opts,
+	  "Shows one load balancer as it is now: per backend (target group) its servers "
+	  "(named after instances) with HAProxy's status, their traffic state (serving, "
+	  "draining, out or down), weight, open sessions, requests and 5xx answers since "
+	  "HAProxy started.",
+	  "slipway lb show web\nslipway lb show web --target-group app\n"
+	  "slipway lb show web --output json",
+	  "cli_lb_show", 0 },
 
 	{ "logs", "tail", "print a log group's events, and follow new ones", "GROUP", 1, 1,
 	  logs_tail_opts,

@@ -17,9 +17,12 @@ struct engine;
 struct park;
 struct functions;
 struct fn_events;
+struct traffic;
 
 #define SLIPWAYD_S3_DOMAINS_MAX 8
 #define SLIPWAYD_HOST_MAX	254 /* a DNS name (253) and its NUL */
+#define SLIPWAYD_LB_MAX		16  /* TRAFFIC_LB_MAX (src/traffic/traffic.h) */
+#define SLIPWAYD_LB_DECL_MAX	176 /* NAME=SOCKET: 63 + '=' + 107 and the NUL, rounded */
 
 /* The daemon's settings (command line, config file), read-only once it serves. */
 struct slipwayd_config {
@@ -45,6 +48,17 @@ struct slipwayd_config {
 	int function_envs_max;
 	int function_idle_s;
 	bool sandbox_bwrap;
+	/* Load balancers (src/traffic/): --load-balancer NAME=SOCKET, each checked by
+	 * traffic_decl_parse when read; a later one of the same name replaces it (the command
+	 * line's over the config file's) */
+	char load_balancers[SLIPWAYD_LB_MAX][SLIPWAYD_LB_DECL_MAX];
+	int nload_balancers;
+	double lb_scrape_interval_s; /* --lb-scrape-interval: CloudWatch seconds (default 5) */
+	/* --deregistration-delay: how long BlockTraffic lets a draining server's sessions end
+	 * before maintenance (default 300, AWS's); --allow-traffic-timeout: how long AllowTraffic
+	 * waits for the health check to say UP (default 300) */
+	int deregistration_delay_s;
+	int allow_traffic_timeout_s;
 };
 
 struct env {
@@ -58,6 +72,7 @@ struct env {
 	struct park *park;	     /* parked requests, long polls (contract/park.h) */
 	struct functions *functions; /* the function runtime (src/functions/functions.h) */
 	struct fn_events *fn_events; /* its queue of Event invocations (functions/events.h) */
+	struct traffic *traffic;     /* the declared load balancers (traffic/traffic.h) */
 	/* Bumped on every change that affects authentication (keys, users, instance bindings);
 	 * the server's key cache compares it. */
 	uint64_t auth_generation;

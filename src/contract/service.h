@@ -114,6 +114,7 @@ extern const struct service monitoring_service; /* CloudWatch metrics and alarms
 extern const struct service logs_service;	/* CloudWatch Logs */
 extern const struct service lambda_service;	/* Lambda: functions */
 extern const struct service lambda_url_service; /* unsigned requests to function URLs */
+extern const struct service traffic_service;	/* Slipway's load balancers (extension) */
 extern const struct service health_service;
 extern const struct service prometheus_service; /* GET /metrics */
 

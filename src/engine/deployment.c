@@ -38,11 +38,12 @@ bool deploy_option(const struct deploy_run *run, const char *key)
 
 const struct deploy_strategy *deploy_strategy_select(const struct model_deployment *d)
 {
-	/* Every deployment is in-place today, whatever its deploymentStyle says (Server is the
-	 * one compute platform the engine drives).  Blue/green (deploymentStyle.deploymentType
-	 * BLUE_GREEN) and Lambda / ECS traffic shifting (computePlatform) each get their ops
-	 * table here. */
-	(void)d;
+	/* Server is the one compute platform the engine drives so far; Lambda traffic shifting
+	 * (computePlatform) gets its ops table here. */
+	const json_t *style = json_object_get(d->doc, "deploymentStyle");
+
+	if (str_eq(json_string_value(json_object_get(style, "deploymentType")), "BLUE_GREEN"))
+		return &deploy_strategy_bluegreen;
 	return &deploy_strategy_inplace;
 }
 
@@ -114,7 +115,13 @@ static int deployment__update_health(struct store_conn *sc, struct deploy_run *r
 	{
 		const char *instance = json_string_value(json_object_get(t, "instance"));
 		const char *status = json_string_value(json_object_get(t, "status"));
+		const char *label = json_string_value(json_object_get(t, "label"));
 
+		/* blue/green: only the replacement fleet installs the revision; a rollback only
+		 * moves traffic */
+		if (label &&
+		    (str_eq(label, "Blue") || str_eq(run->d.creator, DEPLOY_CREATOR_ROLLBACK)))
+			continue;
 		if (str_eq(status, "Succeeded"))
 			r = model_instance_health_succeeded(
 			    sc, run->d.group_id, instance, run->d.rkey,
@@ -252,6 +259,7 @@ static struct deploy_run *deployment__run(struct job_step *s, struct err *e)
 	run->job = s;
 	str_copy(run->id, sizeof(run->id), s->id);
 	json_array_clear(run->notify);
+	run->auth_changed = false;
 	return run;
 }
 
@@ -309,6 +317,8 @@ static void deployment__done(struct job_step *s, bool committed)
 			opt->on_command(opt->on_command_arg, json_string_value(v));
 		}
 	}
+	if (committed && run->auth_changed && opt->on_auth_changed)
+		opt->on_auth_changed(opt->on_auth_changed_arg);
 	model_deployment_release(&run->d);
 	json_decref(run->notify);
 	free(run);

@@ -20,6 +20,7 @@
 
 struct store;
 struct engine;
+struct traffic;
 
 #define ENGINE_AGENT_TIMEOUT_DEFAULT 300  /* s: AWS fails an event not picked up in 5 minutes */
 #define ENGINE_EVENT_TIMEOUT_DEFAULT 3900 /* s: AWS's 3600 s per event, plus a margin */
@@ -36,6 +37,19 @@ struct engine_options {
 	 * queued host command (the agent channel answers that host's long poll). */
 	void (*on_command)(void *arg, const char *instance);
 	void *on_command_arg;
+	/* Called from the engine thread, after the commit, when the engine deregistered an
+	 * instance (blue/green TERMINATE): its key no longer works, and the server's key cache
+	 * must hear of it. */
+	void (*on_auth_changed)(void *arg);
+	void *on_auth_changed_arg;
+	/* The load balancers that BlockTraffic and AllowTraffic drive (src/traffic/traffic.h;
+	 * NULL: none declared, and an event that needs one fails saying so). */
+	struct traffic *traffic;
+	/* BlockTraffic waits this long at most for a draining server's sessions to end (AWS's
+	 * deregistration delay, 300 s by default); AllowTraffic waits this long at most for the
+	 * server's health check to pass. */
+	int64_t deregistration_delay_ms;
+	int64_t allow_traffic_timeout_ms;
 };
 
 /* What the engine works over: the store (which must outlive it), and the region and account

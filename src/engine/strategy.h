@@ -34,6 +34,7 @@ struct deploy_run {
 	char group_name[MODEL_NAME_MAX + 1];
 	json_t
 	    *notify; /* instances with a newly queued host command (announced after the commit) */
+	bool auth_changed; /* an instance was deregistered (announced after the commit) */
 };
 
 struct deploy_strategy {
@@ -55,6 +56,7 @@ struct deploy_strategy {
 };
 
 extern const struct deploy_strategy deploy_strategy_inplace;
+extern const struct deploy_strategy deploy_strategy_bluegreen;
 
 /* The strategy of a deployment, from its deploymentStyle and computePlatform. */
 const struct deploy_strategy *deploy_strategy_select(const struct model_deployment *d);

@@ -5,11 +5,12 @@
 #include "strategy.h"
 #include "fleet.h"
 #include "inplace.h"
+#include "lifecycle.h"
+#include "traffic_events.h"
 #include "model/configs.h"
 #include "model/groups.h"
 #include "model/host_commands.h"
 #include "model/instances.h"
-#include "model/selfmon.h"
 #include "model/targets.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -19,12 +20,6 @@
 #include <string.h>
 
 #define INPLACE_INSTANCE_MAX 1000 /* instances in one deployment, as AWS */
-#define INPLACE_CMD_MAX	     16
-
-#define INPLACE_AGENT_MESSAGE                                                                 \
-	"CodeDeploy agent was not able to receive the lifecycle event. Check the CodeDeploy " \
-	"agent logs on your host and make sure the agent is running and can connect to the "  \
-	"CodeDeploy server."
 #define INPLACE_HEALTH_MESSAGE                                                                   \
 	"The overall deployment failed because too many individual instances failed "            \
 	"deployment, too few healthy instances are available for deployment, or some instances " \
@@ -84,7 +79,7 @@ static int inplace__insert_targets(struct store_conn *sc, struct deploy_run *run
 				   size_t total, struct err *e)
 {
 	size_t nev, seq = 0;
-	const struct inplace_event *ev = inplace_events(false, &nev);
+	const struct inplace_event *ev = inplace_events(tev_with_traffic(run->d.doc), &nev);
 	int64_t now = run->job->now;
 	int r = 0;
 
@@ -96,7 +91,7 @@ static int inplace__insert_targets(struct store_conn *sc, struct deploy_run *run
 			if (!t[k].skip && strcmp(t[k].name, order[i].name) == 0)
 				x = &t[k];
 		r = model_target_insert(sc, run->id, x->name, x->arn, x->host, (int64_t)seq++,
-					"Pending", now, e);
+					"Pending", NULL, now, e);
 		for (size_t k = 0; k < nev && r >= 0; k++)
 			r = model_command_insert(sc, run->id, x->name, ev[k].name,
 						 (int64_t)ev[k].position, e);
@@ -104,7 +99,7 @@ static int inplace__insert_targets(struct store_conn *sc, struct deploy_run *run
 	for (size_t k = 0; k < total && r >= 0; k++) {
 		if (t[k].skip)
 			r = model_target_insert(sc, run->id, t[k].name, t[k].arn, t[k].host,
-						(int64_t)seq++, "Skipped", now, e);
+						(int64_t)seq++, "Skipped", NULL, now, e);
 	}
 	return r < 0 ? r : 0;
 }
@@ -201,100 +196,19 @@ out:
 static int inplace__target_step(struct store_conn *sc, struct deploy_run *run, const char *instance,
 				char *state, size_t state_size, struct err *e)
 {
-	const struct engine_ctx *ctx = run->job->ctx;
-	struct model_command rows[INPLACE_CMD_MAX];
-	struct inplace_cmd cmds[INPLACE_CMD_MAX];
-	struct inplace_ctx ictx = {
-		.now = run->job->now,
-		.since = ctx->since,
-		.agent_timeout_ms = ctx->opt->agent_timeout_ms,
-		.event_timeout_ms = ctx->opt->event_timeout_ms,
-		.stopping = run->d.stopping,
-		.ignore_stop_failures = deploy_option(run, "ignoreApplicationStopFailures"),
-	};
-	int64_t now = run->job->now;
-	struct inplace_decision dec;
-	size_t n = 0;
-	int r;
+	static const struct lifecycle_window all = { LIFECYCLE_BLOCK_FIRST, LIFECYCLE_ALLOW_LAST,
+						     false };
+	int r = lifecycle_step(sc, run, instance, &all, state, state_size, NULL, e);
 
-	r = model_commands_of(sc, run->id, instance, rows, INPLACE_CMD_MAX, &n, e);
+	if (r || str_eq(state, "InProgress"))
+		return r;
+	r = model_commands_skip_undelivered(sc, run->id, instance, e);
+	if (r >= 0)
+		r = model_target_end(sc, run->id, instance, state, run->job->now, e);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		int status = inplace_status_parse(rows[i].status);
-
-		cmds[i] = (struct inplace_cmd){
-			.name = rows[i].name,
-			.status = status < 0 ? INPLACE_FAILED : (enum inplace_cmd_status)status,
-			.queued = rows[i].queued,
-			.delivered = rows[i].delivered,
-			.acked = rows[i].acked,
-			.deadline = rows[i].deadline,
-		};
-	}
-	for (int guard = 0; guard < 4 * INPLACE_CMD_MAX; guard++) {
-		char msg[256];
-
-		inplace_decide(&ictx, cmds, n, &dec);
-		switch (dec.action) {
-		case INPLACE_WAIT:
-			deploy_timer(run, dec.timer);
-			return str_copy(state, state_size, "InProgress");
-		case INPLACE_QUEUE:
-			r = model_command_queue(sc, rows[dec.index].id, now, e);
-			if (r < 0)
-				return r;
-			cmds[dec.index].queued = now;
-			json_array_append_new(run->notify, json_string(instance));
-			break;
-		case INPLACE_TIMEOUT_AGENT:
-			log_warn("engine",
-				 "deployment %s: the agent of '%s' did not take %s in time",
-				 run->id, instance, cmds[dec.index].name);
-			r = model_command_fail(sc, rows[dec.index].id, now, INPLACE_AGENT_MESSAGE,
-					       e);
-			if (!r)
-				r = selfmon_command_result(sc, rows[dec.index].id, now, e);
-			if (r)
-				return r;
-			cmds[dec.index].status = INPLACE_FAILED;
-			break;
-		case INPLACE_TIMEOUT_EVENT:
-			str_fmt(msg, sizeof(msg),
-				"The lifecycle event did not complete within %" PRId64
-				" seconds after the agent acknowledged it; the agent stopped "
-				"reporting (was it killed?)",
-				ctx->opt->event_timeout_ms / 1000);
-			r = model_command_fail(sc, rows[dec.index].id, now, msg, e);
-			if (!r)
-				r = selfmon_command_result(sc, rows[dec.index].id, now, e);
-			if (r)
-				return r;
-			cmds[dec.index].status = INPLACE_FAILED;
-			break;
-		case INPLACE_CANCEL:
-			r = model_command_skip(sc, rows[dec.index].id, e);
-			if (r < 0)
-				return r;
-			cmds[dec.index].status = INPLACE_SKIPPED;
-			break;
-		case INPLACE_DONE_SUCCEEDED:
-		case INPLACE_DONE_FAILED: {
-			const char *to =
-			    dec.action == INPLACE_DONE_SUCCEEDED ? "Succeeded" : "Failed";
-
-			r = model_commands_skip_undelivered(sc, run->id, instance, e);
-			if (r >= 0)
-				r = model_target_end(sc, run->id, instance, to, now, e);
-			if (r < 0)
-				return r;
-			log_info("engine", "deployment %s: instance '%s' %s", run->id, instance,
-				 to);
-			return str_copy(state, state_size, to);
-		}
-		}
-	}
-	return err_set(e, SW_E_INTERNAL, "instance '%s' of %s does not settle", instance, run->id);
+	log_info("engine", "deployment %s: instance '%s' %s", run->id, instance, state);
+	return 0;
 }
 
 /* ---- the fleet ---- */

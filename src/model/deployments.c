@@ -32,7 +32,8 @@ int model_deployment_load(struct store_conn *c, const char *id, struct model_dep
 	r = store_exec(c, &st,
 		       "SELECT status, app, grp, group_id, creator, config, rkey, revision, doc, "
 		       "created, min_healthy, stop_requested, stop_rollback, error_code, "
-		       "error_message FROM deployments WHERE id = ?",
+		       "error_message, phase, phase_since, continue_ready, continue_wait, "
+		       "shift_step, shift_at, rollback_of FROM deployments WHERE id = ?",
 		       "t", e, id);
 	if (r <= 0)
 		return r;
@@ -54,6 +55,14 @@ int model_deployment_load(struct store_conn *c, const char *id, struct model_dep
 		str_copy(d->stop_code, sizeof(d->stop_code), "ALARM_ACTIVE");
 		str_copy(d->stop_message, sizeof(d->stop_message), store_col_text(st, 14));
 	}
+	str_copy(d->phase, sizeof(d->phase), store_col_null(st, 15) ? "" : store_col_text(st, 15));
+	d->phase_since = store_col_null(st, 16) ? 0 : store_col_int(st, 16);
+	d->continue_ready = store_col_null(st, 17) ? 0 : store_col_int(st, 17);
+	d->continue_wait = store_col_null(st, 18) ? 0 : store_col_int(st, 18);
+	d->shift_step = store_col_null(st, 19) ? 0 : store_col_int(st, 19);
+	d->shift_at = store_col_null(st, 20) ? 0 : store_col_int(st, 20);
+	str_copy(d->rollback_of, sizeof(d->rollback_of),
+		 store_col_null(st, 21) ? "" : store_col_text(st, 21));
 	if (!d->revision || !json_is_object(d->doc))
 		return err_set(e, SW_E_INTERNAL, "deployment %s has a corrupt document", id);
 	return 1;
@@ -219,4 +228,35 @@ int model_deployment_set_rollback(struct store_conn *c, const char *id, const ch
 	return dep__done(store_exec(
 	    c, NULL, "UPDATE deployments SET rollback_id = ?, rollback_message = ? WHERE id = ?",
 	    "ttt", e, rollback_id, message, id));
+}
+
+int model_deployment_set_phase(struct store_conn *c, const char *id, const char *phase, int64_t now,
+			       struct err *e)
+{
+	return dep__done(
+	    store_exec(c, NULL, "UPDATE deployments SET phase = ?, phase_since = ? WHERE id = ?",
+		       "tit", e, phase, now, id));
+}
+
+int model_deployment_continue(struct store_conn *c, const char *id, bool ready_wait, int64_t now,
+			      struct err *e)
+{
+	if (ready_wait)
+		return dep__done(store_exec(c, NULL,
+					    "UPDATE deployments SET continue_ready = "
+					    "COALESCE(continue_ready, ?) WHERE id = ?",
+					    "it", e, now, id));
+	return dep__done(
+	    store_exec(c, NULL,
+		       "UPDATE deployments SET continue_wait = COALESCE(continue_wait, "
+		       "?) WHERE id = ?",
+		       "it", e, now, id));
+}
+
+int model_deployment_set_shift(struct store_conn *c, const char *id, int64_t step, int64_t at,
+			       struct err *e)
+{
+	return dep__done(
+	    store_exec(c, NULL, "UPDATE deployments SET shift_step = ?, shift_at = ? WHERE id = ?",
+		       "iit", e, step, at, id));
 }

@@ -38,6 +38,16 @@ struct model_deployment {
 	 * message the deployment ends with. */
 	char stop_code[32];
 	char stop_message[512];
+	/* Blue/green (0012_bluegreen): its phase ("" in place) and since when; when
+	 * ContinueDeployment asked to end the ready wait and the termination wait (0: not); the
+	 * weighted shift's step reached and when. */
+	char phase[16];
+	int64_t phase_since;
+	int64_t continue_ready;
+	int64_t continue_wait;
+	int64_t shift_step;
+	int64_t shift_at;
+	char rollback_of[MODEL_DEPLOYMENT_ID_SIZE]; /* a rollback: the deployment it replaces */
 };
 
 /* Loads deployment id into *d (released first, so a struct may be reused): 1 when found, 0
@@ -105,4 +115,14 @@ int model_deployment_stop_on_alarm(struct store_conn *c, const char *id, int64_t
 int model_deployment_set_rollback(struct store_conn *c, const char *id, const char *rollback_id,
 				  const char *message, struct err *e);
 
+/* Blue/green: the deployment enters phase (install, ready, reroute, block, wait) at now. */
+int model_deployment_set_phase(struct store_conn *c, const char *id, const char *phase, int64_t now,
+			       struct err *e);
+/* ContinueDeployment: READY_WAIT (ready_wait) or TERMINATION_WAIT, recorded at now (the first
+ * request's time stays). */
+int model_deployment_continue(struct store_conn *c, const char *id, bool ready_wait, int64_t now,
+			      struct err *e);
+/* Weighted shifting: step reached at at. */
+int model_deployment_set_shift(struct store_conn *c, const char *id, int64_t step, int64_t at,
+			       struct err *e);
 #endif

@@ -225,6 +225,32 @@ static int group__doc_set(struct store_conn *sc, const char *group_id, const cha
 	return r < 0 ? r : 0;
 }
 
+static int group__doc_del(struct store_conn *sc, const char *group_id, const char *key,
+			  struct err *e)
+{
+	struct store_stmt *st;
+	json_t *doc;
+	char *text;
+	int r;
+
+	r = store_exec(sc, &st, "SELECT doc FROM deployment_groups WHERE id = ?", "t", e, group_id);
+	if (r <= 0)
+		return r;
+	doc = json_loads(store_col_text(st, 0), 0, NULL);
+	if (!json_is_object(doc) || !json_object_get(doc, key)) {
+		json_decref(doc);
+		return 0;
+	}
+	json_object_del(doc, key);
+	text = json_dump(doc);
+	r = text ? store_exec(sc, NULL, "UPDATE deployment_groups SET doc = ? WHERE id = ?", "tt",
+			      e, text, group_id)
+		 : err_set(e, SW_E_NOMEM, NULL);
+	free(text);
+	json_decref(doc);
+	return r < 0 ? r : 0;
+}
+
 static json_t *group__last(const struct model_group_deployment *d)
 {
 	json_t *last = json_pack("{s:s,s:s}", "deploymentId", d->id, "status", d->status);
@@ -262,5 +288,30 @@ int model_group_record_success(struct store_conn *c, const char *group_id,
 	r = group__doc_set(c, group_id, "lastAttemptedDeployment", last, "lastSuccessfulDeployment",
 			   last, "targetRevision", revision, doc_out, e);
 	json_decref(last);
+	return r;
+}
+
+int model_group_set_instances(struct store_conn *c, const char *group_id, const json_t *filters,
+			      const json_t *tag_set, struct err *e)
+{
+	json_t *f = json_deep_copy(filters ? filters : json_array());
+	int r;
+
+	if (!f)
+		return err_set(e, SW_E_NOMEM, NULL);
+	if (tag_set) {
+		json_t *set = json_pack("{s:O}", "onPremisesTagSetList",
+					json_object_get(tag_set, "ec2TagSetList"));
+
+		r = group__doc_set(c, group_id, "onPremisesInstanceTagFilters", f,
+				   "onPremisesTagSet", set, NULL, NULL, NULL, e);
+		json_decref(set);
+	} else {
+		r = group__doc_set(c, group_id, "onPremisesInstanceTagFilters", f, NULL, NULL, NULL,
+				   NULL, NULL, e);
+		if (!r)
+			r = group__doc_del(c, group_id, "onPremisesTagSet", e);
+	}
+	json_decref(f);
 	return r;
 }

@@ -92,4 +92,10 @@ int model_group_record_success(struct store_conn *c, const char *group_id,
 			       const struct model_group_deployment *d, const json_t *revision,
 			       json_t **doc_out, struct err *e);
 
+/* After a blue/green deployment: the group's instances are the replacement fleet — its
+ * onPremisesInstanceTagFilters become filters (EC2TagFilter and TagFilter share a shape) and
+ * its onPremisesTagSet the ec2TagSet tag_set (or goes, when tag_set is NULL). */
+int model_group_set_instances(struct store_conn *c, const char *group_id, const json_t *filters,
+			      const json_t *tag_set, struct err *e);
+
 #endif

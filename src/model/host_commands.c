@@ -29,8 +29,9 @@ int model_commands_of(struct store_conn *c, const char *deployment, const char *
 
 	*n = 0;
 	r = store_exec(c, &st,
-		       "SELECT id, name, status, queued, delivered, acked, deadline FROM "
-		       "host_commands WHERE deployment = ? AND instance = ? ORDER BY position",
+		       "SELECT id, name, status, queued, delivered, acked, deadline, position "
+		       "FROM host_commands WHERE deployment = ? AND instance = ? ORDER BY "
+		       "position",
 		       "tt", e, deployment, instance);
 	while (r == 1 && *n < max) {
 		struct model_command *m = &v[(*n)++];
@@ -42,6 +43,7 @@ int model_commands_of(struct store_conn *c, const char *deployment, const char *
 		m->delivered = store_col_null(st, 4) ? 0 : store_col_int(st, 4);
 		m->acked = store_col_null(st, 5) ? 0 : store_col_int(st, 5);
 		m->deadline = store_col_null(st, 6) ? 0 : store_col_int(st, 6);
+		m->position = (int)store_col_int(st, 7);
 		r = store_step(st, e);
 	}
 	return hc__done(r);
@@ -51,6 +53,14 @@ int model_command_queue(struct store_conn *c, const char *id, int64_t now, struc
 {
 	return hc__done(store_exec(c, NULL, "UPDATE host_commands SET queued = ? WHERE id = ?",
 				   "it", e, now, id));
+}
+
+int model_command_begin(struct store_conn *c, const char *id, int64_t now, struct err *e)
+{
+	return hc__done(store_exec(c, NULL,
+				   "UPDATE host_commands SET status = 'InProgress', queued = ?, "
+				   "delivered = ?, acked = ? WHERE id = ? AND status = 'Pending'",
+				   "iiit", e, now, now, now, id));
 }
 
 int model_command_fail(struct store_conn *c, const char *id, int64_t now, const char *message,

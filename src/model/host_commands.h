@@ -23,6 +23,7 @@ struct model_command {
 	int64_t delivered;
 	int64_t acked;
 	int64_t deadline;
+	int position; /* 1..13 (codedeploy.md §2.1) */
 };
 
 /* Creates the Pending command for event name (at its position) of instance in deployment, with
@@ -37,6 +38,9 @@ int model_commands_of(struct store_conn *c, const char *deployment, const char *
 
 /* Hands the command to the agent channel (queued = now). */
 int model_command_queue(struct store_conn *c, const char *id, int64_t now, struct err *e);
+/* A service-side event (BlockTraffic, AllowTraffic) starts: InProgress at now, never handed to
+ * an agent (queued, delivered and acknowledged at once). */
+int model_command_begin(struct store_conn *c, const char *id, int64_t now, struct err *e);
 /* Fails a Pending or InProgress command (UnknownError, with message); others are left alone. */
 int model_command_fail(struct store_conn *c, const char *id, int64_t now, const char *message,
 		       struct err *e);

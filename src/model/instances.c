@@ -317,3 +317,38 @@ int model_instance_health_demote(struct store_conn *c, const char *group_id, con
 
 	return r < 0 ? r : 0;
 }
+
+int model_instance_deregister(struct store_conn *sc, const char *name, int64_t now, struct err *e)
+{
+	struct store_stmt *st;
+	char user_arn[512] = "";
+	int r;
+
+	r = store_exec(sc, &st, "SELECT status, iam_user_arn FROM instances WHERE name = ?", "t", e,
+		       name);
+	if (r <= 0)
+		return r;
+	if (strcmp(store_col_text(st, 0), "Registered") != 0)
+		return 1; /* already deregistered: nothing to do */
+	if (!store_col_null(st, 1))
+		str_copy(user_arn, sizeof(user_arn), store_col_text(st, 1));
+	r = store_exec(sc, NULL,
+		       "UPDATE instances SET status = 'Deregistered', deregistered = ? WHERE name "
+		       "= ?",
+		       "it", e, now, name);
+	if (r >= 0)
+		r = store_exec(sc, NULL, "DELETE FROM instance_tags WHERE instance = ?", "t", e,
+			       name);
+	/* The host's user becomes an ordinary user granted nothing, and its keys stop working,
+	 * in this same transaction (iam.h): a deregistered host's key never becomes anything. */
+	if (r >= 0 && user_arn[0])
+		r = store_exec(sc, NULL,
+			       "UPDATE users SET kind = 'user' WHERE arn = ? AND kind = 'instance'",
+			       "t", e, user_arn);
+	if (r >= 0 && user_arn[0])
+		r = store_exec(sc, NULL,
+			       "UPDATE access_keys SET status = 'Inactive' WHERE user_name IN "
+			       "(SELECT name FROM users WHERE arn = ?)",
+			       "t", e, user_arn);
+	return r < 0 ? r : 1;
+}

@@ -76,4 +76,10 @@ int model_instance_health_failed(struct store_conn *c, const char *group_id, con
 int model_instance_health_demote(struct store_conn *c, const char *group_id, const char *rkey,
 				 int64_t now, struct err *e);
 
+/* Deregisters instance name (DeregisterOnPremisesInstance, and blue/green TERMINATE): status
+ * Deregistered at now, its tags gone, its IAM user an ordinary user and its keys Inactive, in
+ * the caller's transaction.  1 when it exists (already deregistered is no error), 0 when
+ * not. */
+int model_instance_deregister(struct store_conn *c, const char *name, int64_t now, struct err *e);
+
 #endif

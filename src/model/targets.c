@@ -9,14 +9,14 @@ static int tg__done(int r)
 
 int model_target_insert(struct store_conn *c, const char *deployment, const char *instance,
 			const char *arn, const char *host, int64_t seq, const char *status,
-			int64_t now, struct err *e)
+			const char *label, int64_t now, struct err *e)
 {
 	return tg__done(store_exec(c, NULL,
 				   "INSERT INTO deployment_targets (deployment, instance, "
-				   "instance_arn, host, seq, status, updated) VALUES (?, ?, ?, ?, "
-				   "?, ?, ?)",
-				   "ttttiti", e, deployment, instance, arn, host, seq, status,
-				   now));
+				   "instance_arn, host, seq, status, label, updated) VALUES (?, ?, "
+				   "?, ?, ?, ?, ?, ?)",
+				   "ttttitti", e, deployment, instance, arn, host, seq, status,
+				   label, now));
 }
 
 int model_targets_list(struct store_conn *c, const char *deployment, json_t **out, struct err *e)
@@ -27,14 +27,18 @@ int model_targets_list(struct store_conn *c, const char *deployment, json_t **ou
 
 	if (!list)
 		return err_set(e, SW_E_NOMEM, NULL);
-	r = store_exec(c, &st,
-		       "SELECT instance, status FROM deployment_targets WHERE deployment = ? ORDER "
-		       "BY seq",
-		       "t", e, deployment);
+	r = store_exec(
+	    c, &st,
+	    "SELECT instance, status, label FROM deployment_targets WHERE deployment = ? "
+	    "ORDER BY seq",
+	    "t", e, deployment);
 	while (r == 1) {
-		json_array_append_new(list,
-				      json_pack("{s:s,s:s}", "instance", store_col_text(st, 0),
-						"status", store_col_text(st, 1)));
+		json_t *t = json_pack("{s:s,s:s}", "instance", store_col_text(st, 0), "status",
+				      store_col_text(st, 1));
+
+		if (!store_col_null(st, 2))
+			json_object_set_new(t, "label", json_string(store_col_text(st, 2)));
+		json_array_append_new(list, t);
 		r = store_step(st, e);
 	}
 	if (r < 0) {
@@ -85,6 +89,15 @@ int model_target_end(struct store_conn *c, const char *deployment, const char *i
 				   "tiitt", e, status, now, now, deployment, instance));
 }
 
+int model_target_set_status(struct store_conn *c, const char *deployment, const char *instance,
+			    const char *status, int64_t now, struct err *e)
+{
+	return tg__done(store_exec(c, NULL,
+				   "UPDATE deployment_targets SET status = ?, updated = ? WHERE "
+				   "deployment = ? AND instance = ?",
+				   "titt", e, status, now, deployment, instance));
+}
+
 int model_targets_skip_pending(struct store_conn *c, const char *deployment, int64_t now,
 			       struct err *e)
 {
@@ -99,8 +112,8 @@ int model_targets_abandon(struct store_conn *c, const char *deployment, int64_t 
 	return tg__done(store_exec(
 	    c, NULL,
 	    "UPDATE deployment_targets SET status = CASE status WHEN 'Pending' THEN 'Skipped' ELSE "
-	    "'Failed' END, ended = CASE status WHEN 'InProgress' THEN ? ELSE ended END, updated = "
+	    "'Failed' END, ended = CASE status WHEN 'Pending' THEN ended ELSE ? END, updated = "
 	    "? "
-	    "WHERE deployment = ? AND status IN ('Pending', 'InProgress')",
+	    "WHERE deployment = ? AND status IN ('Pending', 'InProgress', 'Ready')",
 	    "iit", e, now, now, deployment));
 }

@@ -16,7 +16,11 @@
 #include "services/agentchannel/channel.h"
 #include "services/lambda/lambda.h"
 #include "store/store.h"
+#include "traffic/scrape.h"
+#include "traffic/traffic.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -38,6 +42,9 @@ static void usage(FILE *fp)
 		"                [--time-scale N]\n"
 		"                [--function-environments N] [--function-idle S]\n"
 		"                [--sandbox none|bwrap]\n"
+		"                [--load-balancer NAME=SOCKET]... [--lb-scrape-interval S]\n"
+		"                [--deregistration-delay S] [--allow-traffic-timeout S]\n"
+		"                [--config FILE]\n"
 		"       slipwayd --list-operations\n"
 		"       slipwayd --version\n"
 		"\n"
@@ -59,7 +66,22 @@ static void usage(FILE *fp)
 		"Functions: --function-environments N (default 64) is the most execution\n"
 		"environments alive at once over every function, beyond which Invoke answers\n"
 		"TooManyRequestsException; --function-idle S (default 300) stops an idle one\n"
-		"after S seconds; --sandbox bwrap runs each in bubblewrap (docs/functions.md).\n");
+		"after S seconds; --sandbox bwrap runs each in bubblewrap (docs/functions.md).\n"
+		"\n"
+		"Load balancers: --load-balancer NAME=SOCKET (repeatable, at most 16) declares an\n"
+		"HAProxy whose Runtime API (a stats socket at level admin) is SOCKET, a UNIX path\n"
+		"or tcp:HOST:PORT; a deployment group's target group names one of its backends.\n"
+		"Their stats are published as AWS/ApplicationELB metrics every\n"
+		"--lb-scrape-interval S seconds (default 5, divided by --time-scale, at least\n"
+		"0.1 s). --deregistration-delay S (0..3600, default 300 as AWS) is how long\n"
+		"BlockTraffic waits for a draining server's sessions; --allow-traffic-timeout S\n"
+		"(1..86400, default 300) how long AllowTraffic waits for its health check.\n"
+		"\n"
+		"--config FILE reads options from FILE first, one per line as 'option value'\n"
+		"(the long option without its dashes: 'load-balancer web=/run/haproxy.sock',\n"
+		"'queue-deployments'); blank lines and lines starting with # are skipped. The\n"
+		"command line overrides the file (a load balancer of the same name replaces\n"
+		"the file's).\n");
 }
 
 static void print_op(const char *service, const char *op, bool implemented, void *arg)
@@ -83,6 +105,12 @@ static int parse_listen(struct slipwayd_config *cfg, const char *s)
 	return 0;
 }
 
+/* The engine deregistered an instance (blue/green TERMINATE): its key must stop working now. */
+static void deployments__auth_changed(void *arg)
+{
+	env_auth_changed(arg);
+}
+
 /* The wait list of parked requests and the deployment engine, wired so that a command the
  * engine queues answers its host's long poll at once. */
 static int deployments_start(struct slipwayd *d, struct err *e)
@@ -91,6 +119,11 @@ static int deployments_start(struct slipwayd *d, struct err *e)
 		.agent_timeout_ms = d->cfg.agent_timeout_s * 1000LL,
 		.event_timeout_ms = d->cfg.event_timeout_s * 1000LL,
 		.on_command = agentchannel_notify,
+		.on_auth_changed = deployments__auth_changed,
+		.on_auth_changed_arg = &d->env,
+		.traffic = d->env.traffic,
+		.deregistration_delay_ms = d->cfg.deregistration_delay_s * 1000LL,
+		.allow_traffic_timeout_ms = d->cfg.allow_traffic_timeout_s * 1000LL,
 	};
 	struct engine_env env = {
 		.store = d->env.store,
@@ -103,6 +136,59 @@ static int deployments_start(struct slipwayd *d, struct err *e)
 		return r;
 	opt.on_command_arg = d->env.park;
 	return engine_start(&env, &opt, &d->env.engine, e);
+}
+
+/* The registry of declared load balancers (env.traffic, empty when none is), each asked
+ * once for its backends so that the log says at start which ones answer; one that does not is
+ * not fatal (HAProxy may start after slipwayd). */
+static int traffic_boot(struct slipwayd *d, struct err *e)
+{
+	struct traffic_decl decls[SLIPWAYD_LB_MAX];
+	size_t n = 0;
+	int r;
+
+	for (int i = 0; i < d->cfg.nload_balancers; i++)
+		if ((r = traffic_decl_parse(d->cfg.load_balancers[i], &decls[n++], e)))
+			return r;
+	if ((r = traffic_new(decls, n, 0, &d->env.traffic, e)))
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct traffic_backend *v;
+		size_t nv;
+		struct err why = { 0 };
+
+		if (traffic_backends(d->env.traffic, decls[i].name, &v, &nv, &why) < 0) {
+			log_warn("slipwayd", "load balancer '%s' on %s cannot be reached yet: %s",
+				 decls[i].name, decls[i].socket, err_message(&why));
+			continue;
+		}
+		log_info("slipwayd", "load balancer '%s' on %s: %zu backend%s", decls[i].name,
+			 decls[i].socket, nv, nv == 1 ? "" : "s");
+		traffic_backends_free(v, nv);
+	}
+	return 0;
+}
+
+static void lb_alarms_due(void *arg)
+{
+	engine_wake(arg);
+}
+
+/* The AWS/ApplicationELB scraper, when a balancer is declared (after the engine: it wakes
+ * the alarm job). */
+static int lb_scraper_start(struct slipwayd *d, struct err *e)
+{
+	struct traffic_scrape_config sc = {
+		.traffic = d->env.traffic,
+		.store = d->env.store,
+		.interval_s = d->cfg.lb_scrape_interval_s,
+		.on_alarms = lb_alarms_due,
+		.on_alarms_arg = d->env.engine,
+	};
+
+	if (!traffic_count(d->env.traffic))
+		return 0;
+	return traffic_scrape_start(&sc, &d->scrape, e);
 }
 
 /* The function runtime and its event queue, once the store and the blobs are open. */
@@ -136,34 +222,279 @@ static void functions_halt(struct slipwayd *d)
 	d->env.fn_events = NULL;
 }
 
+static const struct option main__opts[] = {
+	{ "data", required_argument, NULL, 'd' },
+	{ "store", required_argument, NULL, 's' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "region", required_argument, NULL, 'r' },
+	{ "threads", required_argument, NULL, 't' },
+	{ "log-level", required_argument, NULL, 'v' },
+	{ "poll-timeout", required_argument, NULL, 'P' },
+	{ "agent-timeout", required_argument, NULL, 'A' },
+	{ "event-timeout", required_argument, NULL, 'E' },
+	{ "s3-domain", required_argument, NULL, 'D' },
+	{ "queue-deployments", no_argument, NULL, 'Q' },
+	{ "time-scale", required_argument, NULL, 'T' },
+	{ "function-environments", required_argument, NULL, 'F' },
+	{ "function-idle", required_argument, NULL, 'I' },
+	{ "sandbox", required_argument, NULL, 'S' },
+	{ "load-balancer", required_argument, NULL, 'B' },
+	{ "lb-scrape-interval", required_argument, NULL, 'K' },
+	{ "deregistration-delay", required_argument, NULL, 'R' },
+	{ "allow-traffic-timeout", required_argument, NULL, 'W' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "list-operations", no_argument, NULL, 'L' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Adds --load-balancer NAME=SOCKET to cfg, replacing one of the same name. */
+static int main__load_balancer(struct slipwayd_config *cfg, const char *arg)
+{
+	struct traffic_decl decl, other;
+	struct err e = { 0 };
+	int i;
+
+	if (traffic_decl_parse(arg, &decl, &e)) {
+		fprintf(stderr, "slipwayd: --load-balancer: %s\n", err_message(&e));
+		return -1;
+	}
+	for (i = 0; i < cfg->nload_balancers; i++)
+		if (traffic_decl_parse(cfg->load_balancers[i], &other, &e) == 0 &&
+		    strcmp(other.name, decl.name) == 0)
+			break;
+	if (i == SLIPWAYD_LB_MAX) {
+		fprintf(stderr, "slipwayd: --load-balancer: at most %d\n", SLIPWAYD_LB_MAX);
+		return -1;
+	}
+	str_fmt(cfg->load_balancers[i], sizeof(cfg->load_balancers[i]), "%s=%s", decl.name,
+		decl.socket);
+	if (i == cfg->nload_balancers)
+		cfg->nload_balancers++;
+	return 0;
+}
+
+/* Applies one option (getopt's value c) with its argument: 0, or -1 after saying why on
+ * stderr.  arg must outlive the daemon (argv, or the config file's kept lines). */
+static int main__option(struct slipwayd *d, int c, const char *arg)
+{
+	struct err e = { 0 };
+	int lvl;
+	int64_t n;
+
+	switch (c) {
+	case 'd':
+		d->cfg.data_dir = arg;
+		break;
+	case 's':
+		d->cfg.store_url = arg;
+		break;
+	case 'l':
+		if (parse_listen(&d->cfg, arg)) {
+			fprintf(stderr, "slipwayd: --listen wants ADDR:PORT, not '%s'\n", arg);
+			return -1;
+		}
+		break;
+	case 'r':
+		if (str_copy(d->cfg.region, sizeof(d->cfg.region), arg) || !arg[0]) {
+			fprintf(stderr, "slipwayd: invalid --region '%s'\n", arg);
+			return -1;
+		}
+		break;
+	case 't':
+		if (str_to_i64(arg, 1, 256, &n)) {
+			fprintf(stderr, "slipwayd: --threads wants 1..256\n");
+			return -1;
+		}
+		d->cfg.threads = (int)n;
+		break;
+	case 'v':
+		lvl = log_level_parse(arg);
+		if (lvl < 0) {
+			fprintf(stderr, "slipwayd: unknown log level '%s'\n", arg);
+			return -1;
+		}
+		log_set_level((enum log_level)lvl);
+		break;
+	case 'P':
+	case 'A':
+	case 'E':
+		if (str_to_i64(arg, 1, 86400, &n)) {
+			fprintf(stderr, "slipwayd: --%s wants 1..86400 seconds\n",
+				c == 'P'   ? "poll-timeout"
+				: c == 'A' ? "agent-timeout"
+					   : "event-timeout");
+			return -1;
+		}
+		*(c == 'P'   ? &d->cfg.poll_timeout_s
+		  : c == 'A' ? &d->cfg.agent_timeout_s
+			     : &d->cfg.event_timeout_s) = (int)n;
+		break;
+	case 'D':
+		for (const char *p = arg; *p;) {
+			size_t len = strcspn(p, ",");
+			char name[SLIPWAYD_HOST_MAX];
+
+			if (len && (str_copyn(name, sizeof(name), p, len) ||
+				    slipwayd_s3_domain_add(&d->cfg, name, &e))) {
+				fprintf(stderr, "slipwayd: --s3-domain: %s\n",
+					e.code ? err_message(&e) : "name too long");
+				return -1;
+			}
+			p += len + (p[len] == ',');
+		}
+		break;
+	case 'Q':
+		d->cfg.queue_deployments = true;
+		break;
+	case 'T': {
+		char *end;
+		double scale = strtod(arg, &end);
+
+		if (*end || time_scale_set(scale)) {
+			fprintf(stderr, "slipwayd: --time-scale wants 1..3600\n");
+			return -1;
+		}
+		break;
+	}
+	case 'F':
+	case 'I':
+		if (str_to_i64(arg, 1, c == 'F' ? 4096 : 86400, &n)) {
+			fprintf(stderr, "slipwayd: --%s wants 1..%d\n",
+				c == 'F' ? "function-environments" : "function-idle",
+				c == 'F' ? 4096 : 86400);
+			return -1;
+		}
+		*(c == 'F' ? &d->cfg.function_envs_max : &d->cfg.function_idle_s) = (int)n;
+		break;
+	case 'S':
+		if (strcmp(arg, "bwrap") != 0 && strcmp(arg, "none") != 0) {
+			fprintf(stderr, "slipwayd: --sandbox wants none or bwrap\n");
+			return -1;
+		}
+		d->cfg.sandbox_bwrap = strcmp(arg, "bwrap") == 0;
+		break;
+	case 'B':
+		return main__load_balancer(&d->cfg, arg);
+	case 'K': {
+		char *end;
+		double v = strtod(arg, &end);
+
+		if (end == arg || *end || !(v >= 0.1 && v <= 3600)) {
+			fprintf(stderr, "slipwayd: --lb-scrape-interval wants 0.1..3600 seconds\n");
+			return -1;
+		}
+		d->cfg.lb_scrape_interval_s = v;
+		break;
+	}
+	case 'R':
+	case 'W':
+		if (str_to_i64(arg, c == 'R' ? 0 : 1, c == 'R' ? 3600 : 86400, &n)) {
+			fprintf(stderr, "slipwayd: --%s wants %s seconds\n",
+				c == 'R' ? "deregistration-delay" : "allow-traffic-timeout",
+				c == 'R' ? "0..3600" : "1..86400");
+			return -1;
+		}
+		*(c == 'R' ? &d->cfg.deregistration_delay_s : &d->cfg.allow_traffic_timeout_s) =
+		    (int)n;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* The lines of a config file, kept while the daemon runs (options point into them). */
+struct main_kept {
+	char **v;
+	size_t n;
+};
+
+static void main__kept_free(struct main_kept *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->v[i]);
+	free(k->v);
+}
+
+/* --config FILE: one `option value` per line, the long options without their dashes; `#`
+ * comments and blank lines skipped.  0, or -1 after saying where and why on stderr. */
+static int main__config_file(struct slipwayd *d, const char *path, struct main_kept *kept)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int lineno = 0, r = 0;
+
+	if (!fp) {
+		fprintf(stderr, "slipwayd: --config %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (r == 0 && (len = getline(&line, &cap, fp)) >= 0) {
+		char *p = line, *name, *value, **nv;
+		const struct option *o;
+
+		lineno++;
+		while (len && isspace((unsigned char)line[len - 1]))
+			line[--len] = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		name = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		value = p;
+		for (o = main__opts; o->name; o++)
+			if (strcmp(o->name, name) == 0)
+				break;
+		if (!o->name || o->val == 'C' || o->val == 'L' || o->val == 'V' || o->val == 'h') {
+			fprintf(stderr,
+				"slipwayd: %s:%d: '%s' is not an option a config file may set\n",
+				path, lineno, name);
+			r = -1;
+			break;
+		}
+		if ((o->has_arg == required_argument) != (*value != '\0')) {
+			fprintf(stderr, "slipwayd: %s:%d: '%s' %s\n", path, lineno, name,
+				o->has_arg == required_argument ? "wants a value"
+								: "takes no value");
+			r = -1;
+			break;
+		}
+		nv = realloc(kept->v, (kept->n + 1) * sizeof(*nv));
+		if (!nv || !(nv[kept->n] = str_dup(value))) {
+			if (nv)
+				kept->v = nv;
+			fprintf(stderr, "slipwayd: out of memory\n");
+			r = -1;
+			break;
+		}
+		kept->v = nv;
+		if (main__option(d, o->val, kept->v[kept->n++]) < 0) {
+			fprintf(stderr, "slipwayd: (in %s:%d)\n", path, lineno);
+			r = -1;
+		}
+	}
+	free(line);
+	fclose(fp);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "store", required_argument, NULL, 's' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "log-level", required_argument, NULL, 'v' },
-		{ "poll-timeout", required_argument, NULL, 'P' },
-		{ "agent-timeout", required_argument, NULL, 'A' },
-		{ "event-timeout", required_argument, NULL, 'E' },
-		{ "s3-domain", required_argument, NULL, 'D' },
-		{ "queue-deployments", no_argument, NULL, 'Q' },
-		{ "time-scale", required_argument, NULL, 'T' },
-		{ "function-environments", required_argument, NULL, 'F' },
-		{ "function-idle", required_argument, NULL, 'I' },
-		{ "sandbox", required_argument, NULL, 'S' },
-		{ "list-operations", no_argument, NULL, 'L' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct slipwayd d = { .lock_fd = -1 };
+	struct main_kept kept = { 0 };
 	struct err e = { 0 };
+	const char *config = NULL;
 	sigset_t set;
-	int c, sig, lvl;
-	int64_t n;
+	int c, sig;
 
 	str_copy(d.cfg.listen_host, sizeof(d.cfg.listen_host), "127.0.0.1");
 	d.cfg.listen_port = 8790;
@@ -171,116 +502,50 @@ int main(int argc, char **argv)
 	d.cfg.threads = 16;
 	d.cfg.function_envs_max = 64;
 	d.cfg.function_idle_s = 300;
-	while ((c = getopt_long(argc, argv, "d:l:r:t:v:hV", opts, NULL)) != -1) {
+	d.cfg.lb_scrape_interval_s = 5;
+	d.cfg.deregistration_delay_s = 300;
+	d.cfg.allow_traffic_timeout_s = 300;
+	/* the config file first, so that the command line overrides it */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:l:r:t:v:hV", main__opts, NULL)) != -1)
+		if (c == 'C')
+			config = optarg;
+	opterr = 1;
+	optind = 0;
+	if (config && main__config_file(&d, config, &kept) < 0) {
+		main__kept_free(&kept);
+		return 2;
+	}
+	while ((c = getopt_long(argc, argv, "d:l:r:t:v:hV", main__opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			d.cfg.data_dir = optarg;
-			break;
-		case 's':
-			d.cfg.store_url = optarg;
-			break;
-		case 'l':
-			if (parse_listen(&d.cfg, optarg)) {
-				fprintf(stderr, "slipwayd: --listen wants ADDR:PORT, not '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'r':
-			if (str_copy(d.cfg.region, sizeof(d.cfg.region), optarg) || !optarg[0]) {
-				fprintf(stderr, "slipwayd: invalid --region '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 't':
-			if (str_to_i64(optarg, 1, 256, &n)) {
-				fprintf(stderr, "slipwayd: --threads wants 1..256\n");
-				return 2;
-			}
-			d.cfg.threads = (int)n;
-			break;
-		case 'v':
-			lvl = log_level_parse(optarg);
-			if (lvl < 0) {
-				fprintf(stderr, "slipwayd: unknown log level '%s'\n", optarg);
-				return 2;
-			}
-			log_set_level((enum log_level)lvl);
-			break;
-		case 'P':
-		case 'A':
-		case 'E':
-			if (str_to_i64(optarg, 1, 86400, &n)) {
-				fprintf(stderr, "slipwayd: --%s wants 1..86400 seconds\n",
-					c == 'P'   ? "poll-timeout"
-					: c == 'A' ? "agent-timeout"
-						   : "event-timeout");
-				return 2;
-			}
-			*(c == 'P'   ? &d.cfg.poll_timeout_s
-			  : c == 'A' ? &d.cfg.agent_timeout_s
-				     : &d.cfg.event_timeout_s) = (int)n;
-			break;
-		case 'D':
-			for (const char *p = optarg; *p;) {
-				size_t len = strcspn(p, ",");
-				char name[SLIPWAYD_HOST_MAX];
-
-				if (len && (str_copyn(name, sizeof(name), p, len) ||
-					    slipwayd_s3_domain_add(&d.cfg, name, &e))) {
-					fprintf(stderr, "slipwayd: --s3-domain: %s\n",
-						e.code ? err_message(&e) : "name too long");
-					return 2;
-				}
-				p += len + (p[len] == ',');
-			}
-			break;
-		case 'Q':
-			d.cfg.queue_deployments = true;
-			break;
-		case 'T': {
-			char *end;
-			double scale = strtod(optarg, &end);
-
-			if (*end || time_scale_set(scale)) {
-				fprintf(stderr, "slipwayd: --time-scale wants 1..3600\n");
-				return 2;
-			}
-			break;
-		}
-		case 'F':
-		case 'I':
-			if (str_to_i64(optarg, 1, c == 'F' ? 4096 : 86400, &n)) {
-				fprintf(stderr, "slipwayd: --%s wants 1..%d\n",
-					c == 'F' ? "function-environments" : "function-idle",
-					c == 'F' ? 4096 : 86400);
-				return 2;
-			}
-			*(c == 'F' ? &d.cfg.function_envs_max : &d.cfg.function_idle_s) = (int)n;
-			break;
-		case 'S':
-			if (strcmp(optarg, "bwrap") != 0 && strcmp(optarg, "none") != 0) {
-				fprintf(stderr, "slipwayd: --sandbox wants none or bwrap\n");
-				return 2;
-			}
-			d.cfg.sandbox_bwrap = strcmp(optarg, "bwrap") == 0;
+		case 'C':
 			break;
 		case 'L':
 			router_list_ops(print_op, NULL);
+			main__kept_free(&kept);
 			return 0;
 		case 'V':
 			printf("slipwayd %s\n", SLIPWAY_VERSION);
+			main__kept_free(&kept);
 			return 0;
 		case 'h':
 			usage(stdout);
+			main__kept_free(&kept);
 			return 0;
-		default:
+		case '?':
 			usage(stderr);
+			main__kept_free(&kept);
 			return 2;
+		default:
+			if (main__option(&d, c, optarg) < 0) {
+				main__kept_free(&kept);
+				return 2;
+			}
 		}
 	}
 	if (!d.cfg.data_dir || optind != argc) {
 		usage(stderr);
+		main__kept_free(&kept);
 		return 2;
 	}
 	if (!d.cfg.ns3_domains)
@@ -293,17 +558,20 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (init_data_dir(&d, &e) || blob_open(&d.env.blob, d.data_dir, &e) ||
-	    deployments_start(&d, &e) || functions_boot(&d, &e) || selfstats_start(&d, &e) ||
-	    http_start(&d, &e)) {
+	    traffic_boot(&d, &e) || deployments_start(&d, &e) || lb_scraper_start(&d, &e) ||
+	    functions_boot(&d, &e) || selfstats_start(&d, &e) || http_start(&d, &e)) {
 		fprintf(stderr, "slipwayd: %s\n", err_message(&e));
 		park_shutdown(d.env.park);
 		http_stop(&d);
 		functions_halt(&d);
 		selfstats_stop(&d);
+		traffic_scrape_stop(d.scrape);
 		engine_stop(d.env.engine);
+		traffic_free(d.env.traffic);
 		park_free(d.env.park);
 		blob_free(d.env.blob);
 		init_release(&d);
+		main__kept_free(&kept);
 		return 1;
 	}
 	log_info("slipwayd", "listening on http://%s:%d (account %s, region %s, data %s)",
@@ -327,12 +595,15 @@ int main(int argc, char **argv)
 	log_info("slipwayd", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	park_shutdown(d.env.park); /* answers the parked long polls before the HTTP daemon stops */
 	http_stop(&d);
-	functions_halt(&d);	   /* its environments, after the last invocation was answered */
-	selfstats_stop(&d);	   /* its last flush, after the last request */
-	engine_stop(d.env.engine); /* before the store closes */
+	functions_halt(&d); /* its environments, after the last invocation was answered */
+	selfstats_stop(&d); /* its last flush, after the last request */
+	traffic_scrape_stop(d.scrape); /* it wakes the engine: stopped first */
+	engine_stop(d.env.engine);     /* before the store closes */
+	traffic_free(d.env.traffic);   /* after the engine, its last user */
 	park_free(d.env.park);
 	blob_free(d.env.blob);
 	init_release(&d);
+	main__kept_free(&kept);
 	log_info("slipwayd", "stopped");
 	return 0;
 }

@@ -30,6 +30,7 @@ static const struct route router__table[] = {
 	{ ROUTE_TARGET, "CodeDeployCommandService_v20141006.", &commands_service },
 	{ ROUTE_TARGET, "GraniteServiceVersion20100801.", &monitoring_service },
 	{ ROUTE_TARGET, "Logs_20140328.", &logs_service },
+	{ ROUTE_TARGET, "SlipwayTraffic_20261201.", &traffic_service },
 	{ ROUTE_PATH, "/healthz", &health_service },
 	{ ROUTE_UNSIGNED_PATH, "/metrics", &prometheus_service },
 	{ ROUTE_UNSIGNED_PREFIX, "/lambda-url/", &lambda_url_service },

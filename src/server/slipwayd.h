@@ -15,13 +15,15 @@ struct blob;
 struct auth_cache;
 struct engine;
 struct selfstats;
+struct traffic_scrape;
 
 struct slipwayd {
 	struct slipwayd_config cfg;
 	struct env env; /* what the services reach (contract/env.h); env.cfg is &cfg */
 	char *data_dir; /* absolute */
 	struct auth_cache *auth;
-	struct selfstats *stats; /* slipwayd's own API and agent numbers (selfstats.h) */
+	struct selfstats *stats;       /* slipwayd's own API and agent numbers (selfstats.h) */
+	struct traffic_scrape *scrape; /* the load-balancer metrics (traffic/scrape.h) or NULL */
 	void *mhd;
 	int port; /* the port actually bound */
 	int lock_fd;

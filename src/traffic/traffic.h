@@ -88,6 +88,23 @@ struct traffic_ops {
 
 extern const struct traffic_ops traffic_haproxy;
 
+#define TRAFFIC_ANSWER_MAX (4u << 20) /* the most a balancer's answer may hold: 4 MiB */
+
+/* HAProxy's `show stat` CSV (len bytes, not NUL-terminated) as backends of balancer lb:
+ * columns found by the header's names, FRONTEND and listener rows left out, each backend's
+ * BACKEND row in .total.  *out owned by the caller (traffic_backends_free).  Pure; a malformed
+ * answer is -SW_E_INVALID saying which line and why. */
+int traffic_haproxy_stat_parse(const char *buf, size_t len, const char *lb,
+			       struct traffic_backend **out, size_t *n, struct err *e);
+
+/* One command on HAProxy's Runtime API at socket (a UNIX path or tcp:HOST:PORT): connects,
+ * sends cmd and a newline, reads the answer until HAProxy closes (every step bounded by
+ * timeout_ms in all, the answer by TRAFFIC_ANSWER_MAX) into *answer (malloc'd, NUL-terminated,
+ * the caller frees).  -SW_E_IO with the socket and the reason in e when it cannot be reached
+ * or does not answer in time. */
+int traffic_haproxy_command(const char *socket, int timeout_ms, const char *cmd, char **answer,
+			    size_t *len, struct err *e);
+
 void traffic_backends_free(struct traffic_backend *v, size_t n);
 
 /* The registry of declared balancers. */
@@ -111,8 +128,11 @@ int traffic_find(struct traffic *t, const char *backend, char *lb, size_t lb_siz
 int traffic_server_get(struct traffic *t, const char *lb, const char *backend, const char *server,
 		       struct traffic_server *out, struct err *e);
 
-/* Sets a server's state or weight on balancer lb.  A server that does not exist is an error
- * with the balancer's words. */
+/* The weight a server was configured with (HAProxy: "100%" of its initial weight). */
+#define TRAFFIC_WEIGHT_CONFIGURED (-1)
+
+/* Sets a server's state or weight (0..256, or TRAFFIC_WEIGHT_CONFIGURED) on balancer lb.  A server
+ * that does not exist is an error with the balancer's words. */
 int traffic_set_state(struct traffic *t, const char *lb, const char *backend, const char *server,
 		      enum traffic_state state, struct err *e);
 int traffic_set_weight(struct traffic *t, const char *lb, const char *backend, const char *server,

@@ -19,8 +19,13 @@
  *   its command (PollHostCommand) until it reports completion.
  * - String / AppSpecContent revisions deploy to Server applications too (an AppSpec with hooks
  *   and no files); AWS allows them for Lambda and ECS only.
- * - Blue/green and load-balancer (WITH_TRAFFIC_CONTROL) groups, and Lambda applications, are
- *   refused with OperationNotSupportedException until the engine drives them.
+ * - Blue/green and load-balancer (WITH_TRAFFIC_CONTROL) groups deploy (docs/traffic.md): the
+ *   group's deploymentStyle, loadBalancerInfo and blueGreenDeploymentConfiguration are copied
+ *   into the deployment when it is created.  Blue/green replacement instances are named by
+ *   targetInstances.tagFilters (or ec2TagSet), as on-premises tag filters; a green fleet copied
+ *   from an Auto Scaling group, and Lambda applications, are refused with
+ *   OperationNotSupportedException.  A blue/green deployment waiting for ContinueDeployment is
+ *   reported Ready (stored InProgress, phase "ready").
  * - StopDeployment waits up to two seconds for the engine to stop the deployment: Succeeded when
  *   it did, Pending while lifecycle events already handed to agents are still finishing.  An
  *   instance stopped mid-way ends Failed (its remaining events Skipped); one not started, Skipped.
@@ -109,6 +114,7 @@ struct deploy_create {
 	const json_t *revision;
 	json_t *doc; /* options as DeploymentInfo members */
 	const json_t *rollback_override;
+	const json_t *target_instances; /* blue/green: the replacement fleet (borrowed) */
 	char id[DEPLOY_ID_SIZE];
 };
 
@@ -199,12 +205,7 @@ static int deploy__options(struct deploy_create *a, struct err *e)
 	}
 	v = json_object_get(in, "targetInstances");
 	if (v && !json_is_null(v))
-		return err_set(
-		    e, SW_E_InvalidTargetInstances,
-		    "targetInstances names the replacement fleet of a blue/green "
-		    "deployment; deployment group '%s' deploys in place to the instances "
-		    "its tags select",
-		    a->group);
+		a->target_instances = v; /* checked against the group's style in deploy__create */
 	v = json_object_get(in, "overrideAlarmConfiguration");
 	if (v && !json_is_null(v)) {
 		if (!json_is_object(v))
@@ -215,28 +216,89 @@ static int deploy__options(struct deploy_create *a, struct err *e)
 	return 0;
 }
 
-/* Refuses what the engine does not drive yet. */
-static int deploy__check_style(const json_t *group, const char *name, struct err *e)
+/* The replacement fleet of a blue/green deployment: targetInstances.tagFilters (EC2TagFilter
+ * shape) or ec2TagSet, as on-premises tag filters; autoScalingGroups have no meaning here. */
+static int deploy__target_instances(const json_t *ti, const char *group, json_t *doc, struct err *e)
+{
+	const json_t *filters = json_object_get(ti, "tagFilters");
+	const json_t *set = json_object_get(ti, "ec2TagSet");
+	const json_t *asgs = json_object_get(ti, "autoScalingGroups");
+
+	if (!json_is_object(ti))
+		return err_set(e, SW_E_InvalidTargetInstances, "targetInstances must be an object");
+	if (json_array_size(asgs))
+		return err_set(e, SW_E_InvalidTargetInstances,
+			       "targetInstances.autoScalingGroups: Slipway has no Auto Scaling "
+			       "groups; name the replacement instances with tagFilters");
+	if (json_array_size(filters) && json_is_object(set))
+		return err_set(e, SW_E_InvalidTargetInstances,
+			       "targetInstances takes tagFilters or ec2TagSet, not both");
+	if (!json_array_size(filters) && !json_array_size(json_object_get(set, "ec2TagSetList")))
+		return err_set(e, SW_E_InvalidTargetInstances,
+			       "a blue/green deployment to deployment group '%s' names its "
+			       "replacement (green) instances with targetInstances.tagFilters",
+			       group);
+	json_object_set(doc, "targetInstances", (json_t *)ti);
+	return 0;
+}
+
+/* What the group's style asks of the deployment: refuses what the engine does not drive
+ * (other compute platforms, a copied Auto Scaling group) and copies the group's style, load
+ * balancers and blue/green settings into the deployment's document, as GetDeployment shows
+ * them (a later change to the group does not change a deployment under way). */
+static int deploy__style(const struct deploy_create *a, const json_t *group, struct err *e)
 {
 	const json_t *style = json_object_get(group, "deploymentStyle");
 	const char *type = json_string_value(json_object_get(style, "deploymentType"));
 	const char *option = json_string_value(json_object_get(style, "deploymentOption"));
 	const char *platform = json_string_value(json_object_get(group, "computePlatform"));
+	const json_t *bg = json_object_get(group, "blueGreenDeploymentConfiguration");
+	const json_t *lbi = json_object_get(group, "loadBalancerInfo");
+	bool blue_green = str_eq(type, "BLUE_GREEN");
+	int r;
 
 	if (platform && strcmp(platform, "Server") != 0)
 		return err_set(e, SW_E_OperationNotSupported,
 			       "deployment group '%s' is for the %s compute platform; Slipway's "
 			       "engine deploys to Server (EC2/on-premises) groups only so far",
-			       name, platform);
-	if (type && strcmp(type, "IN_PLACE") != 0)
+			       a->group, platform);
+	if (blue_green &&
+	    str_eq(json_string_value(json_object_get(
+		       json_object_get(bg, "greenFleetProvisioningOption"), "action")),
+		   "COPY_AUTO_SCALING_GROUP"))
 		return err_set(e, SW_E_OperationNotSupported,
-			       "deployment group '%s' is %s; Slipway deploys in place only so far",
-			       name, type);
-	if (option && strcmp(option, "WITH_TRAFFIC_CONTROL") == 0)
-		return err_set(e, SW_E_OperationNotSupported,
-			       "deployment group '%s' routes traffic through a load balancer "
-			       "(WITH_TRAFFIC_CONTROL), which Slipway does not drive yet",
-			       name);
+			       "deployment group '%s' provisions its green fleet by copying an "
+			       "Auto Scaling group, which Slipway does not have: use "
+			       "DISCOVER_EXISTING and targetInstances",
+			       a->group);
+	if (!blue_green && a->target_instances)
+		return err_set(
+		    e, SW_E_InvalidTargetInstances,
+		    "targetInstances names the replacement fleet of a blue/green "
+		    "deployment; deployment group '%s' deploys in place to the instances "
+		    "its tags select",
+		    a->group);
+	if (blue_green) {
+		if (!a->target_instances)
+			return err_set(e, SW_E_InvalidTargetInstances,
+				       "a blue/green deployment to deployment group '%s' names "
+				       "its replacement (green) instances with "
+				       "targetInstances.tagFilters",
+				       a->group);
+		r = deploy__target_instances(a->target_instances, a->group, a->doc, e);
+		if (r)
+			return r;
+		if (bg)
+			json_object_set(a->doc, "blueGreenDeploymentConfiguration", (json_t *)bg);
+	}
+	json_object_set_new(a->doc, "deploymentStyle",
+			    json_pack("{s:s,s:s}", "deploymentType",
+				      blue_green ? "BLUE_GREEN" : "IN_PLACE", "deploymentOption",
+				      blue_green || str_eq(option, "WITH_TRAFFIC_CONTROL")
+					  ? "WITH_TRAFFIC_CONTROL"
+					  : "WITHOUT_TRAFFIC_CONTROL"));
+	if (json_is_object(lbi))
+		json_object_set(a->doc, "loadBalancerInfo", (json_t *)lbi);
 	return 0;
 }
 
@@ -256,7 +318,7 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 	r = model_group_get(sc, a->app, a->group, &group, e);
 	if (r)
 		return r;
-	r = deploy__check_style(group, a->group, e);
+	r = deploy__style(a, group, e);
 	if (r)
 		goto out;
 	if (!a->config)
@@ -306,9 +368,6 @@ static int deploy__create(struct store_conn *sc, void *arg, struct err *e)
 	json_object_set_new(a->doc, "autoRollbackConfiguration",
 			    arc ? json_deep_copy(arc)
 				: json_pack("{s:b,s:[]}", "enabled", 0, "events"));
-	json_object_set_new(a->doc, "deploymentStyle",
-			    json_pack("{s:s,s:s}", "deploymentType", "IN_PLACE", "deploymentOption",
-				      "WITHOUT_TRAFFIC_CONTROL"));
 	json_set_str(a->doc, "computePlatform", "Server");
 	n.app = a->app;
 	n.group = a->group;
@@ -354,7 +413,7 @@ static int CreateDeployment(struct call *c)
 #define DEPLOY_COLUMNS                                                                          \
 	"SELECT id, app, grp, status, creator, config, created, started, completed, revision, " \
 	"previous_revision, rollback_of, rollback_id, rollback_message, error_code, "           \
-	"error_message, doc, stop_requested FROM deployments WHERE id = ?"
+	"error_message, doc, stop_requested, phase FROM deployments WHERE id = ?"
 
 static int deploy__overview(struct store_conn *sc, const char *id, json_t *info, struct err *e)
 {
@@ -399,7 +458,12 @@ static int deploy__info(struct store_conn *sc, const char *id, json_t **out, str
 	if (!store_col_null(st, 10))
 		json_object_set_new(info, "previousRevision",
 				    deploy__parse(store_col_text(st, 10)));
-	json_set_str(info, "status", store_col_text(st, 3));
+	/* a blue/green deployment waiting for ContinueDeployment is Ready */
+	json_set_str(info, "status",
+		     str_eq(store_col_text(st, 3), "InProgress") &&
+			     str_eq(store_col_text(st, 18), "ready")
+			 ? "Ready"
+			 : store_col_text(st, 3));
 	if (!store_col_null(st, 14))
 		json_object_set_new(
 		    info, "errorInformation",
@@ -422,7 +486,8 @@ static int deploy__info(struct store_conn *sc, const char *id, json_t **out, str
 	if (json_is_object(doc))
 		json_object_update_missing(info, doc);
 	json_decref(doc);
-	json_object_set_new(info, "instanceTerminationWaitTimeStarted", json_false());
+	json_object_set_new(info, "instanceTerminationWaitTimeStarted",
+			    json_boolean(str_eq(store_col_text(st, 18), "wait")));
 	json_object_set_new(info, "deploymentStatusMessages", json_array());
 	r = deploy__overview(sc, id, info, e);
 	if (r) {
@@ -800,11 +865,58 @@ static int StopDeployment(struct call *c)
 	return 0;
 }
 
+struct deploy_continue {
+	const char *id;
+	bool ready_wait; /* READY_WAIT, else TERMINATION_WAIT */
+};
+
+/* ContinueDeployment: READY_WAIT ends a blue/green deployment's ready wait (it must be Ready);
+ * TERMINATION_WAIT ends its wait before the original instances are retired (it must be
+ * blue/green and not finished; asked early, the wait is skipped when it comes). */
+static int deploy__continue(struct store_conn *sc, void *arg, struct err *e)
+{
+	struct deploy_continue *a = arg;
+	struct store_stmt *st;
+	json_t *doc;
+	bool blue_green;
+	char status[16], phase[16];
+	int r = store_exec(sc, &st, "SELECT status, phase, doc FROM deployments WHERE id = ?", "t",
+			   e, a->id);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(e, SW_E_DeploymentDoesNotExist, "Deployment %s does not exist",
+			       a->id);
+	str_copy(status, sizeof(status), store_col_text(st, 0));
+	str_copy(phase, sizeof(phase), store_col_null(st, 1) ? "" : store_col_text(st, 1));
+	doc = deploy__parse(store_col_text(st, 2));
+	blue_green = str_eq(json_string_value(json_object_get(
+				json_object_get(doc, "deploymentStyle"), "deploymentType")),
+			    "BLUE_GREEN");
+	json_decref(doc);
+	if (deploy__terminal(status))
+		return err_set(e, SW_E_DeploymentAlreadyCompleted,
+			       "Deployment %s has already completed (%s)", a->id, status);
+	if (a->ready_wait && !(str_eq(status, "InProgress") && str_eq(phase, "ready")))
+		return err_set(
+		    e, SW_E_DeploymentIsNotInReadyState, "Deployment %s is not Ready: %s", a->id,
+		    blue_green ? "its replacement instances are not waiting for "
+				 "ContinueDeployment"
+			       : "only blue/green deployments wait for ContinueDeployment");
+	if (!a->ready_wait && !blue_green)
+		return err_set(e, SW_E_UnsupportedActionForDeploymentType,
+			       "Deployment %s is an in-place deployment: there is no termination "
+			       "wait to skip",
+			       a->id);
+	return model_deployment_continue(sc, a->id, a->ready_wait, time_now_ms(), e);
+}
+
 static int ContinueDeployment(struct call *c)
 {
-	struct deploy_stop s = { 0 };
+	struct deploy_continue a = { 0 };
 	const char *type = "READY_WAIT";
-	int r = deploy__id_arg(c->in, "deploymentId", &s.id, c->err);
+	int r = deploy__id_arg(c->in, "deploymentId", &a.id, c->err);
 
 	if (!r)
 		r = json_opt_str(c->in, "deploymentWaitType", &type, c->err);
@@ -813,21 +925,13 @@ static int ContinueDeployment(struct call *c)
 	if (strcmp(type, "READY_WAIT") != 0 && strcmp(type, "TERMINATION_WAIT") != 0)
 		return err_set(c->err, SW_E_InvalidDeploymentWaitType,
 			       "deploymentWaitType must be READY_WAIT or TERMINATION_WAIT");
-	r = store_read(c->env->store, deploy__read_status, &s, c->err);
+	a.ready_wait = strcmp(type, "READY_WAIT") == 0;
+	r = store_write(c->env->store, deploy__continue, &a, c->err);
 	if (r)
 		return r;
-	if (deploy__terminal(s.status))
-		return err_set(c->err, SW_E_DeploymentAlreadyCompleted,
-			       "Deployment %s has already completed (%s)", s.id, s.status);
-	if (strcmp(type, "READY_WAIT") == 0)
-		return err_set(c->err, SW_E_DeploymentIsNotInReadyState,
-			       "Deployment %s is %s, not Ready: only blue/green deployments wait "
-			       "for ContinueDeployment",
-			       s.id, s.status);
-	return err_set(c->err, SW_E_UnsupportedActionForDeploymentType,
-		       "Deployment %s is an in-place deployment: there is no termination wait "
-		       "to skip",
-		       s.id);
+	engine_wake(c->env->engine);
+	c->out = json_object();
+	return 0;
 }
 
 /* ---- targets ---- */
@@ -840,13 +944,18 @@ static json_t *deploy__skipped_event(const char *name)
 }
 
 /* The lifecycle events of one target: every event AWS lists for an in-place deployment, in
- * its order — those with a host command as the command stands, the others Skipped. */
+ * its order — those with a host command as the command stands, the others Skipped (fill);
+ * a blue/green target lists only its own (the original fleet's block events, the
+ * replacement's install and allow events). */
 static int deploy__events(struct store_conn *sc, const char *id, const char *instance,
-			  bool target_done, json_t **out, int64_t *latest, struct err *e)
+			  bool target_done, bool fill, json_t **out, int64_t *latest, struct err *e)
 {
 	struct store_stmt *st;
 	size_t nall, next = 0;
 	const struct inplace_event *all = inplace_events(true, &nall);
+
+	if (!fill)
+		nall = 0; /* blue/green: an instance lists the events it runs */
 	json_t *list = json_array();
 	int r;
 
@@ -929,13 +1038,14 @@ static int deploy__target(struct store_conn *sc, const char *id, const char *nam
 {
 	struct store_stmt *st;
 	json_t *t, *events;
-	char instance[256], arn[512], status[16];
+	char instance[256], arn[512], status[16], label[8] = "";
 	int64_t updated;
 	int r;
 
 	r = store_exec(sc, &st,
-		       "SELECT instance, instance_arn, status, updated FROM deployment_targets "
-		       "WHERE deployment = ? AND (instance = ? OR instance_arn = ?)",
+		       "SELECT instance, instance_arn, status, updated, label FROM "
+		       "deployment_targets WHERE deployment = ? AND (instance = ? OR instance_arn "
+		       "= ?)",
 		       "ttt", e, id, name, name);
 	if (r <= 0)
 		return r < 0 ? r : 1;
@@ -943,10 +1053,13 @@ static int deploy__target(struct store_conn *sc, const char *id, const char *nam
 	str_copy(arn, sizeof(arn), store_col_text(st, 1));
 	str_copy(status, sizeof(status), store_col_text(st, 2));
 	updated = store_col_int(st, 3);
+	if (!store_col_null(st, 4))
+		str_copy(label, sizeof(label), store_col_text(st, 4));
 	/* lastUpdatedAt: the target's own changes or its events', whichever is later */
 	r = deploy__events(sc, id, instance,
-			   strcmp(status, "Pending") != 0 && strcmp(status, "InProgress") != 0,
-			   &events, &updated, e);
+			   !str_eq(status, "Pending") && !str_eq(status, "InProgress") &&
+			       !str_eq(status, "Ready"),
+			   label[0] == '\0', &events, &updated, e);
 	if (r)
 		return r;
 	t = json_object();
@@ -960,6 +1073,8 @@ static int deploy__target(struct store_conn *sc, const char *id, const char *nam
 	json_set_str(t, "status", status);
 	json_set_time(t, "lastUpdatedAt", updated);
 	json_object_set_new(t, "lifecycleEvents", events);
+	if (label[0])
+		json_set_str(t, shape == SHAPE_TARGET ? "instanceLabel" : "instanceType", label);
 	*out = t;
 	return 0;
 }
@@ -973,7 +1088,7 @@ struct deploy_targets {
 	json_t *missing;
 	/* listing */
 	const json_t *statuses;
-	bool labels; /* filtered by Blue/Green label: in-place targets have none */
+	const json_t *labels; /* Blue/Green labels wanted (in-place targets have none) */
 	char after[256];
 	char next[512];
 };
@@ -1028,14 +1143,15 @@ static int deploy__list_targets(struct store_conn *sc, void *arg, struct err *e)
 	int n = 0;
 	int r = deploy__started(sc, l->id, e);
 
-	if (r || l->labels)
+	if (r)
 		return r;
 	r = store_exec(sc, &st,
-		       "SELECT instance, status FROM deployment_targets WHERE deployment = ? AND "
-		       "instance > ? ORDER BY instance",
+		       "SELECT instance, status, label FROM deployment_targets WHERE deployment = "
+		       "? AND instance > ? ORDER BY instance",
 		       "tt", e, l->id, l->after);
 	while (r == 1) {
 		bool wanted = json_array_size(l->statuses) == 0;
+		bool labelled = !l->labels;
 		size_t i;
 		json_t *v;
 
@@ -1044,6 +1160,13 @@ static int deploy__list_targets(struct store_conn *sc, void *arg, struct err *e)
 			if (strcmp(json_string_value(v), store_col_text(st, 1)) == 0)
 				wanted = true;
 		}
+		json_array_foreach(l->labels, i, v)
+		{
+			if (!store_col_null(st, 2) &&
+			    strcmp(json_string_value(v), store_col_text(st, 2)) == 0)
+				labelled = true;
+		}
+		wanted = wanted && labelled;
 		if (wanted) {
 			if (++n > CD_PAGE_SIZE) {
 				cd_token_encode(json_string_value(json_array_get(
@@ -1133,7 +1256,8 @@ static int ListDeploymentTargets(struct call *c)
 		} else if (strcmp(key, "ServerInstanceLabel") == 0) {
 			r = deploy__label_filter(v, "targetFilters.ServerInstanceLabel",
 						 SW_E_InvalidDeploymentInstanceType, c->err);
-			l.labels = l.labels || json_array_size(v) > 0;
+			if (json_array_size(v))
+				l.labels = v;
 		} else {
 			r = err_set(c->err, SW_E_InvalidTargetFilterName,
 				    "targetFilters has an unknown filter '%s' (TargetStatus or "
@@ -1164,7 +1288,7 @@ static int ListDeploymentInstances(struct call *c)
 	if (r)
 		return r;
 	l.statuses = statuses;
-	l.labels = json_array_size(types) > 0;
+	l.labels = json_array_size(types) ? types : NULL;
 	return deploy__run_list(c, &l, "instancesList");
 }
 

@@ -349,40 +349,11 @@ struct inst_one {
 static int inst__deregister(struct store_conn *sc, void *arg, struct err *e)
 {
 	struct inst_one *a = arg;
-	struct store_stmt *st;
-	int r;
+	int r = model_instance_deregister(sc, a->name, time_now_ms(), e);
 
-	char user_arn[512] = "";
-
-	r = store_exec(sc, &st, "SELECT status, iam_user_arn FROM instances WHERE name = ?", "t", e,
-		       a->name);
-	if (r < 0)
-		return r;
 	if (r == 0)
 		return err_set(e, SW_E_InstanceNotRegistered,
 			       "The on-premises instance %s is not registered", a->name);
-	if (strcmp(store_col_text(st, 0), "Registered") != 0)
-		return 0; /* already deregistered: nothing to do */
-	if (!store_col_null(st, 1))
-		str_copy(user_arn, sizeof(user_arn), store_col_text(st, 1));
-	r = store_exec(sc, NULL,
-		       "UPDATE instances SET status = 'Deregistered', deregistered = ? WHERE name "
-		       "= ?",
-		       "it", e, time_now_ms(), a->name);
-	if (r >= 0)
-		r = store_exec(sc, NULL, "DELETE FROM instance_tags WHERE instance = ?", "t", e,
-			       a->name);
-	/* The host's user becomes an ordinary user granted nothing, and its keys stop working,
-	 * in this same transaction (iam.h): a deregistered host's key never becomes anything. */
-	if (r >= 0 && user_arn[0])
-		r = store_exec(sc, NULL,
-			       "UPDATE users SET kind = 'user' WHERE arn = ? AND kind = 'instance'",
-			       "t", e, user_arn);
-	if (r >= 0 && user_arn[0])
-		r = store_exec(sc, NULL,
-			       "UPDATE access_keys SET status = 'Inactive' WHERE user_name IN "
-			       "(SELECT name FROM users WHERE arn = ?)",
-			       "t", e, user_arn);
 	return r < 0 ? r : 0;
 }
 

@@ -9,6 +9,7 @@
 #include "services/logs/errors.h"
 #include "services/monitoring/errors.h"
 #include "services/s3/errors.h"
+#include "services/traffic/errors.h"
 #include "base/str.h"
 
 #include <setjmp.h>
@@ -21,8 +22,8 @@
 #include <cmocka.h>
 
 static const struct err_table *const tables[] = {
-	&codedeploy_err_table, &commands_err_table,   &s3_err_table,
-	&iam_err_table,	       &monitoring_err_table, &logs_err_table,
+	&codedeploy_err_table, &commands_err_table, &s3_err_table,	&iam_err_table,
+	&monitoring_err_table, &logs_err_table,	    &traffic_err_table,
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
