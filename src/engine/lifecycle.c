@@ -83,8 +83,8 @@ static int lifecycle__service(struct store_conn *sc, struct deploy_run *run, con
 			 msg);
 		break;
 	case TEV_FAILED:
-		r = model_command_complete(sc, row->id, "Failed", time_now_ms(), "UnknownError", NULL,
-					   msg, NULL, e);
+		r = model_command_complete(sc, row->id, "Failed", time_now_ms(), "UnknownError",
+					   NULL, msg, NULL, e);
 		cmd->status = INPLACE_FAILED;
 		log_warn("engine", "deployment %s: %s of '%s' failed: %s", run->id, cmd->name,
 			 instance, msg);
