@@ -43,7 +43,6 @@
 #include <string.h>
 
 #define BG_INSTANCE_MAX 1000
-#define BG_STEPS_MAX	32
 
 #define BG_HEALTH_MESSAGE                                                                        \
 	"The overall deployment failed because too many individual instances failed "            \
@@ -463,7 +462,7 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 		     const json_t *routing, bool *done, struct err *e)
 {
 	const struct engine_options *opt = run->job->ctx->opt;
-	struct shift_step steps[BG_STEPS_MAX];
+	struct shift_step steps[SHIFT_STEPS_MAX];
 	size_t nsteps = 0, ngreen = 0, nblue = 0, i;
 	bool all_up = true, in_flight = false;
 	int64_t now = run->job->now, failed = 0;
@@ -473,7 +472,7 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 	int r = 0;
 
 	*done = false;
-	if (shift_schedule(routing, steps, BG_STEPS_MAX, &nsteps, &why) || nsteps == 0)
+	if (shift_schedule(routing, steps, SHIFT_STEPS_MAX, &nsteps, &why) || nsteps == 0)
 		return deploy_finish(sc, run, DEPLOY_FAILED, "CODEDEPLOY_RESOURCE_CANNOT_BE_FOUND",
 				     err_message(&why), e);
 	json_array_foreach(targets, i, v)
@@ -536,15 +535,12 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 		*done = !in_flight && ngreen == 0;
 		return 0;
 	}
-	if ((size_t)run->d.shift_step >= nsteps) {
-		*done = true; /* released: the AfterAllowTraffic hooks are running */
-		return 0;
-	}
+	/* each step's wait follows it, the last one's too (the linear end rule, shift.h) */
 	if (run->d.shift_step > 0 && now < run->d.shift_at + steps[run->d.shift_step - 1].wait_ms) {
 		deploy_timer(run, run->d.shift_at + steps[run->d.shift_step - 1].wait_ms);
 		return 0;
 	}
-	{
+	if ((size_t)run->d.shift_step < nsteps) {
 		const struct shift_step *s = &steps[run->d.shift_step];
 		int wg = 0, wb = 0;
 
@@ -571,10 +567,8 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 			 "deployment %s: traffic step %" PRId64 " of %zu: %d%% to the replacement "
 			 "fleet (weights green %d, blue %d)",
 			 run->id, run->d.shift_step, nsteps, s->percent, wg, wb);
-		if ((size_t)run->d.shift_step < nsteps) {
-			deploy_timer(run, now + s->wait_ms);
-			return 0;
-		}
+		deploy_timer(run, now + s->wait_ms); /* the wait, or at once */
+		return 0;
 	}
 	/* 100 %: the held AllowTraffic events end; AfterAllowTraffic follows */
 	str_fmt(msg, sizeof(msg), "in traffic: shifted to the replacement fleet in %zu steps",
