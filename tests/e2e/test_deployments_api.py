@@ -114,16 +114,57 @@ def test_create_deployment_validation(dserver, fleet, cd, raw_cd):
     assert p.returncode != 0 and "RevisionDoesNotExistException" in p.stderr
 
 
-def test_load_balanced_and_blue_green_groups_are_refused_clearly(fleet, cd):
+def test_blue_green_deployments_need_a_replacement_fleet_that_slipway_can_have(fleet, cd):
     fleet.add("host-1")
     fleet.group(group="bg", deploymentStyle={"deploymentType": "BLUE_GREEN",
                                              "deploymentOption": "WITH_TRAFFIC_CONTROL"},
                 loadBalancerInfo={"targetGroupInfoList": [{"name": "tg"}]},
                 blueGreenDeploymentConfiguration={
                     "greenFleetProvisioningOption": {"action": "DISCOVER_EXISTING"}})
+    # the replacement fleet is named by each deployment
     code, msg = error_of(cd.create_deployment, applicationName="app",
                          deploymentGroupName="bg", revision=appspec())
-    assert code == "OperationNotSupportedException" and "BLUE_GREEN" in msg
+    assert code == "InvalidTargetInstancesException" and "targetInstances" in msg
+    code, msg = error_of(cd.create_deployment, applicationName="app",
+                         deploymentGroupName="bg", revision=appspec(),
+                         targetInstances={"autoScalingGroups": ["asg-1"]})
+    assert code == "InvalidTargetInstancesException" and "Auto Scaling" in msg
+    # an in-place group has no replacement fleet
+    fleet.group(group="web")
+    code, msg = error_of(cd.create_deployment, applicationName="app",
+                         deploymentGroupName="web", revision=appspec(),
+                         targetInstances={"tagFilters": [{"Key": "role", "Value": "web",
+                                                          "Type": "KEY_AND_VALUE"}]})
+    assert code == "InvalidTargetInstancesException" and "in place" in msg
+    # a green fleet copied from an Auto Scaling group cannot be
+    fleet.group(group="asg", deploymentStyle={"deploymentType": "BLUE_GREEN",
+                                              "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+                loadBalancerInfo={"targetGroupInfoList": [{"name": "tg"}]},
+                blueGreenDeploymentConfiguration={
+                    "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"}})
+    code, msg = error_of(cd.create_deployment, applicationName="app",
+                         deploymentGroupName="asg", revision=appspec(),
+                         targetInstances={"tagFilters": [{"Key": "role", "Value": "web",
+                                                          "Type": "KEY_AND_VALUE"}]})
+    assert code == "OperationNotSupportedException" and "DISCOVER_EXISTING" in msg
+
+
+def test_a_blue_green_deployment_without_a_balancer_fails_naming_what_is_missing(fleet, cd):
+    fleet.add("host-1", {"role": "web"})
+    fleet.add("host-2", {"role": "green"})
+    fleet.group(group="bg", deploymentStyle={"deploymentType": "BLUE_GREEN",
+                                             "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+                blueGreenDeploymentConfiguration={
+                    "greenFleetProvisioningOption": {"action": "DISCOVER_EXISTING"}})
+    did = cd.create_deployment(applicationName="app", deploymentGroupName="bg",
+                               revision=appspec(),
+                               targetInstances={"tagFilters": [{"Key": "role", "Value": "green",
+                                                                "Type": "KEY_AND_VALUE"}]}
+                               )["deploymentId"]
+    info = wait_deployment(cd, did)
+    assert info["status"] == "Failed", info
+    assert info["errorInformation"]["code"] == "MISSING_ELB_INFORMATION", info
+    assert info["targetInstances"]["tagFilters"][0]["Value"] == "green"
 
 
 def test_reads_of_missing_and_malformed_ids(cd, raw_cd):
