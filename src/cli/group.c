@@ -120,7 +120,7 @@ static int group__traffic(struct cli_args *a, json_t *req, bool update)
 	     bg_set = ready || no_ready || keep || terminate;
 	json_t *cur = NULL, *ds = NULL, *bgc = NULL;
 	const char *type = NULL, *option = NULL, *cur_type, *cur_option;
-	json_int_t minutes;
+	json_int_t minutes = 0;
 
 	if (tc && no_tc)
 		return cli_usage(a, "give --traffic-control or --no-traffic-control, not both");
