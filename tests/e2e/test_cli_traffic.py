@@ -2,7 +2,8 @@
 blue/green group (read back with boto3), `deploy continue [--termination]` and the server's
 refusals, `deploy create --green`, and `deploy watch` naming each host's traffic state while an
 in-place deployment WITH_TRAFFIC_CONTROL runs behind a real HAProxy (tests/e2e/haproxy.py), with
-a bounded client on loopback sending requests through it."""
+a bounded client on loopback sending requests through it, and through a blue/green deployment's
+Ready wait and termination wait (each ended with `deploy continue`)."""
 import http.server
 import json
 import re
@@ -224,3 +225,71 @@ def test_watch_names_each_hosts_traffic_state(tmp_path):
     assert any("1 out" in t for t in totals), totals
     assert f"deployment {did}: Succeeded" in p.stdout
     assert rc == 0
+
+
+@pytest.mark.skipif(not haproxy.available(), reason="no haproxy")
+def test_watch_follows_a_blue_green_deployment_through_its_waits(tmp_path):
+    import subprocess
+    from conftest import CLI, Server
+    from test_cli import cli_env
+
+    names = ("blue-1", "green-1")
+    backends = {n: _backend() for n in names}
+    lb = haproxy.HAProxy(tmp_path, {"web-tg": [
+        haproxy.Server(n, backends[n].server_address[1], maint=n.startswith("green"))
+        for n in names]})
+    lb.start()
+    server = Server(tmp_path / "data", tmp_path / "slipwayd.log",
+                    SLIPWAYD_ARGS + ["--load-balancer", f"edge={lb.socket}"])
+    server.start()
+    agents, lines, watch = [], [], None
+    try:
+        lb.wait_status("web-tg", ["blue-1"], "UP")
+        fleet = Fleet(server)
+        agents = [FakeAgent(server, fleet.add(n, {"fleet": n.split("-")[0]})).run()
+                  for n in names]
+        ok(server, "app", "create", "web")
+        ok(server, "group", "create", "--app", "web", "bg", "--tag", "fleet=blue",
+           "--target-group", "web-tg", "--blue-green", "--ready-wait", "30",
+           "--terminate-blue", "30")
+        did = ok(server, "deploy", "create", "--app", "web", "--group", "bg", "--revision",
+                 rev(), "--green", "fleet=green", "--output", "text").stdout.strip()
+        watch = subprocess.Popen([CLI, "deploy", "watch", did], env=cli_env(server),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 stdin=subprocess.DEVNULL)
+        reader = threading.Thread(target=lambda: lines.extend(iter(watch.stdout.readline, "")),
+                                  daemon=True)
+        reader.start()
+        ready = f"deployment {did}: waiting for ContinueDeployment: slipway deploy continue {did}\n"
+        wait_until(lambda: ready in lines, "the watch says the deployment is Ready", timeout=60)
+        ok(server, "deploy", "continue", did)
+        wait_until(lambda: any("slipway deploy continue " + did + " --termination" in line
+                               for line in lines), "the watch shows the termination wait",
+                   timeout=60)
+        ok(server, "deploy", "continue", did, "--termination")
+        assert watch.wait(timeout=60) == 0, "".join(lines)
+        reader.join(timeout=10)
+    finally:
+        if watch and watch.poll() is None:
+            watch.kill()
+            watch.wait()
+        for a in agents:
+            a.stop()
+        rc = server.stop()
+        server.release_port()
+        lb.close()
+        for b in backends.values():
+            b.shutdown()
+    out = "".join(lines)
+    assert f"deployment {did}: blue/green, original (Blue) blue-1; replacement (Green) " \
+           "green-1\n" in out, out
+    assert out.count(ready) == 1, out
+    assert "the original instances are deregistered after 30 min" in out, out
+    def states(host):
+        return [line.split(": traffic ")[1].strip() for line in lines
+                if line.startswith(host + ": traffic ")]
+    # green waited out of traffic and ends serving; blue served and ends out of it
+    assert states("green-1")[0] == "out" and states("green-1")[-1] == "serving", out
+    assert states("blue-1")[0] == "serving" and states("blue-1")[-1] == "out", out
+    assert f"deployment {did}: Succeeded" in out and rc == 0
+    assert "Sanitizer" not in out and "runtime error:" not in out, out
