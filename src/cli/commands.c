@@ -87,6 +87,24 @@ static const struct cli_opt no_opts[] = { { NULL } };
 	  "none turns automatic rollback off" }, \
 	{ "style", 0, CLI_VALUE, 0, "in-place|blue-green", "in-place blue-green", NULL, \
 	  "how revisions are deployed (default in-place)" }, \
+	{ "blue-green", 0, CLI_FLAG, 0, NULL, NULL, NULL, \
+	  "the same as --style blue-green: deployments install on replacement instances and " \
+	  "move the load balancer's traffic to them" }, \
+	{ "target-group", 0, CLI_MULTI, 0, "NAME", NULL, NULL, \
+	  "the load balancer's target group (HAProxy backend) whose servers are the group's " \
+	  "instances (repeatable; replaces the group's load balancers on update)" }, \
+	{ "traffic-control", 0, CLI_FLAG, 0, NULL, NULL, NULL, \
+	  "in-place: take each host out of the target group's traffic while its revision " \
+	  "changes (WITH_TRAFFIC_CONTROL; needs --target-group)" }, \
+	{ "ready-wait", 0, CLI_VALUE, 0, "MIN", NULL, NULL, \
+	  "blue/green: once the replacement is installed, wait as Ready for `slipway deploy " \
+	  "continue`, and stop the deployment after MIN minutes (STOP_DEPLOYMENT)" }, \
+	{ "keep-blue", 0, CLI_FLAG, 0, NULL, NULL, NULL, \
+	  "blue/green: keep the original instances registered, out of traffic, once traffic " \
+	  "moved (KEEP_ALIVE)" }, \
+	{ "terminate-blue", 0, CLI_VALUE, 0, "MIN", NULL, NULL, \
+	  "blue/green: deregister the original instances MIN minutes after traffic moved " \
+	  "(TERMINATE; the default, after 60)" }, \
 	{ "role", 0, CLI_VALUE, 0, "ARN", NULL, NULL, \
 	  "the service role ARN (default arn:aws:iam::ACCOUNT:role/slipway; Slipway does not " \
 	  "assume roles, it only records it)" }
@@ -103,6 +121,12 @@ static const struct cli_opt group_update_opts[] = {
 	{ "name", 0, CLI_VALUE, 0, "NEW", NULL, NULL, "rename the group" },
 	GROUP_SETTING_OPTS,
 	{ "no-tags", 0, CLI_FLAG, 0, NULL, NULL, NULL, "remove every tag filter" },
+	{ "no-target-group", 0, CLI_FLAG, 0, NULL, NULL, NULL,
+	  "remove every load balancer and target group" },
+	{ "no-traffic-control", 0, CLI_FLAG, 0, NULL, NULL, NULL,
+	  "in-place: leave traffic alone during deployments (WITHOUT_TRAFFIC_CONTROL)" },
+	{ "no-ready-wait", 0, CLI_FLAG, 0, NULL, NULL, NULL,
+	  "blue/green: move traffic as soon as the replacement is installed" },
 	{ NULL },
 };
 
@@ -204,6 +228,9 @@ static const struct cli_opt deploy_create_opts[] = {
 	  NULL, "what Install does with files already on the hosts (default disallow)" },
 	{ "ignore-stop-failures", 0, CLI_FLAG, 0, NULL, NULL, NULL,
 	  "go on when ApplicationStop (of the previous revision) fails" },
+	{ "green", 0, CLI_MULTI, 0, "K=V", NULL, NULL,
+	  "blue/green: the replacement instances are those with this tag (repeatable: any of "
+	  "them)" },
 	PUSH_OPTS,
 	{ NULL },
 };
@@ -223,6 +250,13 @@ static const struct cli_opt deploy_stop_opts[] = {
 	  "roll the hosts already updated back to the last successful revision" },
 	{ "no-rollback", 0, CLI_FLAG, CLI_ONEOF_1 | CLI_ONEOF_OPTIONAL, NULL, NULL, NULL,
 	  "do not roll back, even if the group rolls back on stop" },
+	{ NULL },
+};
+
+static const struct cli_opt deploy_continue_opts[] = {
+	{ "termination", 0, CLI_FLAG, 0, NULL, NULL, NULL,
+	  "end the wait before the original instances are retired (TERMINATION_WAIT) instead "
+	  "of the ready wait (READY_WAIT)" },
 	{ NULL },
 };
 
@@ -471,7 +505,11 @@ const struct cli_command cli_commands[] = {
 	  "one per set, an instance must match every set.",
 	  "slipway group create --app web prod --tag role=web\n"
 	  "slipway group create --app web canary --tag-set role=web --tag-set zone=a "
-	  "--config CodeDeployDefault.AllAtOnce --rollback-on failure,stop",
+	  "--config CodeDeployDefault.AllAtOnce --rollback-on failure,stop\n"
+	  "slipway group create --app web behind-lb --tag role=web --target-group web-tg "
+	  "--traffic-control --config CodeDeployDefault.HalfAtATime\n"
+	  "slipway group create --app web bg --tag fleet=blue --target-group web-tg "
+	  "--blue-green --ready-wait 30 --terminate-blue 5",
 	  "cli_group_create", 0 },
 	{ "group", "list", "list an application's deployment groups", NULL, 0, 0, app_only_opts,
 	  "Lists the deployment groups of an application with their configuration, targets and "
@@ -582,9 +620,13 @@ const struct cli_command cli_commands[] = {
 	  "revision (a new deployment).",
 	  "slipway deploy stop d-AB1CDEF23\nslipway deploy stop d-AB1CDEF23 --rollback",
 	  "cli_deploy_stop", 0 },
-	{ "deploy", "continue", "let a deployment waiting for you go on", ID, 1, 1, no_opts,
-	  "Tells a blue/green deployment in the Ready state to start routing traffic.",
-	  "slipway deploy continue d-AB1CDEF23", "cli_deploy_continue", 0 },
+	{ "deploy", "continue", "let a deployment waiting for you go on", ID, 1, 1,
+	  deploy_continue_opts,
+	  "Tells a blue/green deployment in the Ready state to start routing traffic to the "
+	  "replacement instances (READY_WAIT). With --termination, tells one waiting before it "
+	  "retires the original instances to do it now (TERMINATION_WAIT).",
+	  "slipway deploy continue d-AB1CDEF23\nslipway deploy continue d-AB1CDEF23 --termination",
+	  "cli_deploy_continue", 0 },
 	{ "deploy", "events", "show each host's lifecycle events", ID, 1, 1, deploy_events_opts,
 	  "The per-host timeline of a deployment: each lifecycle event with its start, end, "
 	  "duration, status and error, and for a failed script the last lines of its log.",

@@ -177,6 +177,33 @@ static int deploy__revision(struct cli_args *a, const char *app, const char *gro
 	return 0;
 }
 
+/* --green K=V (repeatable) → targetInstances.tagFilters: a blue/green deployment's
+ * replacement instances.  -1 (the usage error printed) on a malformed tag. */
+static int deploy__green(struct cli_args *a, json_t *req)
+{
+	const char **tags;
+	int n = cli_opt_all(a, "green", &tags);
+	json_t *filters;
+	char why[512];
+
+	if (!n)
+		return 0;
+	filters = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *one = cli_parse_tags(tags[i], true, why, sizeof(why));
+
+		if (!one) {
+			json_decref(filters);
+			cli_usage(a, "--green: %s", why);
+			return -1;
+		}
+		json_array_extend(filters, one);
+		json_decref(one);
+	}
+	json_object_set_new(req, "targetInstances", json_pack("{s:o}", "tagFilters", filters));
+	return 0;
+}
+
 int cli_deploy_create(struct cli_args *a)
 {
 	const char *app = cli_opt(a, "app"), *group = cli_opt(a, "group"), *v;
@@ -212,6 +239,11 @@ int cli_deploy_create(struct cli_args *a)
 	}
 	if (cli_flag(a, "ignore-stop-failures"))
 		json_object_set_new(req, "ignoreApplicationStopFailures", json_true());
+	if (deploy__green(a, req)) {
+		json_decref(req);
+		json_decref(rev);
+		return CLI_USAGE;
+	}
 	if (cli_cd(a, "CreateDeployment", req, &resp)) {
 		json_decref(rev);
 		return cli_fail(a);
@@ -635,18 +667,27 @@ int cli_deploy_stop(struct cli_args *a)
 int cli_deploy_continue(struct cli_args *a)
 {
 	const char *id = a->pos[0];
+	bool termination = cli_flag(a, "termination");
+	const char *type = termination ? "TERMINATION_WAIT" : "READY_WAIT";
 
 	if (cli_cd(a, "ContinueDeployment",
-		   json_pack("{s:s,s:s}", "deploymentId", id, "deploymentWaitType", "READY_WAIT"),
-		   NULL))
+		   json_pack("{s:s,s:s}", "deploymentId", id, "deploymentWaitType", type), NULL))
 		return cli_fail(a);
 	if (a->g.output == CLI_OUT_JSON) {
-		json_t *j = json_pack("{s:s,s:b}", "deploymentId", id, "continued", 1);
+		json_t *j = json_pack("{s:s,s:s,s:b}", "deploymentId", id, "deploymentWaitType",
+				      type, "continued", 1);
 
 		cli_json_print(j);
 		json_decref(j);
 	} else if (a->g.output == CLI_OUT_TABLE) {
-		printf("deployment %s continues\n", id);
+		if (termination)
+			printf("deployment %s retires its original instances without waiting "
+			       "further\n",
+			       id);
+		else
+			printf("deployment %s continues: traffic moves to its replacement "
+			       "instances\n",
+			       id);
 	}
 	return CLI_OK;
 }

@@ -74,6 +74,139 @@ static json_t *group__rollback(const char *s, char *why, size_t size)
 	return json_pack("{s:b,s:o}", "enabled", 1, "events", events);
 }
 
+/* A whole number of minutes 0..2880 (AWS's two-day limit on blue/green waits) for opt. */
+static int group__minutes(struct cli_args *a, const char *opt, const char *v, json_int_t *out)
+{
+	int64_t n;
+
+	if (str_to_i64(v, 0, 2880, &n))
+		return cli_usage(a, "--%s takes minutes, 0 to 2880 (two days), not '%s'", opt, v);
+	*out = (json_int_t)n;
+	return 0;
+}
+
+/* The group's current settings (GetDeploymentGroup), for an update that changes part of an
+ * object the API replaces whole (deploymentStyle, blueGreenDeploymentConfiguration). */
+static int group__current(struct cli_args *a, json_t **out)
+{
+	json_t *resp;
+
+	*out = NULL;
+	if (cli_cd(a, "GetDeploymentGroup",
+		   json_pack("{s:s,s:s}", "applicationName", cli_opt(a, "app"),
+			     "deploymentGroupName", a->pos[0]),
+		   &resp))
+		return cli_fail(a);
+	*out = json_incref(json_object_get(resp, "deploymentGroupInfo"));
+	json_decref(resp);
+	return 0;
+}
+
+/* The traffic settings laid over req: --style / --blue-green and --traffic-control /
+ * --no-traffic-control (deploymentStyle), --target-group (loadBalancerInfo), --ready-wait /
+ * --no-ready-wait and --keep-blue / --terminate-blue (blueGreenDeploymentConfiguration).  An
+ * update changes only the parts given: the rest of each object is the group's current one.
+ * CLI_USAGE (printed), or cli_fail's status when the current group cannot be read. */
+static int group__traffic(struct cli_args *a, json_t *req, bool update)
+{
+	const char *style = cli_opt(a, "style"), *ready = cli_opt(a, "ready-wait"),
+		   *terminate = cli_opt(a, "terminate-blue");
+	const char **tgs;
+	int ntgs = cli_opt_all(a, "target-group", &tgs), r = 0;
+	bool bg = cli_flag(a, "blue-green"), tc = cli_flag(a, "traffic-control"),
+	     no_tc = cli_flag(a, "no-traffic-control"), keep = cli_flag(a, "keep-blue"),
+	     no_ready = cli_flag(a, "no-ready-wait");
+	bool style_set = style || bg || tc || no_tc,
+	     bg_set = ready || no_ready || keep || terminate;
+	json_t *cur = NULL, *ds = NULL, *bgc = NULL;
+	const char *type = NULL, *option = NULL, *cur_type, *cur_option;
+	json_int_t minutes = 0;
+
+	if (tc && no_tc)
+		return cli_usage(a, "give --traffic-control or --no-traffic-control, not both");
+	if (ready && no_ready)
+		return cli_usage(a, "give --ready-wait or --no-ready-wait, not both");
+	if (keep && terminate)
+		return cli_usage(a, "give --keep-blue or --terminate-blue, not both");
+	if (bg && style && strcmp(style, "blue-green") != 0)
+		return cli_usage(a, "--blue-green and --style %s contradict each other", style);
+	if (bg)
+		style = "blue-green";
+	if (ntgs) {
+		json_t *list = json_array();
+
+		for (int i = 0; i < ntgs; i++) {
+			if (!tgs[i][0]) {
+				json_decref(list);
+				return cli_usage(a, "--target-group needs a name");
+			}
+			json_array_append_new(list, json_pack("{s:s}", "name", tgs[i]));
+		}
+		json_object_set_new(req, "loadBalancerInfo",
+				    json_pack("{s:o}", "targetGroupInfoList", list));
+	} else if (update && cli_flag(a, "no-target-group")) {
+		json_object_set_new(req, "loadBalancerInfo", json_object());
+	}
+	if (!style_set && !bg_set)
+		return 0;
+	if (update && (r = group__current(a, &cur)))
+		return r;
+	ds = json_object_get(cur, "deploymentStyle");
+	cur_type = json_string_value(json_object_get(ds, "deploymentType"));
+	cur_option = json_string_value(json_object_get(ds, "deploymentOption"));
+	type = style ? (strcmp(style, "blue-green") == 0 ? "BLUE_GREEN" : "IN_PLACE") : cur_type;
+	if (tc)
+		option = "WITH_TRAFFIC_CONTROL";
+	else if (no_tc)
+		option = "WITHOUT_TRAFFIC_CONTROL";
+	else if (str_eq(type, cur_type))
+		option = cur_option; /* the type stays: so does its option */
+	if (style_set) {
+		ds = json_pack("{s:s}", "deploymentType", type ? type : "IN_PLACE");
+		if (option)
+			json_object_set_new(ds, "deploymentOption", json_string(option));
+		json_object_set_new(req, "deploymentStyle", ds);
+	}
+	if (!bg_set)
+		goto out;
+	if (!str_eq(type, "BLUE_GREEN")) {
+		r = cli_usage(a, "%s is a setting of blue/green groups: add --blue-green",
+			      ready	 ? "--ready-wait"
+			      : no_ready ? "--no-ready-wait"
+			      : keep	 ? "--keep-blue"
+					 : "--terminate-blue");
+		goto out;
+	}
+	bgc = json_deep_copy(json_object_get(cur, "blueGreenDeploymentConfiguration"));
+	if (!json_is_object(bgc)) {
+		json_decref(bgc);
+		bgc = json_object();
+	}
+	if (ready || no_ready) {
+		if (ready && (r = group__minutes(a, "ready-wait", ready, &minutes)))
+			goto out;
+		json_object_set_new(bgc, "deploymentReadyOption",
+				    json_pack("{s:s,s:I}", "actionOnTimeout",
+					      ready ? "STOP_DEPLOYMENT" : "CONTINUE_DEPLOYMENT",
+					      "waitTimeInMinutes", ready ? minutes : 0));
+	}
+	if (keep || terminate) {
+		/* kept instances are not waited for: the deployment ends once traffic moved */
+		if (terminate && (r = group__minutes(a, "terminate-blue", terminate, &minutes)))
+			goto out;
+		json_object_set_new(bgc, "terminateBlueInstancesOnDeploymentSuccess",
+				    json_pack("{s:s,s:I}", "action",
+					      keep ? "KEEP_ALIVE" : "TERMINATE",
+					      "terminationWaitTimeInMinutes", keep ? 0 : minutes));
+	}
+	json_object_set_new(req, "blueGreenDeploymentConfiguration", bgc);
+	bgc = NULL;
+out:
+	json_decref(bgc);
+	json_decref(cur);
+	return r;
+}
+
 /* The settings given as options, laid over req.  CLI_USAGE (printed) on a bad one. */
 static int group__settings(struct cli_args *a, json_t *req, bool update)
 {
@@ -81,6 +214,7 @@ static int group__settings(struct cli_args *a, json_t *req, bool update)
 	int ntags = cli_opt_all(a, "tag", &tags), nsets = cli_opt_all(a, "tag-set", &sets);
 	const char *v;
 	char why[512];
+	int r;
 
 	if (ntags && nsets)
 		return cli_usage(a, "give --tag or --tag-set, not both");
@@ -128,11 +262,8 @@ static int group__settings(struct cli_args *a, json_t *req, bool update)
 			return cli_usage(a, "%s", why);
 		json_object_set_new(req, "autoRollbackConfiguration", arc);
 	}
-	if ((v = cli_opt(a, "style")))
-		json_object_set_new(
-		    req, "deploymentStyle",
-		    json_pack("{s:s}", "deploymentType",
-			      strcmp(v, "blue-green") == 0 ? "BLUE_GREEN" : "IN_PLACE"));
+	if ((r = group__traffic(a, req, update)))
+		return r;
 	if ((v = cli_opt(a, "role")))
 		json_object_set_new(req, "serviceRoleArn", json_string(v));
 	return 0;
@@ -231,6 +362,43 @@ static const char *group__style(const json_t *g)
 	return t && strcmp(t, "BLUE_GREEN") == 0 ? "blue-green" : "in-place";
 }
 
+/* The target groups and Classic Load Balancers a group names, comma-separated. */
+static void group__lb_str(const json_t *g, struct buf *out)
+{
+	const json_t *lbi = json_object_get(g, "loadBalancerInfo"), *v;
+	static const char *const keys[] = { "targetGroupInfoList", "elbInfoList" };
+	size_t i;
+
+	for (int k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(lbi, keys[k]), i, v)
+		    buf_addf(out, "%s%s", out->len ? ", " : "",
+			     json_string_value(json_object_get(v, "name")));
+}
+
+/* A blue/green group's waits, for people. */
+static void group__blue_green_show(struct cli_args *a, const json_t *g)
+{
+	const json_t *bg = json_object_get(g, "blueGreenDeploymentConfiguration");
+	const json_t *ready = json_object_get(bg, "deploymentReadyOption");
+	const json_t *term = json_object_get(bg, "terminateBlueInstancesOnDeploymentSuccess");
+	long long ready_min =
+	    (long long)json_integer_value(json_object_get(ready, "waitTimeInMinutes"));
+	long long term_min =
+	    (long long)json_integer_value(json_object_get(term, "terminationWaitTimeInMinutes"));
+
+	if (strcmp(group__style(g), "blue-green") != 0 || !bg)
+		return;
+	if (str_eq(json_string_value(json_object_get(ready, "actionOnTimeout")), "STOP_DEPLOYMENT"))
+		cli_kv(a, "ready wait",
+		       "Ready until `slipway deploy continue`, stopped after %lld min", ready_min);
+	else
+		cli_kv(a, "ready wait", "none: traffic moves once the replacement is installed");
+	if (str_eq(json_string_value(json_object_get(term, "action")), "KEEP_ALIVE"))
+		cli_kv(a, "original fleet", "kept out of traffic after %lld min", term_min);
+	else
+		cli_kv(a, "original fleet", "deregistered %lld min after traffic moved", term_min);
+}
+
 static void group__last(const json_t *d, struct buf *out)
 {
 	const char *id = json_string_value(json_object_get(d, "deploymentId"));
@@ -326,7 +494,18 @@ int cli_group_show(struct cli_args *a)
 	buf_reset(&b);
 	group__rollback_str(g, &b);
 	cli_kv(a, "rollback", "%s", buf_str(&b));
-	cli_kv(a, "style", "%s", group__style(g));
+	cli_kv(a, "style", "%s%s", group__style(g),
+	       str_eq(json_string_value(json_object_get(json_object_get(g, "deploymentStyle"),
+							"deploymentOption")),
+		      "WITH_TRAFFIC_CONTROL") &&
+		       strcmp(group__style(g), "in-place") == 0
+		   ? ", with traffic control"
+		   : "");
+	buf_reset(&b);
+	group__lb_str(g, &b);
+	if (b.len)
+		cli_kv(a, "target groups", "%s", buf_str(&b));
+	group__blue_green_show(a, g);
 	cli_kv(a, "role", "%s", json_string_value(json_object_get(g, "serviceRoleArn")));
 	buf_reset(&b);
 	cli_revision_str(json_object_get(g, "targetRevision"), &b);

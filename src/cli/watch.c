@@ -10,7 +10,16 @@
  *
  * When the deployment group lists alarms (its alarmConfiguration), their states are read with
  * DescribeAlarms at every poll and shown below the hosts (a line per change without a
- * terminal); a group without alarms looks exactly as before. */
+ * terminal); a group without alarms looks exactly as before.
+ *
+ * When the deployment (or its group) names target groups (loadBalancerInfo), the balancer that
+ * has each as a backend is found with ListLoadBalancers, and GetLoadBalancer is read at every
+ * poll: each host shows its traffic state (serving, draining, out, down) and its requests and
+ * 5xx answers per second (two samples' counters over the time between them), each target
+ * group its totals.  A target group no declared balancer has, or whose balancer cannot be
+ * reached, gets one line saying so and is looked for again every few seconds; the deployment
+ * is watched as before.  Blue/green deployments show each host's label (Blue, Green), what a
+ * Ready deployment waits for and the wait before the original instances are retired. */
 #include "cli_int.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -23,14 +32,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WATCH_PERIOD_MS	 500
-#define WATCH_MAX_ERRORS 20 /* consecutive failed polls (10 s) before giving up */
-#define WATCH_HOST_COL	 20
-#define WATCH_EVENT_COL	 18
-#define WATCH_STATUS_COL 10
-#define WATCH_MAX_LINES	 256
-#define WATCH_ALARM_COL	 WATCH_HOST_COL
-#define WATCH_STATE_COL	 WATCH_EVENT_COL
+#define WATCH_PERIOD_MS	  500
+#define WATCH_MAX_ERRORS  20 /* consecutive failed polls (10 s) before giving up */
+#define WATCH_HOST_COL	  20
+#define WATCH_EVENT_COL	  18
+#define WATCH_STATUS_COL  10
+#define WATCH_MAX_LINES	  256
+#define WATCH_ALARM_COL	  WATCH_HOST_COL
+#define WATCH_STATE_COL	  WATCH_EVENT_COL
+#define WATCH_TIME_COL	  6
+#define WATCH_TRAFFIC_COL 8
+#define WATCH_LB_RETRY_MS 5000	/* a target group without a balancer is looked for again */
+#define WATCH_RATES_MS	  10000 /* plain mode: a target group's rates at most this often */
 
 struct watch {
 	struct cli_args *a;
@@ -53,6 +66,20 @@ struct watch {
 	bool alarms_enabled;
 	json_t *alarms;
 	json_t *alarm_seen;
+	json_t *group; /* GetDeploymentGroup's deploymentGroupInfo, once read (or {}) */
+	/* traffic: the target groups named (NULL until read), the balancer of each found so far,
+	 * why one has none, each one's backend at the last two samples ({tg: {"ms", "backend"}})
+	 * and, in plain mode, what was printed: {host: state}, {tg: {"counts", "ms"}} */
+	json_t *tgs;
+	json_t *tg_lb;
+	json_t *notes;
+	json_t *samples;
+	json_t *prev;
+	int64_t listed_ms;
+	json_t *traffic_seen;
+	json_t *tg_seen;
+	/* blue/green, plain mode: the fleets, the ready wait and the termination wait are told */
+	bool fleets_said, ready_said, wait_said;
 };
 
 static volatile sig_atomic_t watch__interrupted;
@@ -200,12 +227,16 @@ static void watch__fetch_alarm_names(struct watch *w, const json_t *info)
 	if (w->alarm_names)
 		return;
 	w->alarm_names = json_array();
+	w->group = json_object();
 	if (cli_cd(w->a, "GetDeploymentGroup",
 		   json_pack("{s:s,s:s}", "applicationName", watch__str(info, "applicationName"),
 			     "deploymentGroupName", watch__str(info, "deploymentGroupName")),
 		   &resp) == 0) {
-		ac = json_object_get(json_object_get(resp, "deploymentGroupInfo"),
-				     "alarmConfiguration");
+		if (json_is_object(json_object_get(resp, "deploymentGroupInfo"))) {
+			json_decref(w->group);
+			w->group = json_incref(json_object_get(resp, "deploymentGroupInfo"));
+		}
+		ac = json_object_get(w->group, "alarmConfiguration");
 		w->alarms_enabled = json_is_true(json_object_get(ac, "enabled"));
 		json_array_foreach(json_object_get(ac, "alarms"), i, al)
 		{
@@ -258,6 +289,311 @@ static const char *watch__alarm_state(const struct watch *w, const char *name)
 	return w->alarms ? "not found" : "unknown";
 }
 
+/* ---- traffic: the target groups' balancers ---- */
+
+/* Appends the target group and Classic Load Balancer names of a loadBalancerInfo not yet in
+ * names. */
+static void watch__lb_names(json_t *names, const json_t *lbi)
+{
+	static const char *const keys[] = { "targetGroupInfoList", "elbInfoList" };
+	const json_t *v, *n;
+	size_t i, k;
+
+	for (int key = 0; key < 2; key++)
+		json_array_foreach(json_object_get(lbi, keys[key]), i, v)
+		{
+			const char *name = json_string_value(json_object_get(v, "name"));
+			bool known = false;
+
+			json_array_foreach(names, k, n) known |= str_eq(json_string_value(n), name);
+			if (name && name[0] && !known)
+				json_array_append_new(names, json_string(name));
+		}
+}
+
+static void watch__note(struct watch *w, const char *tg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void watch__note(struct watch *w, const char *tg, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	json_object_set_new(w->notes, tg, json_string(text));
+}
+
+/* Stops sampling tg (its balancer is gone or does not answer): it is looked for again. */
+static void watch__lose(struct watch *w, const char *tg)
+{
+	json_object_del(w->tg_lb, tg);
+	json_object_del(w->samples, tg);
+	json_object_del(w->prev, tg);
+}
+
+/* ListLoadBalancers: which declared balancer has each target group not placed yet. */
+static void watch__find_balancers(struct watch *w)
+{
+	struct cli_error *err = &cli_state(w->a)->err, saved = *err;
+	const json_t *lbs, *lb, *bk, *tg;
+	json_t *resp;
+	size_t i, j, k;
+
+	w->listed_ms = time_mono_ms();
+	if (cli_json(w->a, &cli_traffic, "ListLoadBalancers", json_object(), &resp)) {
+		json_array_foreach(w->tgs, k, tg)
+		{
+			if (!json_object_get(w->tg_lb, json_string_value(tg)))
+				watch__note(w, json_string_value(tg),
+					    "the load balancers cannot be read: %s", err->message);
+		}
+		*err = saved;
+		return;
+	}
+	lbs = json_object_get(resp, "loadBalancers");
+	json_array_foreach(w->tgs, k, tg)
+	{
+		const char *name = json_string_value(tg), *found = NULL;
+		const json_t *unreachable = NULL;
+
+		if (json_object_get(w->tg_lb, name))
+			continue;
+		json_array_foreach(lbs, i, lb)
+		{
+			if (!json_is_true(json_object_get(lb, "reachable")))
+				unreachable = lb;
+			json_array_foreach(json_object_get(lb, "backends"), j,
+					   bk) if (!found && str_eq(json_string_value(bk), name))
+			    found = watch__str(lb, "name");
+		}
+		if (found) {
+			json_object_set_new(w->tg_lb, name, json_string(found));
+			json_object_del(w->notes, name);
+		} else if (unreachable) {
+			watch__note(w, name, "load balancer %s cannot be reached: %s",
+				    watch__str(unreachable, "name"),
+				    watch__str(unreachable, "error"));
+		} else if (!json_array_size(lbs)) {
+			watch__note(w, name,
+				    "no load balancer is declared to slipwayd (--load-balancer)");
+		} else {
+			watch__note(w, name, "no declared load balancer has it (slipway lb list)");
+		}
+	}
+	json_decref(resp);
+	*err = saved;
+}
+
+/* One sample of every placed target group: GetLoadBalancer once per balancer. */
+static void watch__sample(struct watch *w, const json_t *info)
+{
+	struct cli_error *err = &cli_state(w->a)->err, saved = *err;
+	json_t *asked, *lost;
+	const json_t *tg, *lbname;
+	const char *key;
+	size_t i;
+
+	if (!w->tgs) {
+		w->tgs = json_array();
+		watch__lb_names(w->tgs, json_object_get(info, "loadBalancerInfo"));
+		if (!json_array_size(w->tgs))
+			watch__lb_names(w->tgs, json_object_get(w->group, "loadBalancerInfo"));
+	}
+	if (!json_array_size(w->tgs))
+		return;
+	if (json_object_size(w->tg_lb) < json_array_size(w->tgs) &&
+	    (!w->listed_ms || time_mono_ms() - w->listed_ms >= WATCH_LB_RETRY_MS))
+		watch__find_balancers(w);
+	asked = json_object();
+	lost = json_array();
+	json_object_foreach(w->tg_lb, key, lbname)
+	{
+		const char *lb = json_string_value(lbname);
+		json_t *resp;
+		const json_t *bk;
+		int64_t now;
+
+		if (json_object_get(asked, lb))
+			continue;
+		json_object_set_new(asked, lb, json_true());
+		if (cli_json(w->a, &cli_traffic, "GetLoadBalancer", json_pack("{s:s}", "name", lb),
+			     &resp)) {
+			json_array_foreach(w->tgs, i, tg)
+			{
+				if (!str_eq(json_string_value(
+						json_object_get(w->tg_lb, json_string_value(tg))),
+					    lb))
+					continue;
+				watch__note(w, json_string_value(tg), "load balancer %s: %s", lb,
+					    err->message);
+				json_array_append(lost, (json_t *)tg);
+			}
+			*err = saved;
+			w->listed_ms = time_mono_ms(); /* looked for again after the pause */
+			continue;
+		}
+		now = time_mono_ms();
+		json_array_foreach(w->tgs, i, tg)
+		{
+			const char *name = json_string_value(tg);
+			const json_t *found = NULL;
+			size_t j;
+
+			if (!str_eq(json_string_value(json_object_get(w->tg_lb, name)), lb))
+				continue;
+			json_array_foreach(json_object_get(resp, "backends"), j, bk)
+			{
+				if (str_eq(watch__str(bk, "name"), name))
+					found = bk;
+			}
+			if (!found) {
+				watch__note(w, name,
+					    "load balancer %s has no such backend any more", lb);
+				json_array_append(lost, (json_t *)tg);
+				continue;
+			}
+			if (json_object_get(w->samples, name))
+				json_object_set(w->prev, name, json_object_get(w->samples, name));
+			json_object_set_new(
+			    w->samples, name,
+			    json_pack("{s:I,s:O}", "ms", (json_int_t)now, "backend", found));
+		}
+		json_decref(resp);
+	}
+	json_array_foreach(lost, i, tg) watch__lose(w, json_string_value(tg));
+	json_decref(lost);
+	json_decref(asked);
+}
+
+static const json_t *watch__server(const json_t *sample, const char *host)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(sample, "backend"), "servers"), i, s)
+	{
+		if (str_eq(watch__str(s, "name"), host))
+			return s;
+	}
+	return NULL;
+}
+
+/* Requests and 5xx answers per second between two samples of one server or backend row;
+ * false when they cannot tell (no earlier sample, or a counter went back: HAProxy restarted). */
+static bool watch__rates(const json_t *now, const json_t *was, int64_t ms, double *req, double *e5)
+{
+	json_int_t dr, de;
+
+	if (!now || !was || ms <= 0)
+		return false;
+	dr = json_integer_value(json_object_get(now, "requests")) -
+	     json_integer_value(json_object_get(was, "requests"));
+	de = json_integer_value(json_object_get(now, "http5xx")) -
+	     json_integer_value(json_object_get(was, "http5xx"));
+	if (dr < 0 || de < 0)
+		return false;
+	*req += (double)dr * 1000.0 / (double)ms;
+	*e5 += (double)de * 1000.0 / (double)ms;
+	return true;
+}
+
+static int64_t watch__sample_gap(const struct watch *w, const char *tg)
+{
+	return json_integer_value(json_object_get(json_object_get(w->samples, tg), "ms")) -
+	       json_integer_value(json_object_get(json_object_get(w->prev, tg), "ms"));
+}
+
+/* A host's traffic state (its server's in the first target group that has it; NULL: in none)
+ * and its rates summed over every target group; *rated false until there are two samples. */
+static const char *watch__host_traffic(const struct watch *w, const char *host, double *req,
+				       double *e5, bool *rated)
+{
+	const char *state = NULL, *tg;
+	const json_t *now;
+
+	*req = *e5 = 0;
+	*rated = false;
+	json_object_foreach((json_t *)w->samples, tg, now)
+	{
+		const json_t *s = watch__server(now, host);
+
+		if (!s)
+			continue;
+		if (!state)
+			state = watch__str(s, "state");
+		*rated |= watch__rates(s, watch__server(json_object_get(w->prev, tg), host),
+				       watch__sample_gap(w, tg), req, e5);
+	}
+	return state;
+}
+
+/* "web-tg on edge: 3 serving, 1 out" and, when known, the target group's rates. */
+static void watch__tg_line(const struct watch *w, const char *tg, char *counts, size_t csize,
+			   char *rates, size_t rsize, double *req_out)
+{
+	static const char *const states[] = { "serving", "draining", "out", "down" };
+	const json_t *now = json_object_get(w->samples, tg), *s;
+	int n[4] = { 0 };
+	size_t i, len;
+	double req = 0, e5 = 0;
+
+	json_array_foreach(json_object_get(json_object_get(now, "backend"), "servers"), i, s)
+	{
+		for (int k = 0; k < 4; k++)
+			n[k] += str_eq(watch__str(s, "state"), states[k]);
+	}
+	snprintf(counts, csize, "%s on %s:", tg, json_string_value(json_object_get(w->tg_lb, tg)));
+	for (int k = 0; k < 4; k++) {
+		len = strlen(counts);
+		if (n[k])
+			snprintf(counts + len, csize - len, " %d %s,", n[k], states[k]);
+	}
+	len = strlen(counts);
+	if (counts[len - 1] == ',')
+		counts[len - 1] = '\0';
+	else
+		snprintf(counts + len, csize - len, " no servers");
+	rates[0] = '\0';
+	*req_out = 0;
+	if (watch__rates(json_object_get(now, "backend"),
+			 json_object_get(json_object_get(w->prev, tg), "backend"),
+			 watch__sample_gap(w, tg), &req, &e5)) {
+		snprintf(rates, rsize, "%.1f req/s, %.1f 5xx/s", req, e5);
+		*req_out = req;
+	}
+}
+
+static bool watch__blue_green(const json_t *info)
+{
+	return str_eq(json_string_value(json_object_get(json_object_get(info, "deploymentStyle"),
+							"deploymentType")),
+		      "BLUE_GREEN");
+}
+
+/* What a blue/green deployment waits for, for people ("" when it waits for nothing). */
+static void watch__waiting(const json_t *info, const char *id, char *out, size_t size)
+{
+	const json_t *term =
+	    json_object_get(json_object_get(info, "blueGreenDeploymentConfiguration"),
+			    "terminateBlueInstancesOnDeploymentSuccess");
+	bool keep = str_eq(watch__str(term, "action"), "KEEP_ALIVE");
+
+	out[0] = '\0';
+	if (str_eq(watch__str(info, "status"), "Ready"))
+		snprintf(out, size, "waiting for ContinueDeployment: slipway deploy continue %s",
+			 id);
+	else if (json_is_true(json_object_get(info, "instanceTerminationWaitTimeStarted")) &&
+		 !watch__terminal(watch__str(info, "status")))
+		snprintf(out, size,
+			 "traffic moved; the original instances are %s after %lld min (now: "
+			 "slipway deploy continue %s --termination)",
+			 keep ? "kept out of traffic" : "deregistered",
+			 (long long)json_integer_value(
+			     json_object_get(term, "terminationWaitTimeInMinutes")),
+			 id);
+}
+
 /* ---- plain lines ---- */
 
 static void watch__plain_line(struct watch *w, const char *fmt, ...)
@@ -294,6 +630,65 @@ static void watch__progress(struct watch *w, const json_t *targets)
 	if (strcmp(line, w->progress) != 0) {
 		watch__plain_line(w, "%s", line);
 		str_copy(w->progress, sizeof(w->progress), line);
+	}
+}
+
+/* Plain mode's traffic lines: why a target group has no view (once per reason), each host's
+ * traffic state when it changes, and a target group's totals when its states change (or, while
+ * it takes requests, every WATCH_RATES_MS). */
+static void watch__plain_traffic(struct watch *w, const json_t *targets)
+{
+	const json_t *tg, *t, *note;
+	const char *key;
+	size_t i;
+
+	json_object_foreach(w->notes, key, note)
+	{
+		json_t *seen = json_object_get(w->tg_seen, key);
+
+		if (!seen)
+			json_object_set_new(w->tg_seen, key, seen = json_object());
+		if (str_eq(json_string_value(json_object_get(seen, "note")),
+			   json_string_value(note)))
+			continue;
+		json_object_set(seen, "note", (json_t *)note);
+		json_object_del(seen, "counts");
+		watch__plain_line(w, "target group %s: %s", key, json_string_value(note));
+	}
+	json_array_foreach(targets, i, t)
+	{
+		const char *host = watch__str(t, "targetId");
+		double req, e5;
+		bool rated;
+		const char *state = watch__host_traffic(w, host, &req, &e5, &rated);
+
+		if (!state ||
+		    str_eq(json_string_value(json_object_get(w->traffic_seen, host)), state))
+			continue;
+		json_object_set_new(w->traffic_seen, host, json_string(state));
+		watch__plain_line(w, "%s: traffic %s", host, state);
+	}
+	json_array_foreach(w->tgs, i, tg)
+	{
+		const char *name = json_string_value(tg);
+		json_t *seen = json_object_get(w->tg_seen, name);
+		char counts[512], rates[128];
+		double req;
+		int64_t now = time_mono_ms();
+
+		if (!json_object_get(w->prev, name))
+			continue; /* its first line waits for the rates: one poll */
+		if (!seen)
+			json_object_set_new(w->tg_seen, name, seen = json_object());
+		json_object_del(seen, "note");
+		watch__tg_line(w, name, counts, sizeof(counts), rates, sizeof(rates), &req);
+		if (str_eq(json_string_value(json_object_get(seen, "counts")), counts) &&
+		    !(rates[0] && req > 0 &&
+		      now - json_integer_value(json_object_get(seen, "ms")) >= WATCH_RATES_MS))
+			continue;
+		json_object_set_new(seen, "counts", json_string(counts));
+		json_object_set_new(seen, "ms", json_integer(now));
+		watch__plain_line(w, "target group %s%s%s", counts, rates[0] ? ", " : "", rates);
 	}
 }
 
@@ -346,12 +741,44 @@ static void watch__plain(struct watch *w, const char *id, const json_t *info, co
 		watch__plain_line(w, "deployment %s: %s", id, status);
 		str_copy(w->status, sizeof(w->status), status);
 	}
+	if (watch__blue_green(info)) {
+		char waiting[512];
+		bool ready = str_eq(status, "Ready");
+
+		watch__waiting(info, id, waiting, sizeof(waiting));
+		if (waiting[0] && !(ready ? w->ready_said : w->wait_said))
+			watch__plain_line(w, "deployment %s: %s", id, waiting);
+		if (waiting[0])
+			*(ready ? &w->ready_said : &w->wait_said) = true;
+	}
 	if (json_array_size(targets) && !w->started) {
 		watch__down(w, json_array_size(targets), down, sizeof(down));
 		watch__plain_line(w, "deployment %s: %zu host%s%s%s", id, json_array_size(targets),
 				  json_array_size(targets) == 1 ? "" : "s", down[0] ? ", " : "",
 				  down);
 		w->started = true;
+	}
+	if (json_array_size(targets) && !w->fleets_said && watch__blue_green(info)) {
+		struct buf b = BUF_INIT(1 << 16);
+
+		for (int green = 0; green < 2; green++) {
+			const char *label = green ? "Green" : "Blue";
+			size_t n = 0;
+
+			buf_addf(&b, "%s%s (%s)", green ? "; " : "",
+				 green ? "replacement" : "original", label);
+			json_array_foreach(targets, i, t)
+			{
+				if (str_eq(watch__str(t, "instanceLabel"), label))
+					buf_addf(&b, "%s%s", n++ ? ", " : " ",
+						 watch__str(t, "targetId"));
+			}
+			if (!n)
+				buf_adds(&b, " none");
+		}
+		watch__plain_line(w, "deployment %s: blue/green, %s", id, buf_str(&b));
+		buf_release(&b);
+		w->fleets_said = true;
 	}
 	json_array_foreach(targets, i, t)
 	{
@@ -405,6 +832,7 @@ static void watch__plain(struct watch *w, const char *id, const json_t *info, co
 			}
 		}
 	}
+	watch__plain_traffic(w, targets);
 }
 
 /* ---- the live block ---- */
@@ -507,29 +935,84 @@ static int watch__rank(const json_t *t)
 	return 3;
 }
 
+/* A traffic state's tone: serving is good, down bad, draining busy, out dim. */
+static enum cli_tone watch__traffic_tone(const char *state)
+{
+	if (str_eq(state, "serving"))
+		return CLI_GOOD;
+	if (str_eq(state, "down"))
+		return CLI_BAD;
+	return str_eq(state, "draining") ? CLI_BUSY : CLI_DIM;
+}
+
+/* A host's row: name (and Blue/Green label), event, status, time; with a traffic view also
+ * its traffic state and requests per second (and 5xx per second when there are any). */
 static void watch__host_row(struct watch *w, struct watch_block *b, const json_t *t)
 {
 	const json_t *ev = watch__event(t);
 	const char *host = watch__str(t, "targetId"), *status = watch__str(t, "status");
-	char name[WATCH_HOST_COL + 8], dur[32] = "";
+	const char *label = watch__str(t, "instanceLabel");
+	char full[256], name[WATCH_HOST_COL + 8], dur[32] = "", traffic[128] = "";
 	int64_t ms = watch__host_ms(t);
 	int pad = WATCH_STATUS_COL - (int)strlen(status);
+	bool cut;
 
-	if ((int)strlen(host) > WATCH_HOST_COL)
-		snprintf(name, sizeof(name), "%.*s%s", WATCH_HOST_COL - 1, host,
+	snprintf(full, sizeof(full), "%s%s%s%s", host, label[0] ? " (" : "", label,
+		 label[0] ? ")" : "");
+	cut = (int)strlen(full) > WATCH_HOST_COL;
+	if (cut)
+		snprintf(name, sizeof(name), "%.*s%s", WATCH_HOST_COL - 1, full,
 			 w->unicode ? "…" : "~");
 	else
-		str_copy(name, sizeof(name), host);
+		str_copy(name, sizeof(name), full);
 	if (ms >= 0)
 		cli_duration(ms, dur, sizeof(dur));
-	watch__add(b, "  %-*s  %-*s  %s%s%s%*s  %s",
-		   WATCH_HOST_COL + (w->unicode && strlen(host) > WATCH_HOST_COL ? 2 : 0), name,
-		   WATCH_EVENT_COL,
+	if (json_object_size(w->samples)) {
+		double req, e5;
+		bool rated;
+		const char *state = watch__host_traffic(w, host, &req, &e5, &rated);
+		int tpad = WATCH_TRAFFIC_COL - (int)strlen(state ? state : "-");
+		char rate[64] = "";
+
+		if (state && rated && e5 > 0)
+			snprintf(rate, sizeof(rate), "%.1f  %s%.1f 5xx/s%s", req,
+				 cli_color(w->a, CLI_BAD), e5, cli_color_reset(w->a));
+		else if (state && rated)
+			snprintf(rate, sizeof(rate), "%.1f", req);
+		snprintf(traffic, sizeof(traffic), "  %s%s%s%*s  %s",
+			 cli_color(w->a, watch__traffic_tone(state)), state ? state : "-",
+			 cli_color_reset(w->a), tpad > 0 ? tpad : 0, "", rate);
+	}
+	watch__add(b, "  %-*s  %-*s  %s%s%s%*s  %-*s%s",
+		   WATCH_HOST_COL + (w->unicode && cut ? 2 : 0), name, WATCH_EVENT_COL,
 		   ev				       ? watch__str(ev, "lifecycleEventName")
 		   : strcmp(status, "InProgress") == 0 ? "waiting for agent"
 						       : "-",
 		   cli_color(w->a, cli_status_tone(status)), status, cli_color_reset(w->a),
-		   pad > 0 ? pad : 0, "", dur);
+		   pad > 0 ? pad : 0, "", traffic[0] ? WATCH_TIME_COL : 0, dur, traffic);
+}
+
+/* Below the hosts: each target group's totals, or why it has none. */
+static void watch__tg_rows(struct watch *w, struct watch_block *b)
+{
+	const json_t *tg;
+	size_t i;
+
+	json_array_foreach(w->tgs, i, tg)
+	{
+		const char *name = json_string_value(tg);
+		char counts[512], rates[128];
+		double req;
+
+		if (json_object_get(w->samples, name)) {
+			watch__tg_line(w, name, counts, sizeof(counts), rates, sizeof(rates), &req);
+			watch__add(b, "  Target group %s%s%s", counts, rates[0] ? "  " : "", rates);
+		} else if (json_object_get(w->notes, name)) {
+			watch__add(b, "  %sTarget group %s: %s%s", cli_color(w->a, CLI_DIM), name,
+				   json_string_value(json_object_get(w->notes, name)),
+				   cli_color_reset(w->a));
+		}
+	}
 }
 
 /* The group's alarms below the hosts: name, state and reason. */
@@ -587,6 +1070,14 @@ static void watch__draw(struct watch *w, const char *id, const json_t *info, con
 		watch__add(&b, "Config %s", watch__str(info, "deploymentConfigName"));
 	watch__add(&b, "Revision %s", buf_str(&rev));
 	buf_release(&rev);
+	if (watch__blue_green(info)) {
+		char waiting[512];
+
+		watch__waiting(info, id, waiting, sizeof(waiting));
+		if (waiting[0])
+			watch__add(&b, "%s%s%s", cli_color(w->a, CLI_BUSY), waiting,
+				   cli_color_reset(w->a));
+	}
 	snprintf(counts, sizeof(counts), "%lld/%zu succeeded, %lld failed, %lld in flight",
 		 (long long)ok, n, (long long)bad, (long long)busy);
 	cells = w->width - 4 - (int)strlen(counts);
@@ -597,9 +1088,11 @@ static void watch__draw(struct watch *w, const char *id, const json_t *info, con
 	if (n) {
 		watch__bar(w, bar, sizeof(bar), n, ok, bad, busy, cells);
 		watch__add(&b, "%s  %s", bar, counts);
-		watch__add(&b, "  %s%-*s  %-*s  %-*s  %s%s", cli_color(w->a, CLI_DIM),
+		watch__add(&b, "  %s%-*s  %-*s  %-*s  %-*s%s%s", cli_color(w->a, CLI_DIM),
 			   WATCH_HOST_COL, "HOST", WATCH_EVENT_COL, "EVENT", WATCH_STATUS_COL,
-			   "STATUS", "TIME", cli_color_reset(w->a));
+			   "STATUS", json_object_size(w->samples) ? WATCH_TIME_COL : 0, "TIME",
+			   json_object_size(w->samples) ? "  TRAFFIC   REQ/S" : "",
+			   cli_color_reset(w->a));
 	} else {
 		watch__add(&b, "%s",
 			   strcmp(status, "Queued") == 0
@@ -609,6 +1102,7 @@ static void watch__draw(struct watch *w, const char *id, const json_t *info, con
 	rows = w->height - b.n - 2;
 	if (json_array_size(w->alarm_names))
 		rows -= (int)json_array_size(w->alarm_names) + 1;
+	rows -= (int)json_array_size(w->tgs);
 	if (rows < 3)
 		rows = 3;
 	if ((int)n <= rows) {
@@ -639,6 +1133,7 @@ static void watch__draw(struct watch *w, const char *id, const json_t *info, con
 			   (long long)bad, (long long)pending, (long long)skipped,
 			   cli_color_reset(w->a));
 	}
+	watch__tg_rows(w, &b);
 	watch__alarm_rows(w, &b);
 	/* redraw in place: back to the block's first line, rewrite, clear what is left */
 	if (w->drawn)
@@ -779,6 +1274,7 @@ static int watch__one(struct watch *w, const char *id, json_t **final)
 	w->seen = json_object();
 	w->status[0] = w->progress[0] = '\0';
 	w->described = w->started = false;
+	w->fleets_said = w->ready_said = w->wait_said = false;
 	w->drawn = 0;
 	json_decref(w->config);
 	w->config = NULL;
@@ -810,6 +1306,7 @@ static int watch__one(struct watch *w, const char *id, json_t **final)
 			watch__fetch_config(w, info);
 			watch__fetch_alarm_names(w, info);
 			watch__fetch_alarms(w);
+			watch__sample(w, info);
 			if (w->live)
 				watch__draw(w, id, info, targets);
 			else
@@ -851,6 +1348,12 @@ int cli_watch(struct cli_args *a, const char *id)
 	w.width = 80;
 	w.height = 24;
 	w.alarm_seen = json_object();
+	w.tg_lb = json_object();
+	w.notes = json_object();
+	w.samples = json_object();
+	w.prev = json_object();
+	w.traffic_seen = json_object();
+	w.tg_seen = json_object();
 	if (w.live) {
 		sa.sa_handler = watch__on_signal;
 		sigaction(SIGINT, &sa, &old_int);
@@ -911,5 +1414,13 @@ int cli_watch(struct cli_args *a, const char *id)
 	json_decref(w.alarm_names);
 	json_decref(w.alarms);
 	json_decref(w.alarm_seen);
+	json_decref(w.group);
+	json_decref(w.tgs);
+	json_decref(w.tg_lb);
+	json_decref(w.notes);
+	json_decref(w.samples);
+	json_decref(w.prev);
+	json_decref(w.traffic_seen);
+	json_decref(w.tg_seen);
 	return rc;
 }
