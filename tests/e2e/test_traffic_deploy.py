@@ -244,10 +244,12 @@ def test_blue_green_with_a_ready_wait_loses_no_request(rig, action):
 
 # Each step's window is the time HAProxy's weights said that percentage (sampled every 50 ms),
 # less 0.3 s at each end (a request sent just before a weight change may be answered after it).
-# The tolerance, ±12 percentage points: a window of ~1.4 s holds about 150-300 answers here, for
-# which the binomial standard deviation at 50 % is 3-4 points; HAProxy's weighted round robin
-# is smooth over a handful of requests; the rest is margin for a busy machine.
-TOLERANCE = 12
+# The tolerance, ±5 percentage points over at least 100 answers: HAProxy's weighted round robin
+# is deterministic, not a lottery — over n consecutive picks a server's share is off its weight's
+# by about (servers / n), ≤ 4 points at n = 100 — and its two threads interleave a little; the
+# shares measured here are within 0.5 point (a 2 s step holds ~600 answers).  The rest is margin
+# for a busy machine.
+TOLERANCE = 5
 
 
 @pytest.mark.slow
@@ -289,7 +291,7 @@ def test_blue_green_shifts_traffic_by_weights_on_schedule(rig):
     checked = 0
     for p, a, b in held:
         share, n = load.share(set(GREEN), a + 0.3, b - 0.3)
-        if share is None or n < 30:
+        if share is None or n < 100:
             print(f"step {p}%: {n} answers in {b - a:.1f}s, not judged")
             continue
         checked += 1
