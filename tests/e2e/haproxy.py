@@ -17,6 +17,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import ports
@@ -70,6 +71,10 @@ class HAProxy:
         self.dir = os.path.join(str(base), "haproxy")
         os.makedirs(self.dir, exist_ok=True)
         self.socket = os.path.join(self.dir, "haproxy.sock")
+        self.sock_dir = None
+        if len(self.socket) > 90:  # HAProxy takes at most 97 bytes (sun_path, less its suffix)
+            self.sock_dir = tempfile.mkdtemp(prefix="swlb.", dir="/tmp")
+            self.socket = os.path.join(self.sock_dir, "haproxy.sock")
         self.cfg = os.path.join(self.dir, "haproxy.cfg")
         self.log_path = os.path.join(self.dir, "haproxy.log")
         self.backends = backends  # {backend name: [Server]}
@@ -166,6 +171,9 @@ frontend web
         if self.listener is not None:
             self.listener.close()
             self.listener = None
+        if self.sock_dir:
+            shutil.rmtree(self.sock_dir, ignore_errors=True)
+            self.sock_dir = None
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
