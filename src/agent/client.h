@@ -19,7 +19,7 @@
 struct client {
 	const struct agent_config *cfg;
 	struct httpc http;
-	bool cancelled; /* the last call was given up because cancel_fd became readable */
+	bool cancelled;	     /* the last call was given up because cancel_fd became readable */
 	char error_type[64]; /* the last call's __type when the server refused it, else "" */
 };
 

@@ -54,7 +54,7 @@ struct agent {
 	struct agent_config cfg;
 	struct client client;
 	struct command_ctx ctx;
-	int errors; /* consecutive failures, for the back-off */
+	int errors;    /* consecutive failures, for the back-off */
 	bool accepted; /* the server has accepted this host's key since the agent started */
 };
 

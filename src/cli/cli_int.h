@@ -97,6 +97,7 @@ struct cli_json_service {
 extern const struct cli_json_service cli_codedeploy; /* JSON 1.1, CodeDeploy_20141006 */
 extern const struct cli_json_service cli_cloudwatch; /* JSON 1.0, GraniteServiceVersion20100801 */
 extern const struct cli_json_service cli_cwlogs;     /* JSON 1.1, Logs_20140328 */
+extern const struct cli_json_service cli_traffic;    /* JSON 1.1, SlipwayTraffic_20261201 */
 
 /* One call of op to svc: steals req; *resp (may be NULL when not wanted) gets the reply (a JSON
  * object).  0, or -1 with the error recorded (the exception named by the reply's __type). */

@@ -114,14 +114,21 @@ static const struct cli_opt app_only_opts[] = {
 /* ---- config ---- */
 
 static const struct cli_opt config_create_opts[] = {
-	{ "min-healthy", 0, CLI_VALUE, CLI_ONEOF_1, "N|N%", NULL, NULL,
-	  "hosts that must stay healthy: a count (2) or a percentage of the fleet (75%)" },
-	{ "canary", 0, CLI_VALUE, CLI_ONEOF_1, "P%/Tm", NULL, NULL,
-	  "Lambda: shift P% of traffic, then the rest after T minutes (10%/5m)" },
-	{ "linear", 0, CLI_VALUE, CLI_ONEOF_1, "P%/Tm", NULL, NULL,
-	  "Lambda: shift P% of traffic every T minutes (10%/1m)" },
+	{ "min-healthy", 0, CLI_VALUE, 0, "N|N%", NULL, NULL,
+	  "hosts that must stay healthy: a count (2) or a percentage of the fleet (75%); with a "
+	  "traffic rule, how many hosts of the new fleet install at once" },
+	{ "canary", 0, CLI_VALUE, CLI_ONEOF_1 | CLI_ONEOF_OPTIONAL, "P%/Tm", NULL, NULL,
+	  "shift P% of traffic, then the rest after T minutes (10%/5m or 10%:5m)" },
+	{ "linear", 0, CLI_VALUE, CLI_ONEOF_1 | CLI_ONEOF_OPTIONAL, "P%/Tm", NULL, NULL,
+	  "shift P% more of traffic every T minutes (10%/1m)" },
+	{ "steps", 0, CLI_VALUE, CLI_ONEOF_1 | CLI_ONEOF_OPTIONAL, "P%:Tm,...,100%", NULL, NULL,
+	  "hosts (Slipway extension): shift to each percentage in turn, waiting T minutes after "
+	  "each (5%:1m,25%:1m,50%:1m,100%)" },
+	{ "all-at-once", 0, CLI_FLAG, CLI_ONEOF_1 | CLI_ONEOF_OPTIONAL, NULL, NULL, NULL,
+	  "shift all traffic at once" },
 	{ "platform", 0, CLI_VALUE, 0, "server|lambda", "server lambda", NULL,
-	  "the compute platform (default: server for --min-healthy, lambda otherwise)" },
+	  "the compute platform (default: server with --min-healthy or --steps, lambda "
+	  "otherwise)" },
 	{ NULL },
 };
 
@@ -243,6 +250,13 @@ static const struct cli_opt deploy_local_opts[] = {
 	  "revisions kept per group (default 5)" },
 	{ "max-script-log-bytes", 0, CLI_VALUE, 0, "N", NULL, NULL,
 	  "output of one script run kept in each log, 1024 to 1073741824 (default 1048576)" },
+	{ NULL },
+};
+
+/* ---- lb (Slipway's load balancers) ---- */
+
+static const struct cli_opt lb_show_opts[] = {
+	{ "target-group", 0, CLI_VALUE, 0, "NAME", NULL, NULL, "only this backend" },
 	{ NULL },
 };
 
@@ -484,10 +498,15 @@ const struct cli_command cli_commands[] = {
 	  "shifts to the new version.\n\n"
 	  "With --min-healthy 75% at most a quarter of the hosts are down at a time; with "
 	  "--min-healthy 2 all but two may be. Predefined: CodeDeployDefault.OneAtATime, "
-	  ".HalfAtATime, .AllAtOnce.",
+	  ".HalfAtATime, .AllAtOnce.\n\n"
+	  "A host configuration may also shift traffic (a Slipway extension, docs/traffic.md): "
+	  "a blue/green deployment behind HAProxy then moves traffic from the old fleet to the "
+	  "new one by server weights, per --canary, --linear, --steps or --all-at-once.",
 	  "slipway config create quarter --min-healthy 75%\n"
 	  "slipway config create keep-two --min-healthy 2\n"
-	  "slipway config create canary --canary 10%/5m",
+	  "slipway config create canary --canary 10%:5m\n"
+	  "slipway config create web-steps --min-healthy 50% --steps 5%:1m,25%:1m,50%:1m,100%\n"
+	  "slipway config create web-canary --min-healthy 50% --canary 10%:5m --platform server",
 	  "cli_config_create", 0 },
 	{ "config", "list", "list deployment configurations", NULL, 0, 0, no_opts,
 	  "Lists the predefined and custom deployment configurations with their settings.",
@@ -628,6 +647,20 @@ const struct cli_command cli_commands[] = {
 	  "alarm's next evaluation sets the state its data calls for again.",
 	  "slipway alarm set-state web-errors ALARM --reason \"trying the rollback\"",
 	  "cli_alarm_set_state", 0 },
+
+	{ "lb", "list", "list the load balancers slipwayd drives", NULL, 0, 0, no_opts,
+	  "Lists the load balancers declared to slipwayd (--load-balancer NAME=SOCKET): each "
+	  "one's name, driver, socket, whether it answers now (and why not) and its backends, "
+	  "the target groups a deployment group may name.",
+	  "slipway lb list\nslipway lb list --output json", "cli_lb_list", 0 },
+	{ "lb", "show", "show a load balancer's backends and servers", "NAME", 1, 1, lb_show_opts,
+	  "Shows one load balancer as it is now: per backend (target group) its servers "
+	  "(named after instances) with HAProxy's status, their traffic state (serving, "
+	  "draining, out or down), weight, open sessions, requests and 5xx answers since "
+	  "HAProxy started.",
+	  "slipway lb show web\nslipway lb show web --target-group app\n"
+	  "slipway lb show web --output json",
+	  "cli_lb_show", 0 },
 
 	{ "logs", "tail", "print a log group's events, and follow new ones", "GROUP", 1, 1,
 	  logs_tail_opts,

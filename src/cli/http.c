@@ -295,6 +295,14 @@ const struct cli_json_service cli_cwlogs = {
 	.token_key = "nextToken",
 };
 
+const struct cli_json_service cli_traffic = {
+	.name = "SlipwayTraffic",
+	.target_prefix = "SlipwayTraffic_20261201.",
+	.content_type = "application/x-amz-json-1.1",
+	.signing_name = "slipway-traffic",
+	.token_key = "nextToken",
+};
+
 /* A JSON call being made: its request and reply, owned together. */
 struct cd_call {
 	char op[64];

@@ -119,8 +119,8 @@ static int deployment__update_health(struct store_conn *sc, struct deploy_run *r
 
 		/* blue/green: only the replacement fleet installs the revision; a rollback only
 		 * moves traffic */
-		if (label && (str_eq(label, "Blue") ||
-			      str_eq(run->d.creator, DEPLOY_CREATOR_ROLLBACK)))
+		if (label &&
+		    (str_eq(label, "Blue") || str_eq(run->d.creator, DEPLOY_CREATOR_ROLLBACK)))
 			continue;
 		if (str_eq(status, "Succeeded"))
 			r = model_instance_health_succeeded(

@@ -6,6 +6,7 @@
 #include "model/selfmon.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "base/timeutil.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -75,15 +76,15 @@ static int lifecycle__service(struct store_conn *sc, struct deploy_run *run, con
 		*wait = true;
 		return 0;
 	case TEV_DONE:
-		r = model_command_complete(sc, row->id, "Succeeded", now, "Success", NULL, msg, NULL,
-					   e);
+		r = model_command_complete(sc, row->id, "Succeeded", now, "Success", NULL, msg,
+					   NULL, e);
 		cmd->status = INPLACE_SUCCEEDED;
 		log_info("engine", "deployment %s: %s of '%s': %s", run->id, cmd->name, instance,
 			 msg);
 		break;
 	case TEV_FAILED:
-		r = model_command_complete(sc, row->id, "Failed", now, "UnknownError", NULL, msg,
-					   NULL, e);
+		r = model_command_complete(sc, row->id, "Failed", time_now_ms(), "UnknownError",
+					   NULL, msg, NULL, e);
 		cmd->status = INPLACE_FAILED;
 		log_warn("engine", "deployment %s: %s of '%s' failed: %s", run->id, cmd->name,
 			 instance, msg);
@@ -95,8 +96,8 @@ static int lifecycle__service(struct store_conn *sc, struct deploy_run *run, con
 }
 
 int lifecycle_step(struct store_conn *sc, struct deploy_run *run, const char *instance,
-		   const struct lifecycle_window *w, char *state, size_t state_size,
-		   bool *held_up, struct err *e)
+		   const struct lifecycle_window *w, char *state, size_t state_size, bool *held_up,
+		   struct err *e)
 {
 	const struct engine_ctx *ctx = run->job->ctx;
 	struct model_command all[LIFECYCLE_CMD_MAX], rows[LIFECYCLE_CMD_MAX];
@@ -143,8 +144,8 @@ int lifecycle_step(struct store_conn *sc, struct deploy_run *run, const char *in
 		if (svc >= 0 && !(cmds[svc].status == INPLACE_PENDING && run->d.stopping)) {
 			bool wait;
 
-			r = lifecycle__service(sc, run, instance, w, &rows[svc], &cmds[svc], held_up,
-					       &wait, e);
+			r = lifecycle__service(sc, run, instance, w, &rows[svc], &cmds[svc],
+					       held_up, &wait, e);
 			if (r)
 				return r;
 			if (wait)

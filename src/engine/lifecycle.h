@@ -30,8 +30,8 @@ struct lifecycle_window {
  * "Succeeded" (every event of the window ran) or "Failed"; *held_up (may be NULL): the run
  * waits only on a held AllowTraffic whose server is up.  Does not end the target. */
 int lifecycle_step(struct store_conn *c, struct deploy_run *run, const char *instance,
-		   const struct lifecycle_window *w, char *state, size_t state_size,
-		   bool *held_up, struct err *e);
+		   const struct lifecycle_window *w, char *state, size_t state_size, bool *held_up,
+		   struct err *e);
 
 /* Ends instance's held AllowTraffic (Succeeded, with message). */
 int lifecycle_release_allow(struct store_conn *c, struct deploy_run *run, const char *instance,

@@ -108,13 +108,15 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 	/* the same style and load balancers: an in-place rollback runs the same order, a
 	 * blue/green one re-admits the original fleet and blocks the replacement */
 	if (json_object_get(in->doc, "deploymentStyle"))
-		json_object_set(doc, "deploymentStyle", json_object_get(in->doc, "deploymentStyle"));
+		json_object_set(doc, "deploymentStyle",
+				json_object_get(in->doc, "deploymentStyle"));
 	else
 		json_object_set_new(doc, "deploymentStyle",
 				    json_pack("{s:s,s:s}", "deploymentType", "IN_PLACE",
 					      "deploymentOption", "WITHOUT_TRAFFIC_CONTROL"));
 	if (json_object_get(in->doc, "loadBalancerInfo"))
-		json_object_set(doc, "loadBalancerInfo", json_object_get(in->doc, "loadBalancerInfo"));
+		json_object_set(doc, "loadBalancerInfo",
+				json_object_get(in->doc, "loadBalancerInfo"));
 	if (json_object_get(in->doc, "blueGreenDeploymentConfiguration"))
 		json_object_set(doc, "blueGreenDeploymentConfiguration",
 				json_object_get(in->doc, "blueGreenDeploymentConfiguration"));

@@ -43,7 +43,6 @@
 #include <string.h>
 
 #define BG_INSTANCE_MAX 1000
-#define BG_STEPS_MAX	32
 
 #define BG_HEALTH_MESSAGE                                                                        \
 	"The overall deployment failed because too many individual instances failed "            \
@@ -54,8 +53,8 @@ static const struct lifecycle_window bg__install = { LIFECYCLE_INSTALL_FIRST,
 						     LIFECYCLE_INSTALL_LAST, false };
 static const struct lifecycle_window bg__allow = { LIFECYCLE_ALLOW_FIRST, LIFECYCLE_ALLOW_LAST,
 						   false };
-static const struct lifecycle_window bg__allow_held = { LIFECYCLE_ALLOW_FIRST,
-							LIFECYCLE_ALLOW_LAST, true };
+static const struct lifecycle_window bg__allow_held = { LIFECYCLE_ALLOW_FIRST, LIFECYCLE_ALLOW_LAST,
+							true };
 static const struct lifecycle_window bg__block = { LIFECYCLE_BLOCK_FIRST, LIFECYCLE_BLOCK_LAST,
 						   false };
 
@@ -264,8 +263,10 @@ static int bg__start(struct store_conn *sc, struct deploy_run *run, struct err *
 	fleet_order(order, ngreen);
 	r = 0;
 	for (i = 0; i < ngreen && !r; i++)
-		r = bg__insert(sc, run, order[i].name, "Green", &(struct lifecycle_window){
-			LIFECYCLE_INSTALL_FIRST, LIFECYCLE_ALLOW_LAST, false }, (int64_t)i, e);
+		r = bg__insert(sc, run, order[i].name, "Green",
+			       &(struct lifecycle_window){ LIFECYCLE_INSTALL_FIRST,
+							   LIFECYCLE_ALLOW_LAST, false },
+			       (int64_t)i, e);
 	/* an instance in both fleets is being replaced: it is green */
 	json_array_foreach(blue, i, v)
 	{
@@ -370,8 +371,8 @@ static int bg__batched(struct store_conn *sc, struct deploy_run *run, json_t *ta
 				r = str_eq(state, "Succeeded") && str_eq(done_as, "Ready")
 					? model_target_set_status(sc, run->id, name, "Ready",
 								  run->job->now, e)
-					: model_target_end(sc, run->id, name, state,
-							   run->job->now, e);
+					: model_target_end(sc, run->id, name, state, run->job->now,
+							   e);
 			if (r)
 				goto out;
 			c.remaining--;
@@ -432,8 +433,8 @@ static int bg__all(struct store_conn *sc, struct deploy_run *run, json_t *target
 static int bg__stopped(struct store_conn *sc, struct deploy_run *run, struct err *e)
 {
 	if (run->d.stop_code[0])
-		return deploy_finish(sc, run, DEPLOY_STOPPED, run->d.stop_code,
-				     run->d.stop_message, e);
+		return deploy_finish(sc, run, DEPLOY_STOPPED, run->d.stop_code, run->d.stop_message,
+				     e);
 	return deploy_finish(sc, run, DEPLOY_STOPPED, "MANUAL_STOP",
 			     "The deployment was stopped by a StopDeployment request", e);
 }
@@ -461,7 +462,7 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 		     const json_t *routing, bool *done, struct err *e)
 {
 	const struct engine_options *opt = run->job->ctx->opt;
-	struct shift_step steps[BG_STEPS_MAX];
+	struct shift_step steps[SHIFT_STEPS_MAX];
 	size_t nsteps = 0, ngreen = 0, nblue = 0, i;
 	bool all_up = true, in_flight = false;
 	int64_t now = run->job->now, failed = 0;
@@ -471,7 +472,7 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 	int r = 0;
 
 	*done = false;
-	if (shift_schedule(routing, steps, BG_STEPS_MAX, &nsteps, &why) || nsteps == 0)
+	if (shift_schedule(routing, steps, SHIFT_STEPS_MAX, &nsteps, &why) || nsteps == 0)
 		return deploy_finish(sc, run, DEPLOY_FAILED, "CODEDEPLOY_RESOURCE_CANNOT_BE_FOUND",
 				     err_message(&why), e);
 	json_array_foreach(targets, i, v)
@@ -510,9 +511,8 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 	if (failed > 0 || run->d.stopping) {
 		/* a stop (or an alarm) ends the shift where it stands: the held AllowTraffic events
 		 * fail, and a rollback re-admits the original fleet at its configured weight */
-		str_fmt(msg, sizeof(msg),
-			"traffic shifting stopped at step %" PRId64 " of %zu: %s", run->d.shift_step,
-			nsteps,
+		str_fmt(msg, sizeof(msg), "traffic shifting stopped at step %" PRId64 " of %zu: %s",
+			run->d.shift_step, nsteps,
 			failed ? "a replacement instance failed" : "the deployment is stopping");
 		json_array_foreach(targets, i, v)
 		{
@@ -535,16 +535,12 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 		*done = !in_flight && ngreen == 0;
 		return 0;
 	}
-	if ((size_t)run->d.shift_step >= nsteps) {
-		*done = true; /* released: the AfterAllowTraffic hooks are running */
-		return 0;
-	}
-	if (run->d.shift_step > 0 &&
-	    now < run->d.shift_at + steps[run->d.shift_step - 1].wait_ms) {
+	/* each step's wait follows it, the last one's too (the linear end rule, shift.h) */
+	if (run->d.shift_step > 0 && now < run->d.shift_at + steps[run->d.shift_step - 1].wait_ms) {
 		deploy_timer(run, run->d.shift_at + steps[run->d.shift_step - 1].wait_ms);
 		return 0;
 	}
-	{
+	if ((size_t)run->d.shift_step < nsteps) {
 		const struct shift_step *s = &steps[run->d.shift_step];
 		int wg = 0, wb = 0;
 
@@ -571,10 +567,8 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 			 "deployment %s: traffic step %" PRId64 " of %zu: %d%% to the replacement "
 			 "fleet (weights green %d, blue %d)",
 			 run->id, run->d.shift_step, nsteps, s->percent, wg, wb);
-		if ((size_t)run->d.shift_step < nsteps) {
-			deploy_timer(run, now + s->wait_ms);
-			return 0;
-		}
+		deploy_timer(run, now + s->wait_ms); /* the wait, or at once */
+		return 0;
 	}
 	/* 100 %: the held AllowTraffic events end; AfterAllowTraffic follows */
 	str_fmt(msg, sizeof(msg), "in traffic: shifted to the replacement fleet in %zu steps",
@@ -594,12 +588,11 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 }
 
 /* The end: blue kept or deregistered, the group's instances the green fleet, Succeeded. */
-static int bg__retire(struct store_conn *sc, struct deploy_run *run, json_t *targets,
-		      struct err *e)
+static int bg__retire(struct store_conn *sc, struct deploy_run *run, json_t *targets, struct err *e)
 {
 	const json_t *ti = json_object_get(run->d.doc, "targetInstances");
-	const char *action = json_string_value(
-	    json_object_get(bg__config(run, "terminateBlueInstancesOnDeploymentSuccess"), "action"));
+	const char *action = json_string_value(json_object_get(
+	    bg__config(run, "terminateBlueInstancesOnDeploymentSuccess"), "action"));
 	bool terminate = str_eq(action, "TERMINATE");
 	json_t *v;
 	size_t i;
@@ -615,8 +608,9 @@ static int bg__retire(struct store_conn *sc, struct deploy_run *run, json_t *tar
 		if (r < 0)
 			return r;
 		run->auth_changed = true;
-		log_info("engine", "deployment %s: original instance '%s' terminated (deregistered)",
-			 run->id, name);
+		log_info("engine",
+			 "deployment %s: original instance '%s' terminated (deregistered)", run->id,
+			 name);
 	}
 	r = model_group_set_instances(sc, run->d.group_id, json_object_get(ti, "tagFilters"),
 				      json_is_object(json_object_get(ti, "ec2TagSet"))
@@ -674,12 +668,13 @@ static int bg__advance(struct store_conn *sc, struct deploy_run *run, struct err
 			} else if (run->d.continue_ready) {
 				r = bg__phase(sc, run, "reroute", e);
 			} else if (now >= until) {
-				r = deploy_finish(sc, run, DEPLOY_STOPPED, "TIMEOUT",
-						  "The deployment was stopped: ContinueDeployment was "
-						  "not called within the ready wait "
-						  "(deploymentReadyOption STOP_DEPLOYMENT, "
-						  "waitTimeInMinutes)",
-						  e);
+				r = deploy_finish(
+				    sc, run, DEPLOY_STOPPED, "TIMEOUT",
+				    "The deployment was stopped: ContinueDeployment was "
+				    "not called within the ready wait "
+				    "(deploymentReadyOption STOP_DEPLOYMENT, "
+				    "waitTimeInMinutes)",
+				    e);
 			} else {
 				deploy_timer(run, until);
 				goto out;
@@ -721,7 +716,8 @@ static int bg__advance(struct store_conn *sc, struct deploy_run *run, struct err
 		} else if (str_eq(phase, "readmit") || str_eq(phase, "block")) {
 			bool readmit = str_eq(phase, "readmit");
 
-			r = bg__all(sc, run, targets, readmit ? "Blue" : (bg__is_rollback(run) ? "Green" : "Blue"),
+			r = bg__all(sc, run, targets,
+				    readmit ? "Blue" : (bg__is_rollback(run) ? "Green" : "Blue"),
 				    readmit ? &bg__allow : &bg__block, &all_done, &failed, e);
 			if (r || !all_done)
 				goto out;
@@ -747,9 +743,10 @@ static int bg__advance(struct store_conn *sc, struct deploy_run *run, struct err
 			else
 				r = bg__phase(sc, run, "wait", e);
 		} else if (str_eq(phase, "wait")) {
-			int64_t until = run->d.phase_since +
-					bg__minutes(run, "terminateBlueInstancesOnDeploymentSuccess",
-						    "terminationWaitTimeInMinutes");
+			int64_t until =
+			    run->d.phase_since +
+			    bg__minutes(run, "terminateBlueInstancesOnDeploymentSuccess",
+					"terminationWaitTimeInMinutes");
 
 			if (run->d.stopping) {
 				r = bg__stopped(sc, run, e);

@@ -39,10 +39,10 @@ bool tev_with_traffic(const json_t *doc)
 	struct tev_groups g;
 
 	tev_groups_of(doc, &g);
-	return g.n > 0 && (str_eq(json_string_value(json_object_get(style, "deploymentOption")),
-				  "WITH_TRAFFIC_CONTROL") ||
-			   str_eq(json_string_value(json_object_get(style, "deploymentType")),
-				  "BLUE_GREEN"));
+	return g.n > 0 &&
+	       (str_eq(json_string_value(json_object_get(style, "deploymentOption")),
+		       "WITH_TRAFFIC_CONTROL") ||
+		str_eq(json_string_value(json_object_get(style, "deploymentType")), "BLUE_GREEN"));
 }
 
 bool tev_is_service_event(const char *name)
@@ -90,9 +90,8 @@ static void tev__fail_msg(char *msg, size_t size, const char *why, struct buf *c
 		str_copy(msg, size, why);
 }
 
-enum tev_result tev_start(const struct engine_options *opt, const json_t *doc,
-			  const char *instance, const char *event, int weight, char *msg,
-			  size_t size)
+enum tev_result tev_start(const struct engine_options *opt, const json_t *doc, const char *instance,
+			  const char *event, int weight, char *msg, size_t size)
 {
 	bool block = str_eq(event, "BlockTraffic");
 	struct tev_groups g;
@@ -132,9 +131,9 @@ enum tev_result tev_start(const struct engine_options *opt, const json_t *doc,
 	return res;
 }
 
-enum tev_result tev_check(const struct engine_options *opt, const json_t *doc,
-			  const char *instance, const char *event, int64_t since, int64_t now,
-			  bool hold, bool *up, int64_t *timer, char *msg, size_t size)
+enum tev_result tev_check(const struct engine_options *opt, const json_t *doc, const char *instance,
+			  const char *event, int64_t since, int64_t now, bool hold, bool *up,
+			  int64_t *timer, char *msg, size_t size)
 {
 	bool block = str_eq(event, "BlockTraffic");
 	int64_t limit = block ? opt->deregistration_delay_ms : opt->allow_traffic_timeout_ms;
@@ -188,7 +187,8 @@ enum tev_result tev_check(const struct engine_options *opt, const json_t *doc,
 				char why[512];
 
 				if (err_message(&e)[0])
-					str_fmt(why, sizeof(why), "BlockTraffic: %s", err_message(&e));
+					str_fmt(why, sizeof(why), "BlockTraffic: %s",
+						err_message(&e));
 				else
 					str_copy(why, sizeof(why), msg);
 				tev__fail_msg(msg, size, why, &changed);
@@ -198,8 +198,7 @@ enum tev_result tev_check(const struct engine_options *opt, const json_t *doc,
 			tev__done_part(&changed, "maint", lb, g.name[i]);
 		}
 		if (res == TEV_DONE && sessions == 0)
-			str_fmt(msg, size,
-				"drained in %.1f s; out of traffic (maintenance): %s",
+			str_fmt(msg, size, "drained in %.1f s; out of traffic (maintenance): %s",
 				(double)(now - since) / 1000.0, buf_str(&changed));
 		else if (res == TEV_DONE)
 			str_fmt(msg, size,

@@ -12,6 +12,7 @@
 #define SW_ENGINE_TRAFFIC_EVENTS_H
 
 #include "engine.h"
+#include "traffic/traffic.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -43,21 +44,20 @@ enum tev_result {
 };
 
 /* AllowTraffic's weight: the server's configured weight (HAProxy's "100%"). */
-#define TEV_WEIGHT_CONFIGURED (-1)
+#define TEV_WEIGHT_CONFIGURED TRAFFIC_WEIGHT_CONFIGURED
 
 /* Starts event (BlockTraffic or AllowTraffic) for instance on every target group of doc:
  * TEV_WAIT, or TEV_FAILED with msg (a target group changed before the failure is named in
  * it).  AllowTraffic sets weight (TEV_WEIGHT_CONFIGURED, or 0..256). */
-enum tev_result tev_start(const struct engine_options *opt, const json_t *doc,
-			  const char *instance, const char *event, int weight, char *msg,
-			  size_t size);
+enum tev_result tev_start(const struct engine_options *opt, const json_t *doc, const char *instance,
+			  const char *event, int weight, char *msg, size_t size);
 
 /* One look at event in progress since since (ms) at now: TEV_WAIT with *timer, TEV_DONE (a
  * drained server is put into maintenance first), or TEV_FAILED.  hold: an AllowTraffic whose
  * server is up stays TEV_WAIT, with *up set (weighted shifting completes it later). */
-enum tev_result tev_check(const struct engine_options *opt, const json_t *doc,
-			  const char *instance, const char *event, int64_t since, int64_t now,
-			  bool hold, bool *up, int64_t *timer, char *msg, size_t size);
+enum tev_result tev_check(const struct engine_options *opt, const json_t *doc, const char *instance,
+			  const char *event, int64_t since, int64_t now, bool hold, bool *up,
+			  int64_t *timer, char *msg, size_t size);
 
 /* Sets instance's weight in every target group of doc: 0 or a negative error with msg. */
 int tev_set_weight(const struct engine_options *opt, const json_t *doc, const char *instance,

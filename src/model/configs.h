@@ -24,8 +24,11 @@ struct store_conn;
  * failure of the last instance does not fail the deployment).  Lambda/ECS configs carry
  * trafficRoutingConfig {type TimeBasedCanary|TimeBasedLinear|AllAtOnce, timeBasedCanary
  * {canaryPercentage, canaryInterval} | timeBasedLinear {linearPercentage, linearInterval}}
- * (intervals in minutes).  zonalConfig is echoed as given (defaults are the engine's: first
- * zone waits monitorDurationInSeconds, per-zone minimum FLEET_PERCENT 0).
+ * (intervals in minutes).  A custom Server config may carry a trafficRoutingConfig as well
+ * (Slipway's weighted shifting between blue/green host fleets, docs/traffic.md), of those types
+ * or type SlipwaySteps with slipwaySteps {steps [{percentage, waitInMinutes?}]}; read its
+ * schedule with engine/shift.h's shift_schedule().  zonalConfig is echoed as given (defaults are
+ * the engine's: first zone waits monitorDurationInSeconds, per-zone minimum FLEET_PERCENT 0).
  *
  * *info is a new reference owned by the caller.  Fails with DeploymentConfigDoesNotExist when
  * no such configuration exists, or a store error.  Runs inside the caller's transaction.

@@ -230,12 +230,12 @@ int model_deployment_set_rollback(struct store_conn *c, const char *id, const ch
 	    "ttt", e, rollback_id, message, id));
 }
 
-int model_deployment_set_phase(struct store_conn *c, const char *id, const char *phase,
-			       int64_t now, struct err *e)
+int model_deployment_set_phase(struct store_conn *c, const char *id, const char *phase, int64_t now,
+			       struct err *e)
 {
-	return dep__done(store_exec(c, NULL,
-				    "UPDATE deployments SET phase = ?, phase_since = ? WHERE id = ?",
-				    "tit", e, phase, now, id));
+	return dep__done(
+	    store_exec(c, NULL, "UPDATE deployments SET phase = ?, phase_since = ? WHERE id = ?",
+		       "tit", e, phase, now, id));
 }
 
 int model_deployment_continue(struct store_conn *c, const char *id, bool ready_wait, int64_t now,
@@ -246,16 +246,17 @@ int model_deployment_continue(struct store_conn *c, const char *id, bool ready_w
 					    "UPDATE deployments SET continue_ready = "
 					    "COALESCE(continue_ready, ?) WHERE id = ?",
 					    "it", e, now, id));
-	return dep__done(store_exec(c, NULL,
-				    "UPDATE deployments SET continue_wait = COALESCE(continue_wait, "
-				    "?) WHERE id = ?",
-				    "it", e, now, id));
+	return dep__done(
+	    store_exec(c, NULL,
+		       "UPDATE deployments SET continue_wait = COALESCE(continue_wait, "
+		       "?) WHERE id = ?",
+		       "it", e, now, id));
 }
 
 int model_deployment_set_shift(struct store_conn *c, const char *id, int64_t step, int64_t at,
 			       struct err *e)
 {
-	return dep__done(store_exec(c, NULL,
-				    "UPDATE deployments SET shift_step = ?, shift_at = ? WHERE id = ?",
-				    "iit", e, step, at, id));
+	return dep__done(
+	    store_exec(c, NULL, "UPDATE deployments SET shift_step = ?, shift_at = ? WHERE id = ?",
+		       "iit", e, step, at, id));
 }

@@ -116,8 +116,8 @@ int model_deployment_set_rollback(struct store_conn *c, const char *id, const ch
 				  const char *message, struct err *e);
 
 /* Blue/green: the deployment enters phase (install, ready, reroute, block, wait) at now. */
-int model_deployment_set_phase(struct store_conn *c, const char *id, const char *phase,
-			       int64_t now, struct err *e);
+int model_deployment_set_phase(struct store_conn *c, const char *id, const char *phase, int64_t now,
+			       struct err *e);
 /* ContinueDeployment: READY_WAIT (ready_wait) or TERMINATION_WAIT, recorded at now (the first
  * request's time stays). */
 int model_deployment_continue(struct store_conn *c, const char *id, bool ready_wait, int64_t now,

@@ -15,8 +15,8 @@ int model_target_insert(struct store_conn *c, const char *deployment, const char
 				   "INSERT INTO deployment_targets (deployment, instance, "
 				   "instance_arn, host, seq, status, label, updated) VALUES (?, ?, "
 				   "?, ?, ?, ?, ?, ?)",
-				   "ttttitti", e, deployment, instance, arn, host, seq, status, label,
-				   now));
+				   "ttttitti", e, deployment, instance, arn, host, seq, status,
+				   label, now));
 }
 
 int model_targets_list(struct store_conn *c, const char *deployment, json_t **out, struct err *e)
@@ -27,10 +27,11 @@ int model_targets_list(struct store_conn *c, const char *deployment, json_t **ou
 
 	if (!list)
 		return err_set(e, SW_E_NOMEM, NULL);
-	r = store_exec(c, &st,
-		       "SELECT instance, status, label FROM deployment_targets WHERE deployment = ? "
-		       "ORDER BY seq",
-		       "t", e, deployment);
+	r = store_exec(
+	    c, &st,
+	    "SELECT instance, status, label FROM deployment_targets WHERE deployment = ? "
+	    "ORDER BY seq",
+	    "t", e, deployment);
 	while (r == 1) {
 		json_t *t = json_pack("{s:s,s:s}", "instance", store_col_text(st, 0), "status",
 				      store_col_text(st, 1));

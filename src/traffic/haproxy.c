@@ -34,25 +34,25 @@ int traffic__socket_addr(const char *sock, struct sockaddr_storage *ss, socklen_
 
 		un->sun_family = AF_UNIX;
 		if (str_copy(un->sun_path, sizeof(un->sun_path), sock))
-			return err_set(e, -SW_E_INVALID, "socket path too long");
+			return err_set(e, SW_E_INVALID, "socket path too long");
 		*len = sizeof(*un);
 		return 0;
 	}
 	if (!str_starts(sock, "tcp:"))
-		return err_set(e, -SW_E_INVALID, "not a UNIX path or tcp:HOST:PORT");
+		return err_set(e, SW_E_INVALID, "not a UNIX path or tcp:HOST:PORT");
 
 	const char *host = sock + 4, *colon = strrchr(host, ':');
 	char h[64];
 	int64_t port;
 
 	if (!colon || str_to_i64(colon + 1, 1, 65535, &port))
-		return err_set(e, -SW_E_INVALID, "tcp:HOST:PORT wants a port 1..65535");
+		return err_set(e, SW_E_INVALID, "tcp:HOST:PORT wants a port 1..65535");
 	if (host[0] == '[') {
 		if (colon < host + 2 || colon[-1] != ']' ||
 		    str_copyn(h, sizeof(h), host + 1, (size_t)(colon - 1 - (host + 1))))
-			return err_set(e, -SW_E_INVALID, "tcp:[IPv6]:PORT malformed");
+			return err_set(e, SW_E_INVALID, "tcp:[IPv6]:PORT malformed");
 	} else if (str_copyn(h, sizeof(h), host, (size_t)(colon - host))) {
-		return err_set(e, -SW_E_INVALID, "host too long");
+		return err_set(e, SW_E_INVALID, "host too long");
 	}
 	if (strcmp(h, "localhost") == 0)
 		str_copy(h, sizeof(h), "127.0.0.1");
@@ -72,7 +72,7 @@ int traffic__socket_addr(const char *sock, struct sockaddr_storage *ss, socklen_
 		*len = sizeof(*in6);
 		return 0;
 	}
-	return err_set(e, -SW_E_INVALID,
+	return err_set(e, SW_E_INVALID,
 		       "'%s' is not an IP address or localhost (names are not looked up)", h);
 }
 
@@ -85,14 +85,13 @@ static int haproxy__wait(int fd, short events, int64_t deadline, const char *wha
 		struct pollfd p = { .fd = fd, .events = events };
 
 		if (left <= 0)
-			return err_set(e, -SW_E_IO, "no answer within %d ms (%s)", timeout_ms,
-				       what);
+			return err_set(e, SW_E_IO, "no answer within %d ms (%s)", timeout_ms, what);
 		int r = poll(&p, 1, (int)left);
 
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
-			return err_set(e, -SW_E_IO, "poll: %s", strerror(errno));
+			return err_set(e, SW_E_IO, "poll: %s", strerror(errno));
 	}
 }
 
@@ -116,17 +115,17 @@ int traffic_haproxy_command(const char *sock, int timeout_ms, const char *cmd, c
 		return r;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return err_set(e, -SW_E_IO, "socket: %s", strerror(errno));
+		return err_set(e, SW_E_IO, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
 		if (errno != EINPROGRESS && errno != EAGAIN) {
-			r = err_set(e, -SW_E_IO, "cannot connect: %s", strerror(errno));
+			r = err_set(e, SW_E_IO, "cannot connect: %s", strerror(errno));
 			goto out;
 		}
 		r = haproxy__wait(fd, POLLOUT, deadline, "connect", timeout_ms, e);
 		if (r)
 			goto out;
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el) < 0 || soerr) {
-			r = err_set(e, -SW_E_IO, "cannot connect: %s",
+			r = err_set(e, SW_E_IO, "cannot connect: %s",
 				    strerror(soerr ? soerr : errno));
 			goto out;
 		}
@@ -149,7 +148,7 @@ int traffic_haproxy_command(const char *sock, int timeout_ms, const char *cmd, c
 				goto out;
 			continue;
 		}
-		r = err_set(e, -SW_E_IO, "send: %s", strerror(errno));
+		r = err_set(e, SW_E_IO, "send: %s", strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -160,7 +159,7 @@ int traffic_haproxy_command(const char *sock, int timeout_ms, const char *cmd, c
 			break;
 		if (n > 0) {
 			if (buf_add(&b, chunk, (size_t)n)) {
-				r = err_set(e, -SW_E_IO, "answer larger than %u MiB",
+				r = err_set(e, SW_E_IO, "answer larger than %u MiB",
 					    TRAFFIC_ANSWER_MAX >> 20);
 				goto out;
 			}
@@ -175,13 +174,13 @@ int traffic_haproxy_command(const char *sock, int timeout_ms, const char *cmd, c
 				goto out;
 			continue;
 		}
-		r = err_set(e, -SW_E_IO, "recv: %s", strerror(errno));
+		r = err_set(e, SW_E_IO, "recv: %s", strerror(errno));
 		goto out;
 	}
 	*alen = b.len;
 	*answer = buf_detach(&b);
 	if (!*answer)
-		r = err_set(e, -SW_E_NOMEM, "out of memory");
+		r = err_set(e, SW_E_NOMEM, "out of memory");
 out:
 	close(fd);
 	buf_release(&b);
@@ -195,14 +194,14 @@ static int haproxy__name(const char *what, const char *s, struct err *e)
 	size_t n = strlen(s);
 
 	if (n == 0 || n >= TRAFFIC_PROXY_MAX)
-		return err_set(e, -SW_E_INVALID, "%s name must be 1..%d characters", what,
+		return err_set(e, SW_E_INVALID, "%s name must be 1..%d characters", what,
 			       TRAFFIC_PROXY_MAX - 1);
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '-' || c == '_' || c == '.' || c == ':'))
-			return err_set(e, -SW_E_INVALID,
+			return err_set(e, SW_E_INVALID,
 				       "%s name '%.*s' has a character HAProxy does not allow in "
 				       "a name (only letters, digits and -_.:)",
 				       what, 64, s);
@@ -250,7 +249,7 @@ static int haproxy_set_state(const char *sock, int timeout_ms, const char *backe
 	if ((r = haproxy__name("backend", backend, e)) || (r = haproxy__name("server", server, e)))
 		return r;
 	if (state != TRAFFIC_READY && state != TRAFFIC_DRAIN && state != TRAFFIC_MAINT)
-		return err_set(e, -SW_E_INVALID, "unknown state %d", (int)state);
+		return err_set(e, SW_E_INVALID, "unknown state %d", (int)state);
 	str_fmt(cmd, sizeof(cmd), "set server %s/%s state %s", backend, server,
 		traffic_state_name(state));
 	return haproxy__set(sock, timeout_ms, cmd, e);
@@ -264,10 +263,13 @@ static int haproxy_set_weight(const char *sock, int timeout_ms, const char *back
 
 	if ((r = haproxy__name("backend", backend, e)) || (r = haproxy__name("server", server, e)))
 		return r;
-	if (weight < 0 || weight > TRAFFIC_WEIGHT_MAX)
-		return err_set(e, -SW_E_INVALID, "weight %d is not 0..%d", weight,
+	if (weight < TRAFFIC_WEIGHT_CONFIGURED || weight > TRAFFIC_WEIGHT_MAX)
+		return err_set(e, SW_E_INVALID, "weight %d is not 0..%d", weight,
 			       TRAFFIC_WEIGHT_MAX);
-	str_fmt(cmd, sizeof(cmd), "set server %s/%s weight %d", backend, server, weight);
+	if (weight == TRAFFIC_WEIGHT_CONFIGURED) /* HAProxy: a percentage of the initial weight */
+		str_fmt(cmd, sizeof(cmd), "set server %s/%s weight 100%%", backend, server);
+	else
+		str_fmt(cmd, sizeof(cmd), "set server %s/%s weight %d", backend, server, weight);
 	return haproxy__set(sock, timeout_ms, cmd, e);
 }
 
@@ -290,7 +292,7 @@ static int haproxy_backends(const char *sock, int timeout_ms, const char *lb_nam
 		for (char *q = msg; *q; q++)
 			if (*q == '\n' || *q == '\r')
 				*q = ' ';
-		r = err_set(e, -SW_E_INVALID, "show stat: %s", msg);
+		r = err_set(e, SW_E_INVALID, "show stat: %s", msg);
 	} else {
 		r = traffic_haproxy_stat_parse(ans, len, lb_name, out, n, e);
 	}

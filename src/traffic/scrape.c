@@ -219,7 +219,7 @@ static int scrape__write(struct store_conn *c, void *arg, struct err *e)
 	int r;
 
 	if (!d)
-		return err_set(e, -SW_E_NOMEM, "out of memory");
+		return err_set(e, SW_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < b->n; i++) {
 		d[i] = b->v[i].d;
 		d[i].key.dims = b->v[i].dims;
@@ -340,7 +340,7 @@ int traffic_scrape_new(const struct traffic_scrape_config *cfg, struct traffic_s
 
 	*out = NULL;
 	if (!s)
-		return err_set(e, -SW_E_NOMEM, "out of memory");
+		return err_set(e, SW_E_NOMEM, "out of memory");
 	s->cfg = *cfg;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -362,7 +362,7 @@ int traffic_scrape_start(const struct traffic_scrape_config *cfg, struct traffic
 		return r;
 	if ((r = pthread_create(&s->thread, NULL, scrape__thread, s)) != 0) {
 		traffic_scrape_stop(s);
-		return err_set(e, -SW_E_INTERNAL, "cannot start the metrics scraper: %s",
+		return err_set(e, SW_E_INTERNAL, "cannot start the metrics scraper: %s",
 			       strerror(r));
 	}
 	s->started = true;

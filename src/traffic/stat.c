@@ -116,7 +116,7 @@ static struct traffic_backend *stat__backend(struct traffic_backend **v, size_t 
 		if (strcmp((*v)[i].name, name) == 0)
 			return &(*v)[i];
 	if (*n >= STAT_BACKENDS_MAX) {
-		err_set(e, -SW_E_TOO_LARGE, "more than %d backends", STAT_BACKENDS_MAX);
+		err_set(e, SW_E_TOO_LARGE, "more than %d backends", STAT_BACKENDS_MAX);
 		return NULL;
 	}
 	if (*n == *cap) {
@@ -124,7 +124,7 @@ static struct traffic_backend *stat__backend(struct traffic_backend **v, size_t 
 		struct traffic_backend *nv = realloc(*v, nc * sizeof(*nv));
 
 		if (!nv) {
-			err_set(e, -SW_E_NOMEM, "out of memory");
+			err_set(e, SW_E_NOMEM, "out of memory");
 			return NULL;
 		}
 		*v = nv;
@@ -143,7 +143,7 @@ static struct traffic_backend *stat__backend(struct traffic_backend **v, size_t 
 static struct traffic_server *stat__server(struct traffic_backend *b, struct err *e)
 {
 	if (b->nservers >= STAT_SERVERS_MAX) {
-		err_set(e, -SW_E_TOO_LARGE, "backend '%s' has more than %d servers", b->name,
+		err_set(e, SW_E_TOO_LARGE, "backend '%s' has more than %d servers", b->name,
 			STAT_SERVERS_MAX);
 		return NULL;
 	}
@@ -153,7 +153,7 @@ static struct traffic_server *stat__server(struct traffic_backend *b, struct err
 		struct traffic_server *nv = realloc(b->servers, nc * sizeof(*nv));
 
 		if (!nv) {
-			err_set(e, -SW_E_NOMEM, "out of memory");
+			err_set(e, SW_E_NOMEM, "out of memory");
 			return NULL;
 		}
 		b->servers = nv;
@@ -188,19 +188,19 @@ static int stat__row(const int *cols, size_t ncols, const char *line, const char
 		char *dst = c >= 0 ? row->f[c] : scratch;
 
 		if (stat__field(&p, end, dst, STAT_FIELD_MAX, &len))
-			return err_set(e, -SW_E_INVALID, "show stat line %d: a quote left open",
+			return err_set(e, SW_E_INVALID, "show stat line %d: a quote left open",
 				       lineno);
 		if (c >= 0)
 			row->len[c] = len;
 	}
 	if (stat__num(row->f[COL_TYPE], &type) || row->f[COL_TYPE][0] == '\0')
-		return err_set(e, -SW_E_INVALID, "show stat line %d: type '%s' is not a number",
+		return err_set(e, SW_E_INVALID, "show stat line %d: type '%s' is not a number",
 			       lineno, row->f[COL_TYPE]);
 	if (type != 1 && type != 2)
 		return 0; /* a frontend or a listener */
 	if (!row->len[COL_PXNAME] || row->len[COL_PXNAME] >= TRAFFIC_PROXY_MAX ||
 	    !row->len[COL_SVNAME] || row->len[COL_SVNAME] >= TRAFFIC_PROXY_MAX)
-		return err_set(e, -SW_E_INVALID,
+		return err_set(e, SW_E_INVALID,
 			       "show stat line %d: a proxy or server name empty or longer than %d",
 			       lineno, TRAFFIC_PROXY_MAX - 1);
 
@@ -208,13 +208,13 @@ static int stat__row(const int *cols, size_t ncols, const char *line, const char
 	struct traffic_server *s;
 
 	if (!b)
-		return e->code;
+		return -e->code;
 	if (type == 1) {
 		s = &b->total;
 	} else {
 		s = stat__server(b, e);
 		if (!s)
-			return e->code;
+			return -e->code;
 		str_copy(s->backend, sizeof(s->backend), row->f[COL_PXNAME]);
 		str_copy(s->name, sizeof(s->name), row->f[COL_SVNAME]);
 	}
@@ -240,15 +240,14 @@ static int stat__row(const int *cols, size_t ncols, const char *line, const char
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (stat__num(row->f[nums[i].col], &num))
-			return err_set(e, -SW_E_INVALID,
+			return err_set(e, SW_E_INVALID,
 				       "show stat line %d: %s '%.64s' is not a number", lineno,
 				       stat__names[nums[i].col], row->f[nums[i].col]);
 		memcpy((char *)s + nums[i].off, &num, sizeof(num));
 	}
 	if (stat__num(row->f[COL_WEIGHT], &num) || num > 1000000)
-		return err_set(e, -SW_E_INVALID,
-			       "show stat line %d: weight '%.64s' is not a number", lineno,
-			       row->f[COL_WEIGHT]);
+		return err_set(e, SW_E_INVALID, "show stat line %d: weight '%.64s' is not a number",
+			       lineno, row->f[COL_WEIGHT]);
 	s->weight = (int)num;
 	return 0;
 }
@@ -266,7 +265,7 @@ int traffic_haproxy_stat_parse(const char *buf, size_t len, const char *lb,
 	*out = NULL;
 	*nout = 0;
 	if (len < 2 || p[0] != '#' || p[1] != ' ' || !nl)
-		return err_set(e, -SW_E_INVALID,
+		return err_set(e, SW_E_INVALID,
 			       "not HAProxy's show stat: no '# pxname,…' header line");
 	/* the header: every column, -1 for those not wanted */
 	for (const char *q = p + 2; q < nl; q++)
@@ -276,7 +275,7 @@ int traffic_haproxy_stat_parse(const char *buf, size_t len, const char *lb,
 	cols = malloc(ncols * sizeof(*cols));
 	row = malloc(sizeof(*row));
 	if (!cols || !row) {
-		r = err_set(e, -SW_E_NOMEM, "out of memory");
+		r = err_set(e, SW_E_NOMEM, "out of memory");
 		goto out;
 	}
 	p += 2;
@@ -296,7 +295,7 @@ int traffic_haproxy_stat_parse(const char *buf, size_t len, const char *lb,
 	}
 	for (int c = COL_PXNAME; c <= COL_STATUS; c++)
 		if (!found[c]) {
-			r = err_set(e, -SW_E_INVALID, "show stat: no '%s' column in the header",
+			r = err_set(e, SW_E_INVALID, "show stat: no '%s' column in the header",
 				    stat__names[c]);
 			goto out;
 		}
@@ -310,7 +309,7 @@ int traffic_haproxy_stat_parse(const char *buf, size_t len, const char *lb,
 		if (le == p)
 			continue; /* the blank line that ends the answer */
 		if (memchr(p, '\0', (size_t)(le - p))) {
-			r = err_set(e, -SW_E_INVALID, "show stat line %d: a NUL byte", lineno);
+			r = err_set(e, SW_E_INVALID, "show stat line %d: a NUL byte", lineno);
 			goto out;
 		}
 		r = stat__row(cols, ncols, p, le, lb, row, &v, &n, &cap, lineno, e);

@@ -53,36 +53,36 @@ int traffic_decl_parse(const char *s, struct traffic_decl *out, struct err *e)
 
 	memset(out, 0, sizeof(*out));
 	if (!eq)
-		return err_set(e, -SW_E_INVALID, "load balancer '%.64s' is not NAME=SOCKET", s);
+		return err_set(e, SW_E_INVALID, "load balancer '%.64s' is not NAME=SOCKET", s);
 	size_t nlen = (size_t)(eq - s);
 
 	if (nlen == 0 || nlen >= TRAFFIC_NAME_MAX)
-		return err_set(e, -SW_E_INVALID, "load balancer name must be 1..%d characters",
+		return err_set(e, SW_E_INVALID, "load balancer name must be 1..%d characters",
 			       TRAFFIC_NAME_MAX - 1);
 	for (size_t i = 0; i < nlen; i++)
 		if (!traffic__name_char(s[i]))
-			return err_set(e, -SW_E_INVALID,
+			return err_set(e, SW_E_INVALID,
 				       "load balancer name '%.*s' may hold only letters, digits "
 				       "and ._-",
 				       (int)nlen, s);
 	const char *sock = eq + 1;
 
 	if (!sock[0])
-		return err_set(e, -SW_E_INVALID,
+		return err_set(e, SW_E_INVALID,
 			       "load balancer '%.*s': no socket after '=' (a UNIX path or "
 			       "tcp:HOST:PORT)",
 			       (int)nlen, s);
 	if (strlen(sock) >= TRAFFIC_SOCKET_MAX)
-		return err_set(e, -SW_E_INVALID,
+		return err_set(e, SW_E_INVALID,
 			       "load balancer '%.*s': socket longer than %d characters", (int)nlen,
 			       s, TRAFFIC_SOCKET_MAX - 1);
 	if (sock[0] != '/' && !str_starts(sock, "tcp:"))
-		return err_set(e, -SW_E_INVALID,
+		return err_set(e, SW_E_INVALID,
 			       "load balancer '%.*s': socket '%.64s' is neither an absolute UNIX "
 			       "path nor tcp:HOST:PORT",
 			       (int)nlen, s, sock);
 	if (traffic__socket_addr(sock, &ss, &sl, &why))
-		return err_set(e, -SW_E_INVALID, "load balancer '%.*s': socket '%.64s': %s",
+		return err_set(e, SW_E_INVALID, "load balancer '%.*s': socket '%.64s': %s",
 			       (int)nlen, s, sock, err_message(&why));
 	str_copyn(out->name, sizeof(out->name), s, nlen);
 	str_copy(out->socket, sizeof(out->socket), sock);
@@ -109,15 +109,15 @@ int traffic_new(const struct traffic_decl *v, size_t n, int timeout_ms, struct t
 
 	*out = NULL;
 	if (n > TRAFFIC_LB_MAX)
-		return err_set(e, -SW_E_INVALID, "at most %d load balancers", TRAFFIC_LB_MAX);
+		return err_set(e, SW_E_INVALID, "at most %d load balancers", TRAFFIC_LB_MAX);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(v[i].name, v[j].name) == 0)
-				return err_set(e, -SW_E_INVALID,
+				return err_set(e, SW_E_INVALID,
 					       "load balancer '%s' is declared twice", v[i].name);
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return err_set(e, -SW_E_NOMEM, "out of memory");
+		return err_set(e, SW_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		t->lbs[i].decl = v[i];
 		t->lbs[i].ops = &traffic_haproxy;
@@ -156,7 +156,7 @@ static struct traffic_lb *traffic__lb(struct traffic *t, const char *name, size_
 				*index = i;
 			return &t->lbs[i];
 		}
-	err_set(e, -SW_E_NOT_FOUND, "no load balancer '%.64s' is declared to slipwayd", name);
+	err_set(e, SW_E_NOT_FOUND, "no load balancer '%.64s' is declared to slipwayd", name);
 	return NULL;
 }
 
@@ -206,7 +206,7 @@ int traffic_backends(struct traffic *t, const char *lb, struct traffic_backend *
 	*out = NULL;
 	*n = 0;
 	if (!l)
-		return e->code;
+		return -e->code;
 	return traffic__blame(
 	    l, l->ops->backends(l->decl.socket, t->timeout_ms, l->decl.name, out, n, e), e);
 }
@@ -267,7 +267,7 @@ int traffic_server_get(struct traffic *t, const char *lb, const char *backend, c
 
 	memset(out, 0, sizeof(*out));
 	if (!traffic__lb(t, lb, &index, e))
-		return e->code;
+		return -e->code;
 	int r = traffic_backends(t, lb, &v, &nv, e);
 
 	if (r < 0)
@@ -298,7 +298,7 @@ int traffic_set_state(struct traffic *t, const char *lb, const char *backend, co
 	struct traffic_lb *l = traffic__lb(t, lb, &index, e);
 
 	if (!l)
-		return e->code;
+		return -e->code;
 	int r = l->ops->set_state(l->decl.socket, t->timeout_ms, backend, server, state, e);
 
 	if (r == -SW_E_NOT_FOUND)
@@ -313,7 +313,7 @@ int traffic_set_weight(struct traffic *t, const char *lb, const char *backend, c
 	struct traffic_lb *l = traffic__lb(t, lb, &index, e);
 
 	if (!l)
-		return e->code;
+		return -e->code;
 	int r = l->ops->set_weight(l->decl.socket, t->timeout_ms, backend, server, weight, e);
 
 	if (r == -SW_E_NOT_FOUND)

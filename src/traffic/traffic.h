@@ -128,8 +128,11 @@ int traffic_find(struct traffic *t, const char *backend, char *lb, size_t lb_siz
 int traffic_server_get(struct traffic *t, const char *lb, const char *backend, const char *server,
 		       struct traffic_server *out, struct err *e);
 
-/* Sets a server's state or weight on balancer lb.  A server that does not exist is an error
- * with the balancer's words. */
+/* The weight a server was configured with (HAProxy: "100%" of its initial weight). */
+#define TRAFFIC_WEIGHT_CONFIGURED (-1)
+
+/* Sets a server's state or weight (0..256, or TRAFFIC_WEIGHT_CONFIGURED) on balancer lb.  A server
+ * that does not exist is an error with the balancer's words. */
 int traffic_set_state(struct traffic *t, const char *lb, const char *backend, const char *server,
 		      enum traffic_state state, struct err *e);
 int traffic_set_weight(struct traffic *t, const char *lb, const char *backend, const char *server,

@@ -157,8 +157,9 @@ def test_synopses_match_the_issue():
     assert usage("group", "create").startswith(
         "slipway group create --app APP NAME [--tag K=V]... [--tag-set K=V,K=V]... "
         "[--config CONFIG] [--rollback-on failure,stop,alarm] [--style in-place|blue-green]")
-    assert usage("config", "create") == ("slipway config create NAME (--min-healthy N|N% | "
-                                         "--canary P%/Tm | --linear P%/Tm) "
+    assert usage("config", "create") == ("slipway config create NAME [--canary P%/Tm | "
+                                         "--linear P%/Tm | --steps P%:Tm,...,100% | "
+                                         "--all-at-once] [--min-healthy N|N%] "
                                          "[--platform server|lambda]")
     assert usage("deploy", "create").startswith(
         "slipway deploy create --app APP --group GROUP (--source DIR | --s3 s3://BUCKET/KEY | "
@@ -234,9 +235,15 @@ def test_bash_completion_follows_the_command_table(tmp_path):
      "--rollback-on takes failure, stop and alarm"),
     (["group", "create", "--app", "a", "g", "--tag", "a=b", "--tag-set", "c=d"],
      "give --tag or --tag-set, not both"),
-    (["config", "create", "c"], "give exactly one of --min-healthy, --canary, --linear"),
-    (["config", "create", "c", "--min-healthy", "2", "--canary", "10%/5m"],
-     "give only one of --min-healthy, --canary, --linear"),
+    (["config", "create", "c"], "give --min-healthy, or one of --canary, --linear, --steps"),
+    (["config", "create", "c", "--linear", "10%/1m", "--canary", "10%/5m"],
+     "give only one of --canary, --linear, --steps, --all-at-once"),
+    (["config", "create", "c", "--steps", "5%:1m,100%"],
+     "a server configuration needs --min-healthy as well"),
+    (["config", "create", "c", "--min-healthy", "1", "--steps", "5%:1m,,100%"],
+     "--steps is a comma-separated list of PERCENT%[:WAIT]"),
+    (["config", "create", "c", "--min-healthy", "1", "--steps", "5:1m,100%"],
+     "--steps is a comma-separated list"),
     (["config", "create", "c", "--min-healthy", "100%"], "--min-healthy is a host count"),
     (["config", "create", "c", "--canary", "10%"], "--canary is PERCENT%/MINUTES"),
     (["instance", "register", "h", "--tags", "role", "--out", "x.yml"],

@@ -1,6 +1,8 @@
 """Deployment configurations: the predefined CodeDeployDefault.* table, custom configurations
 (minimum healthy hosts, traffic routing, zonal), their validation with AWS's exception names,
-deletion rules, pagination and persistence — through boto3 and the aws CLI."""
+deletion rules, pagination and persistence — through boto3 and the aws CLI; and Slipway's
+weighted traffic shifting for host fleets (Server configs with a trafficRoutingConfig, the
+SlipwaySteps type) through boto3, the aws CLI, the slipway CLI and signed raw requests."""
 import datetime
 import json
 import os
@@ -10,6 +12,8 @@ import time
 
 import botocore.exceptions
 import pytest
+from test_bound_user import signed_json
+from test_cli import js, kv, ok, run, table
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ROLE = "arn:aws:iam::123456789012:role/CodeDeployService"
@@ -193,11 +197,11 @@ def test_invalid_traffic_routing(raw, traffic):
 
 
 def test_platform_and_settings_must_match(cd):
-    # A Server config shifts no traffic, a Lambda one has no healthy-host minimum.
+    # A Lambda config has no healthy-host minimum; a Server one needs it even when it shifts
+    # traffic (a Slipway extension: below).
     assert error_code(cd.create_deployment_config, deploymentConfigName="mix",
-                      minimumHealthyHosts={"type": "HOST_COUNT", "value": 1},
-                      trafficRoutingConfig={"type": "AllAtOnce"}) == \
-        "InvalidTrafficRoutingConfigurationException"
+                      computePlatform="Server", trafficRoutingConfig={"type": "AllAtOnce"}) == \
+        "InvalidMinimumHealthyHostValueException"
     assert error_code(cd.create_deployment_config, deploymentConfigName="mix",
                       computePlatform="Lambda", trafficRoutingConfig={"type": "AllAtOnce"},
                       minimumHealthyHosts={"type": "HOST_COUNT", "value": 1}) == \
@@ -380,3 +384,156 @@ def test_config_of_an_unfinished_deployment_is_in_use(server, request, cd):
               "WHERE id = 'd-ABCDEFGH1'")
     server.start(server.port)
     server.client("codedeploy").delete_deployment_config(deploymentConfigName="rolling")
+
+
+# ---- weighted traffic shifting for host fleets (Slipway extension, docs/traffic.md) ----------
+
+HALF = {"type": "FLEET_PERCENT", "value": 50}
+
+
+def steps(*pairs):
+    """A SlipwaySteps config from (percentage, waitInMinutes or None) pairs."""
+    return {"type": "SlipwaySteps", "slipwaySteps": {"steps": [
+        {"percentage": p} if w is None else {"percentage": p, "waitInMinutes": w}
+        for p, w in pairs]}}
+
+
+def codedeploy_call(server, operation, body):
+    """A signed CodeDeploy request sent as given (botocore's client would refuse or drop members
+    outside the AWS model, such as slipwaySteps); returns (status, document)."""
+    return signed_json(server, {"id": server.access_key, "secret": server.secret_key},
+                       "CodeDeploy_20141006." + operation, body)
+
+
+@pytest.mark.parametrize("traffic", [canary(10, 5), linear(25, 2), {"type": "AllAtOnce"},
+                                     linear(10, 320)])
+def test_server_config_with_traffic_routing_from_boto3(cd, traffic):
+    cd.create_deployment_config(deploymentConfigName="weighted", computePlatform="Server",
+                                minimumHealthyHosts=HALF, trafficRoutingConfig=traffic)
+    info = cd.get_deployment_config(deploymentConfigName="weighted")["deploymentConfigInfo"]
+    assert info["computePlatform"] == "Server"
+    assert info["minimumHealthyHosts"] == HALF
+    assert info["trafficRoutingConfig"] == traffic
+    assert "weighted" in cd.list_deployment_configs()["deploymentConfigsList"]
+
+
+def test_server_config_with_traffic_routing_from_the_aws_cli(server):
+    server.aws("deploy", "create-deployment-config", "--deployment-config-name", "canary-hosts",
+               "--compute-platform", "Server", "--minimum-healthy-hosts",
+               "type=HOST_COUNT,value=1", "--traffic-routing-config",
+               "type=TimeBasedCanary,timeBasedCanary={canaryPercentage=20,canaryInterval=3}")
+    info = server.aws("deploy", "get-deployment-config", "--deployment-config-name",
+                      "canary-hosts")["deploymentConfigInfo"]
+    assert info["trafficRoutingConfig"] == canary(20, 3)
+    assert info["minimumHealthyHosts"] == {"type": "HOST_COUNT", "value": 1}
+
+
+@pytest.mark.parametrize("traffic", [canary(100, 5), canary(10, 2881), linear(10, 321),
+                                     linear(0, 1), {"type": "Sideways"}])
+def test_server_traffic_routing_has_awss_limits(raw, traffic):
+    assert error_code(raw.create_deployment_config, deploymentConfigName="bad",
+                      computePlatform="Server", minimumHealthyHosts=HALF,
+                      trafficRoutingConfig=traffic) == \
+        "InvalidTrafficRoutingConfigurationException"
+
+
+def test_steps_with_the_slipway_cli(server, cd):
+    ok(server, "config", "create", "web-steps", "--min-healthy", "50%", "--steps",
+       "5%:1m,25%:1m,50%:2m,100%")
+    ok(server, "config", "create", "web-canary", "--min-healthy", "1", "--canary", "10%:5m")
+    ok(server, "config", "create", "web-all", "--min-healthy", "1", "--all-at-once",
+       "--platform", "server")
+    ok(server, "config", "create", "fn-all", "--all-at-once")
+    shown = js(server, "config", "show", "web-steps")
+    assert shown["computePlatform"] == "Server"
+    assert shown["minimumHealthyHosts"] == HALF
+    assert shown["trafficRoutingConfig"] == steps((5, 1), (25, 1), (50, 2), (100, None))
+    # What the API returns is what was given, to a signed raw request too.
+    status, doc = codedeploy_call(server, "GetDeploymentConfig",
+                                  {"deploymentConfigName": "web-steps"})
+    assert status == 200 and doc["deploymentConfigInfo"] == shown
+    # boto3 reads the rest of it (its parser skips the member it does not know).
+    info = cd.get_deployment_config(deploymentConfigName="web-steps")["deploymentConfigInfo"]
+    assert info["trafficRoutingConfig"]["type"] == "SlipwaySteps"
+    assert info["minimumHealthyHosts"] == HALF
+
+    canary_info = cd.get_deployment_config(
+        deploymentConfigName="web-canary")["deploymentConfigInfo"]
+    assert canary_info["computePlatform"] == "Server"
+    assert canary_info["trafficRoutingConfig"] == canary(10, 5)
+    assert js(server, "config", "show", "web-all")["trafficRoutingConfig"] == \
+        {"type": "AllAtOnce"}
+    assert js(server, "config", "show", "fn-all")["computePlatform"] == "Lambda"
+
+    rule = kv(ok(server, "config", "show", "web-steps").stdout)["rule"]
+    assert rule == "at least 50% of hosts healthy; steps: 5% then 1 min, 25% then 1 min, " \
+                   "50% then 2 min, 100%"
+    rows = {r[0]: r for r in table(ok(server, "config", "list").stdout)}
+    assert rows["web-canary"][1:] == ["Server", "at least 1 host healthy; canary: 10% of "
+                                      "traffic, the rest after 5 min"]
+
+
+@pytest.mark.parametrize("arg,says", [
+    ("5%:1m,5%:1m,100%", "steps[1].percentage 5 does not exceed the step before it (5)"),
+    ("50%:1m,25%:1m,100%", "percentages must increase strictly"),
+    ("5%:1m,50%:1m", "the last of slipwaySteps.steps must shift 100%, not 50%"),
+    ("5%:48h,100%:1m", "waits add up to more than 2880 minutes"),
+    (",".join(f"{i}%:1m" for i in range(1, 21)) + ",100%", "has 21 steps; the limit is 20"),
+])
+def test_steps_errors_from_the_slipway_cli(server, arg, says):
+    p = run(server, "config", "create", "bad", "--min-healthy", "1", "--steps", arg)
+    assert p.returncode == 1, p.stderr
+    assert "InvalidTrafficRoutingConfigurationException" in p.stderr, p.stderr
+    assert says in p.stderr, p.stderr
+
+
+def test_steps_through_signed_requests(server):
+    base = {"deploymentConfigName": "raw-steps", "computePlatform": "Server",
+            "minimumHealthyHosts": {"type": "HOST_COUNT", "value": 1}}
+    good = steps((1, 0), (10, 3), (100, 2))
+    status, doc = codedeploy_call(server, "CreateDeploymentConfig",
+                                  {**base, "trafficRoutingConfig": good})
+    assert status == 200 and UUID.match(doc["deploymentConfigId"]), doc
+    status, doc = codedeploy_call(server, "GetDeploymentConfig",
+                                  {"deploymentConfigName": "raw-steps"})
+    assert doc["deploymentConfigInfo"]["trafficRoutingConfig"] == good
+    for bad, says in [
+        (steps((101, None)), "between 1 and 100, not 101"),
+        (steps((5, -1), (100, None)), "waitInMinutes must be between 0 and 2880, not -1"),
+        ({"type": "SlipwaySteps"}, "slipwaySteps {steps"),
+        ({"type": "SlipwaySteps", "slipwaySteps": {"steps": []}}, "1 to 20 steps"),
+        ({"type": "SlipwaySteps", "slipwaySteps": {"steps": [{"percent": 100}]}},
+         "unknown member 'percent'"),
+        ({**steps((100, None)), **canary(10, 5)}, "takes no slipwaySteps"),
+    ]:
+        status, doc = codedeploy_call(server, "CreateDeploymentConfig",
+                                      {**base, "deploymentConfigName": "bad",
+                                       "trafficRoutingConfig": bad})
+        assert status == 400, doc
+        assert doc["__type"].endswith("InvalidTrafficRoutingConfigurationException"), doc
+        assert says in doc["message"], doc
+    # Step lists shift host fleets only: a Lambda config refuses them.
+    status, doc = codedeploy_call(server, "CreateDeploymentConfig",
+                                  {"deploymentConfigName": "fn-steps",
+                                   "computePlatform": "Lambda",
+                                   "trafficRoutingConfig": steps((100, None))})
+    assert status == 400 and "applies to Server configurations only" in doc["message"], doc
+    status, _ = codedeploy_call(server, "GetDeploymentConfig",
+                                {"deploymentConfigName": "bad"})
+    assert status == 400
+
+
+def test_boto3_refuses_step_lists_client_side(cd):
+    # Why docs/traffic.md sends SlipwaySteps through the slipway CLI or a raw request.
+    with pytest.raises(botocore.exceptions.ParamValidationError) as ei:
+        cd.create_deployment_config(deploymentConfigName="s", computePlatform="Server",
+                                    minimumHealthyHosts=HALF,
+                                    trafficRoutingConfig=steps((100, None)))
+    assert "slipwaySteps" in str(ei.value)
+
+
+def test_restart_keeps_a_step_list(server):
+    ok(server, "config", "create", "kept", "--min-healthy", "2", "--steps", "10%:1m,100%")
+    before = js(server, "config", "show", "kept")
+    server.restart()
+    assert js(server, "config", "show", "kept") == before

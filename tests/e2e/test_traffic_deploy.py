@@ -258,6 +258,7 @@ def test_blue_green_shifts_traffic_by_weights_on_schedule(rig):
     seed_blue(r)
     r.cd.create_deployment_config(
         deploymentConfigName="Linear10", computePlatform="Server",
+        minimumHealthyHosts={"type": "HOST_COUNT", "value": 0},
         trafficRoutingConfig={"type": "TimeBasedLinear",
                               "timeBasedLinear": {"linearPercentage": 10, "linearInterval": 1}},
         minimumHealthyHosts={"type": "HOST_COUNT", "value": 0})

@@ -218,8 +218,7 @@ static int deploy__options(struct deploy_create *a, struct err *e)
 
 /* The replacement fleet of a blue/green deployment: targetInstances.tagFilters (EC2TagFilter
  * shape) or ec2TagSet, as on-premises tag filters; autoScalingGroups have no meaning here. */
-static int deploy__target_instances(const json_t *ti, const char *group, json_t *doc,
-				    struct err *e)
+static int deploy__target_instances(const json_t *ti, const char *group, json_t *doc, struct err *e)
 {
 	const json_t *filters = json_object_get(ti, "tagFilters");
 	const json_t *set = json_object_get(ti, "ec2TagSet");
@@ -234,8 +233,7 @@ static int deploy__target_instances(const json_t *ti, const char *group, json_t 
 	if (json_array_size(filters) && json_is_object(set))
 		return err_set(e, SW_E_InvalidTargetInstances,
 			       "targetInstances takes tagFilters or ec2TagSet, not both");
-	if (!json_array_size(filters) &&
-	    !json_array_size(json_object_get(set, "ec2TagSetList")))
+	if (!json_array_size(filters) && !json_array_size(json_object_get(set, "ec2TagSetList")))
 		return err_set(e, SW_E_InvalidTargetInstances,
 			       "a blue/green deployment to deployment group '%s' names its "
 			       "replacement (green) instances with targetInstances.tagFilters",
@@ -294,8 +292,8 @@ static int deploy__style(const struct deploy_create *a, const json_t *group, str
 			json_object_set(a->doc, "blueGreenDeploymentConfiguration", (json_t *)bg);
 	}
 	json_object_set_new(a->doc, "deploymentStyle",
-			    json_pack("{s:s,s:s}", "deploymentType", blue_green ? "BLUE_GREEN" : "IN_PLACE",
-				      "deploymentOption",
+			    json_pack("{s:s,s:s}", "deploymentType",
+				      blue_green ? "BLUE_GREEN" : "IN_PLACE", "deploymentOption",
 				      blue_green || str_eq(option, "WITH_TRAFFIC_CONTROL")
 					  ? "WITH_TRAFFIC_CONTROL"
 					  : "WITHOUT_TRAFFIC_CONTROL"));
@@ -462,7 +460,8 @@ static int deploy__info(struct store_conn *sc, const char *id, json_t **out, str
 				    deploy__parse(store_col_text(st, 10)));
 	/* a blue/green deployment waiting for ContinueDeployment is Ready */
 	json_set_str(info, "status",
-		     str_eq(store_col_text(st, 3), "InProgress") && str_eq(store_col_text(st, 18), "ready")
+		     str_eq(store_col_text(st, 3), "InProgress") &&
+			     str_eq(store_col_text(st, 18), "ready")
 			 ? "Ready"
 			 : store_col_text(st, 3));
 	if (!store_col_null(st, 14))
@@ -887,7 +886,8 @@ static int deploy__continue(struct store_conn *sc, void *arg, struct err *e)
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return err_set(e, SW_E_DeploymentDoesNotExist, "Deployment %s does not exist", a->id);
+		return err_set(e, SW_E_DeploymentDoesNotExist, "Deployment %s does not exist",
+			       a->id);
 	str_copy(status, sizeof(status), store_col_text(st, 0));
 	str_copy(phase, sizeof(phase), store_col_null(st, 1) ? "" : store_col_text(st, 1));
 	doc = deploy__parse(store_col_text(st, 2));
@@ -899,11 +899,11 @@ static int deploy__continue(struct store_conn *sc, void *arg, struct err *e)
 		return err_set(e, SW_E_DeploymentAlreadyCompleted,
 			       "Deployment %s has already completed (%s)", a->id, status);
 	if (a->ready_wait && !(str_eq(status, "InProgress") && str_eq(phase, "ready")))
-		return err_set(e, SW_E_DeploymentIsNotInReadyState,
-			       "Deployment %s is not Ready: %s", a->id,
-			       blue_green ? "its replacement instances are not waiting for "
-					    "ContinueDeployment"
-					  : "only blue/green deployments wait for ContinueDeployment");
+		return err_set(
+		    e, SW_E_DeploymentIsNotInReadyState, "Deployment %s is not Ready: %s", a->id,
+		    blue_green ? "its replacement instances are not waiting for "
+				 "ContinueDeployment"
+			       : "only blue/green deployments wait for ContinueDeployment");
 	if (!a->ready_wait && !blue_green)
 		return err_set(e, SW_E_UnsupportedActionForDeploymentType,
 			       "Deployment %s is an in-place deployment: there is no termination "
@@ -948,8 +948,7 @@ static json_t *deploy__skipped_event(const char *name)
  * a blue/green target lists only its own (the original fleet's block events, the
  * replacement's install and allow events). */
 static int deploy__events(struct store_conn *sc, const char *id, const char *instance,
-			  bool target_done, bool fill, json_t **out, int64_t *latest,
-			  struct err *e)
+			  bool target_done, bool fill, json_t **out, int64_t *latest, struct err *e)
 {
 	struct store_stmt *st;
 	size_t nall, next = 0;

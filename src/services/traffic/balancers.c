@@ -111,8 +111,10 @@ static int GetLoadBalancer(struct call *c)
 		return err_set(
 		    c->err, -SW_E_LoadBalancerNotFound,
 		    "No load balancer '%.64s' is declared to slipwayd (--load-balancer).", name);
-	if (traffic_backends(t, name, &v, &n, c->err) < 0)
-		return err_set(c->err, -SW_E_LoadBalancerUnavailable, "%s", err_message(c->err));
+	struct err why = { 0 };
+
+	if (traffic_backends(t, name, &v, &n, &why) < 0)
+		return err_set(c->err, -SW_E_LoadBalancerUnavailable, "%s", err_message(&why));
 
 	json_t *backends = json_array();
 	bool found = false;

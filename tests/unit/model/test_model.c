@@ -173,7 +173,7 @@ static int deployments__run(struct store_conn *c, void *arg, struct err *e)
 
 	/* a target with two commands; the agent takes the queued one */
 	assert_int_equal(
-	    model_target_insert(c, second, "i-1", "arn", "host", 0, "Pending", 3000, e), 0);
+	    model_target_insert(c, second, "i-1", "arn", "host", 0, "Pending", NULL, 3000, e), 0);
 	assert_int_equal(model_target_exists(c, second, "i-1", e), 1);
 	assert_int_equal(model_target_exists(c, first, "i-1", e), 0);
 	assert_int_equal(model_command_insert(c, second, "i-1", "ApplicationStop", 1, e), 0);
