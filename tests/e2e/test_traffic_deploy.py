@@ -260,8 +260,7 @@ def test_blue_green_shifts_traffic_by_weights_on_schedule(rig):
         deploymentConfigName="Linear10", computePlatform="Server",
         minimumHealthyHosts={"type": "HOST_COUNT", "value": 0},
         trafficRoutingConfig={"type": "TimeBasedLinear",
-                              "timeBasedLinear": {"linearPercentage": 10, "linearInterval": 1}},
-        minimumHealthyHosts={"type": "HOST_COUNT", "value": 0})
+                              "timeBasedLinear": {"linearPercentage": 10, "linearInterval": 1}})
     blue_green_group(r, "KEEP_ALIVE", ready="CONTINUE_DEPLOYMENT", config="Linear10")
     watch = WeightWatch(r.lb)
     load = r.load(threads=3, pause=0.005)
