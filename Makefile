@@ -29,6 +29,7 @@ bench: deps
 	bench/run.sh
 	bench/cli.sh
 	bench/deploy.sh     # runs bench/agent.sh for the agent's memory figures
+	-bench/traffic.sh   # rollouts behind a real HAProxy (needs root; make goes on without it)
 	/root/.pyenv/versions/3.11.7/bin/python3 bench/metrics.py 2>/dev/null || python3 bench/metrics.py
 
 format:

@@ -264,7 +264,8 @@ def part_shift(tmp):
             deploymentConfigName="Linear10", computePlatform="Server",
             trafficRoutingConfig={"type": "TimeBasedLinear",
                                   "timeBasedLinear": {"linearPercentage": 10,
-                                                      "linearInterval": 1}})
+                                                      "linearInterval": 1}},
+            minimumHealthyHosts={"type": "HOST_COUNT", "value": 0})
         blue_green_group(r, "Linear10")
         watch = WeightWatch(r.lb)
         load = r.load(threads=3, pause=0.005)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: starts slipwayd in a scratch directory, tours it with the unmodified aws CLI, then
-# deploys examples/webapp to three local slipway-agent hosts and a broken revision that rolls back.
+# deploys examples/webapp to three local slipway-agent hosts and a broken revision that rolls back,
+# then starts HAProxy in front of them and rolls examples/webapp-lb out behind it with traffic
+# control (live request counts), and a revision answering 500 that an alarm stops and rolls back.
 #
 # Environment: BUILD (or SLIPWAY_BUILD) the build directory to run (default build/),
 # SLIPWAY_DEMO_PORT a fixed port (default: an ephemeral one), NO_COLOR to never use colour.
@@ -40,14 +42,32 @@ for t in aws zip; do
 done
 
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/slipway-demo.XXXXXX")
-PID='' AGENTS=()
+# HAProxy's runtime socket: a UNIX socket path holds at most 97 bytes there.
+LB_DIR=$DEMO
+if [ ${#DEMO} -gt 80 ]; then LB_DIR=$(mktemp -d /tmp/slipway-lb.XXXXXX); fi
+PID='' AGENTS=() HAPROXY=''
 
-# Agents first (they poll slipwayd), then slipwayd; every process gets SIGTERM and is waited for.
+# The web servers examples/webapp-lb started on the hosts outlive the agents (as services do):
+# stopped by their pid files.
+stop_web() {
+  local f
+  for f in "$DEMO"/hosts/*/opt/slipway-web/server.pid; do
+    if [ -f "$f" ]; then kill -TERM "$(cat "$f")" 2>/dev/null || true; fi
+  done
+  for f in "$DEMO"/hosts/*/opt/slipway-web/server.pid; do # each removes its pid file on exit
+    for _ in $(seq 50); do [ -f "$f" ] || break; sleep 0.1; done
+  done
+}
+
+# Agents first (they poll slipwayd), then the web servers, HAProxy and slipwayd; every process
+# gets SIGTERM and is waited for.
 cleanup() {
   local rc=$? p
   trap - EXIT INT TERM
   for p in "${AGENTS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${AGENTS[@]}"; do wait "$p" 2>/dev/null || true; done
+  stop_web
+  if [ -n "$HAPROXY" ]; then kill -TERM "$HAPROXY" 2>/dev/null || true; wait "$HAPROXY" || true; fi
   if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
     kill -TERM "$PID"; wait "$PID" || true
   fi
@@ -55,6 +75,7 @@ cleanup() {
     printf '\n-- last lines of slipwayd.log --\n' >&2; tail -n 20 "$DEMO/slipwayd.log" >&2
   fi
   rm -rf "$DEMO"
+  if [ "$LB_DIR" != "$DEMO" ]; then rm -rf "$LB_DIR"; fi
   exit "$rc"
 }
 trap cleanup EXIT
@@ -62,7 +83,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "starting slipwayd (data in $DEMO/data)"
+# The HAProxy of the last part is declared now (it is started later); --time-scale 60 makes a
+# CloudWatch minute a second there, so that its alarm decides within seconds.
 "$SLIPWAYD" --data "$DEMO/data" --listen "127.0.0.1:$PORT" --poll-timeout 5 --agent-timeout 20 \
+  --load-balancer "edge=$LB_DIR/haproxy.sock" --deregistration-delay 5 --time-scale 60 \
   >"$DEMO/ready" 2>"$DEMO/slipwayd.log" &
 PID=$!
 # Up to a minute: a sanitizer build on a busy machine starts slowly; a slipwayd that exits is
@@ -196,10 +220,140 @@ run cat "$DEMO/hosts/web-2/opt/slipway-demo/site/index.html"
 run cat "$DEMO/hosts/web-2/opt/slipway-demo/site/DEPLOYMENT_ID"
 run slipway deploy list --app "$APP"
 
-say "done: agents and slipwayd stop cleanly on SIGTERM"
+# ---- behind HAProxy -----------------------------------------------------------------------
+command -v haproxy >/dev/null || die "'haproxy' is not installed (make deps installs it)"
+say "start HAProxy in front of the three hosts (backend web-tg, one server per host)"
+# A port for HAProxy and one for each host's web server (examples/webapp-lb reads it from
+# /opt/slipway-web/port, written here before its agent installs it).
+free_ports() { python3 -c 'import socket, sys
+ss = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"; }
+read -r LB_PORT WEB_PORTS <<<"$(free_ports 4)"
+{
+  printf 'global\n    stats socket %s mode 600 level admin\n' "$LB_DIR/haproxy.sock"
+  printf 'defaults\n    mode http\n    timeout connect 1s\n    timeout client 30s\n'
+  printf '    timeout server 10s\n    retries 0\n    http-reuse never\n'
+  printf 'frontend web\n    bind 127.0.0.1:%s\n    default_backend web-tg\n' "$LB_PORT"
+  printf 'backend web-tg\n    balance roundrobin\n    option httpchk GET /health\n'
+  printf '    default-server check inter 200ms fall 2 rise 1\n'
+} >"$DEMO/haproxy.cfg"
+i=0
+for p in $WEB_PORTS; do
+  i=$((i + 1))
+  printf '    server web-%s 127.0.0.1:%s\n' "$i" "$p" >>"$DEMO/haproxy.cfg"
+  mkdir -p "$DEMO/hosts/web-$i/opt/slipway-web"
+  echo "$p" >"$DEMO/hosts/web-$i/opt/slipway-web/port"
+  echo "web-$i" >"$DEMO/hosts/web-$i/opt/slipway-web/host"
+done
+run cat "$DEMO/haproxy.cfg"
+haproxy -db -f "$DEMO/haproxy.cfg" </dev/null >"$DEMO/haproxy.log" 2>&1 &
+HAPROXY=$!
+for _ in $(seq 100); do [ -S "$LB_DIR/haproxy.sock" ] && break; sleep 0.1; done
+[ -S "$LB_DIR/haproxy.sock" ] || die "haproxy did not start: $(cat "$DEMO/haproxy.log")"
+echo "haproxy listening on http://127.0.0.1:$LB_PORT (runtime API $LB_DIR/haproxy.sock)"
+note "(slipwayd was started with --load-balancer edge=$LB_DIR/haproxy.sock --deregistration-delay 5)"
+
+say "an alarm on the target group's 5xx answers, and a group with traffic control"
+run aws cloudwatch put-metric-alarm --alarm-name web-5xx --namespace AWS/ApplicationELB \
+  --metric-name HTTPCode_Target_5XX_Count \
+  --dimensions Name=TargetGroup,Value=web-tg Name=LoadBalancer,Value=edge \
+  --statistic Sum --period 60 --evaluation-periods 1 --threshold 0 \
+  --comparison-operator GreaterThanThreshold --treat-missing-data notBreaching
+run aws deploy create-deployment-group --application-name "$APP" \
+  --deployment-group-name "$GROUP-lb" --service-role-arn arn:aws:iam::123456789012:role/slipway \
+  --deployment-config-name CodeDeployDefault.OneAtATime \
+  --on-premises-instance-tag-filters Key=role,Value=web,Type=KEY_AND_VALUE \
+  --deployment-style deploymentType=IN_PLACE,deploymentOption=WITH_TRAFFIC_CONTROL \
+  --load-balancer-info 'targetGroupInfoList=[{name=web-tg}]' \
+  --alarm-configuration 'enabled=true,alarms=[{name=web-5xx}]' \
+  --auto-rollback-configuration enabled=true,events=DEPLOYMENT_STOP_ON_ALARM
+
+# A revision of examples/webapp-lb named NAME (app/REVISION), broken (answering 500 on /) or not.
+web_revision() {
+  local d=$DEMO/rev/$1
+  mkdir -p "$d" && cp -r examples/webapp-lb/. "$d/"
+  echo "$2" >"$d/app/REVISION"
+  if [ "${3:-}" = broken ]; then echo "answer 500 on /" >"$d/app/BROKEN"; fi
+  printf '%s' "$d"
+}
+# Waits until deployment $1 ends; prints its status.
+wait_end() {
+  local st=
+  for _ in $(seq 300); do
+    st=$(aws deploy get-deployment --deployment-id "$1" --query deploymentInfo.status \
+      --output text)
+    case $st in Succeeded | Failed | Stopped) break ;; esac
+    sleep 1
+  done
+  printf '%s' "$st"
+}
+# Deploys DIR to the group and waits for it (and for its rollback, if it gets one), printing a
+# line a second: the requests a client on loopback sent through HAProxy in that second, ok and
+# failed, by the revision that answered.
+LAST='' ROLLBACK_ID=''
+deploy_live() {
+  local dir=$1 desc=$2 id st rb
+  rm -f "$DEMO/load.stop"
+  python3 tests/e2e/loadclient.py "http://127.0.0.1:$LB_PORT/" --seconds 240 \
+    --stop-file "$DEMO/load.stop" &
+  local load=$!
+  sleep 1
+  id=$(slipway deploy create --app "$APP" --group "$GROUP-lb" --source "$dir" \
+    --description "$desc" -o text)
+  LAST=$id ROLLBACK_ID=
+  printf '%screated deployment %s (%s); requests through HAProxy, a line a second:%s\n' \
+    "$bold" "$id" "$desc" "$off"
+  st=$(wait_end "$id")
+  printf '%sdeployment %s: %s%s\n' "$bold" "$id" "$st" "$off"
+  rb=$(aws deploy get-deployment --deployment-id "$id" \
+    --query deploymentInfo.rollbackInfo.rollbackDeploymentId --output text)
+  case $rb in
+  d-*)
+    ROLLBACK_ID=$rb
+    printf '%sdeployment %s: rolled back by %s%s\n' "$bold" "$id" "$rb" "$off"
+    printf '%srollback %s: %s%s\n' "$bold" "$rb" "$(wait_end "$rb")" "$off"
+    ;;
+  esac
+  sleep 1
+  touch "$DEMO/load.stop"
+  wait "$load" || true
+}
+
+say "install examples/webapp-lb behind HAProxy (the first time: nothing served before)"
+run slipway deploy create --app "$APP" --group "$GROUP-lb" --source examples/webapp-lb \
+  --description "webapp-lb v1" --wait
+for _ in $(seq 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LB_PORT/")" = 200 ] && break
+  sleep 0.1
+done
+run curl -s "http://127.0.0.1:$LB_PORT/"
+
+say "roll webapp-lb v2 out one host at a time while a client keeps sending requests"
+note "(each host: BeforeBlockTraffic, BlockTraffic = drain in HAProxy until its sessions end, then"
+note " maintenance; the install; BeforeAllowTraffic, AllowTraffic = ready once its health check passes)"
+deploy_live "$(web_revision v2 'webapp-lb v2')" "webapp-lb v2"
+V2=$LAST
+run slipway deploy events "$V2"
+
+say "deploy webapp-lb v3, which answers 500: the alarm stops it and the group rolls back"
+deploy_live "$(web_revision v3 'webapp-lb v3 (broken)' broken)" "webapp-lb v3 (broken)"
+V3=$LAST
+[ -n "$ROLLBACK_ID" ] || die "$V3 was not rolled back"
+run aws deploy get-deployment --deployment-id "$V3" --output table \
+  --query "deploymentInfo.{status:status,error:errorInformation.code,\
+message:errorInformation.message,rollback:rollbackInfo.rollbackDeploymentId}"
+run aws cloudwatch describe-alarm-history --alarm-name web-5xx --history-item-type StateUpdate \
+  --query 'AlarmHistoryItems[].HistorySummary' --output text
+say "what HAProxy serves after the rollback"
+for _ in 1 2 3; do run curl -s "http://127.0.0.1:$LB_PORT/"; done
+
+say "done: agents, HAProxy and slipwayd stop cleanly on SIGTERM"
 for p in "${AGENTS[@]}"; do kill -TERM "$p"; done
 for p in "${AGENTS[@]}"; do wait "$p" || die "an agent did not stop cleanly"; done
 AGENTS=()
+stop_web
+kill -TERM "$HAPROXY"; wait "$HAPROXY" || true; HAPROXY=
 kill -TERM "$PID"; wait "$PID"; PID=
 tail -n 2 "$DEMO/slipwayd.log"
 printf '%sdemo finished%s\n' "$green" "$off"

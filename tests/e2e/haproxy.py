@@ -17,6 +17,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import ports
@@ -30,13 +31,15 @@ def available():
 
 class Server:
     """A backend server: name (= the Slipway instance name), its loopback port, whether it starts
-    in maintenance (`disabled`: a green fleet waiting for its traffic) and its weight."""
+    in maintenance (`disabled`: a green fleet waiting for its traffic), its weight, and the port
+    its health check goes to when not its own."""
 
-    def __init__(self, name, port, maint=False, weight=None):
+    def __init__(self, name, port, maint=False, weight=None, check_port=None):
         self.name = name
         self.port = port
         self.maint = maint
         self.weight = weight
+        self.check_port = check_port  # health-check another port (a dead one: never UP)
 
 
 def runtime(sock_path, command, timeout=5):
@@ -68,6 +71,10 @@ class HAProxy:
         self.dir = os.path.join(str(base), "haproxy")
         os.makedirs(self.dir, exist_ok=True)
         self.socket = os.path.join(self.dir, "haproxy.sock")
+        self.sock_dir = None
+        if len(self.socket) > 90:  # HAProxy takes at most 97 bytes (sun_path, less its suffix)
+            self.sock_dir = tempfile.mkdtemp(prefix="swlb.", dir="/tmp")
+            self.socket = os.path.join(self.sock_dir, "haproxy.sock")
         self.cfg = os.path.join(self.dir, "haproxy.cfg")
         self.log_path = os.path.join(self.dir, "haproxy.log")
         self.backends = backends  # {backend name: [Server]}
@@ -86,8 +93,11 @@ class HAProxy:
     maxconn 1000
     stats socket {self.socket} mode 600 level admin
     stats timeout 10s
+    log stdout format raw local0
 defaults
     mode http
+    log global
+    log-format "REQ %Ts.%ms %b %s %ST %Ti %TR %Tw %Tc %Tr"
     timeout connect 1s
     timeout client 30s
     timeout server 10s
@@ -109,6 +119,8 @@ frontend web
                 line = f"    server {s.name} 127.0.0.1:{s.port}"
                 if s.weight is not None:
                     line += f" weight {s.weight}"
+                if s.check_port is not None:
+                    line += f" port {s.check_port}"
                 if s.maint:
                     line += " disabled"
                 out.append(line + "\n")
@@ -159,9 +171,28 @@ frontend web
         if self.listener is not None:
             self.listener.close()
             self.listener = None
+        if self.sock_dir:
+            shutil.rmtree(self.sock_dir, ignore_errors=True)
+            self.sock_dir = None
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def requests(self):
+        """[(time the request began (accept, or the end of the keep-alive idle time before
+        it), backend, server, status, time it went to the server or None)] from HAProxy's own
+        log, one line per request.  The second time adds the request's reception, queue and
+        connect times (None when it never reached a server)."""
+        out = []
+        for line in self.output().splitlines():
+            p = line.split()
+            if len(p) != 10 or p[0] != "REQ":
+                continue
+            t = float(p[1])
+            ti, tr, tw, tc = (int(x) for x in p[5:9])
+            sent = t + (ti + tr + tw + tc) / 1000 if min(ti, tr, tw, tc) >= 0 else None
+            out.append((t + ti / 1000, p[2], p[3], int(p[4]), sent))
+        return out
 
     def output(self):
         try:

@@ -157,3 +157,45 @@ class LoadClient:
             else:
                 w[1] += 1
         return [(t0 + i * width, out[i][0], out[i][1]) for i in sorted(out)]
+
+
+def main(argv=None):
+    """`python3 loadclient.py URL [--seconds N] [--stop-file F]`: sends requests until F exists
+    or N seconds passed (at most 300), printing a line a second — answers ok and failed in
+    that second, by revision — and a total at the end (scripts/demo.sh uses it)."""
+    import argparse
+    import os
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("url")
+    p.add_argument("--seconds", type=float, default=120)
+    p.add_argument("--stop-file")
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args(argv)
+    c = LoadClient(a.url, threads=a.threads, pause=0.02, max_seconds=min(a.seconds, 300)).start()
+    t0 = c.started
+    seen = 0
+    try:
+        while not c.stop_flag.is_set():
+            time.sleep(1)
+            ss = c.snapshot()
+            new, seen = ss[seen:], len(ss)
+            ok = sum(1 for s in new if s.ok)
+            revs = {}
+            for s in new:
+                if s.revision is not None:
+                    revs[s.revision] = revs.get(s.revision, 0) + 1
+            by = ", ".join(f"{k} {v}" for k, v in sorted(revs.items())) or "-"
+            print(f"  [{time.time() - t0:5.1f}s] requests ok {ok:4d}  failed {len(new) - ok:3d}"
+                  f"   by revision: {by}", flush=True)
+            if (a.stop_file and os.path.exists(a.stop_file)) or \
+                    time.time() - t0 >= c.max_seconds or not any(t.is_alive() for t in c.workers):
+                break
+    finally:
+        c.stop()
+    s = c.summary()
+    print(f"  total: {s['total']} requests, {s['ok']} ok, {s['failed']} failed "
+          f"({', '.join(f'{k}: {v}' for k, v in s['statuses'].items())})", flush=True)
+
+
+if __name__ == "__main__":
+    main()

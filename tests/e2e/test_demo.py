@@ -1,6 +1,8 @@
 """`make demo` (scripts/demo.sh) with the build under test: it exits 0, its aws CLI tour runs, it
 deploys examples/webapp to three real agents, then examples/webapp-broken fails its
-ValidateService and rolls back by itself to the good revision — and it cleans up after itself.
+ValidateService and rolls back by itself to the good revision; then it starts HAProxy, rolls
+examples/webapp-lb out behind it with no failed request, and a revision answering 500 is stopped
+by an alarm and rolled back — and it cleans up after itself.
 Run once through a pipe (plain lines, no escape codes) and once on a pseudo-terminal with
 NO_COLOR (the live view, still no colour)."""
 import fcntl
@@ -71,6 +73,38 @@ def check_story(out, hosts=True):
         assert re.search(rf"^{h}\s+Registered\s+role=web", out, re.M), out
 
 
+def check_traffic(out):
+    """The part behind HAProxy: started by the demo, examples/webapp-lb rolled out in place with
+    traffic control while a client counts the answers (none failed), then a revision answering
+    500 stopped by the alarm (ALARM_ACTIVE) and rolled back, HAProxy serving v2 again."""
+    part = out[out.index("== start HAProxy in front of the three hosts"):]
+    assert re.search(r"haproxy listening on http://127\.0\.0\.1:\d+ \(runtime API ", part), part
+    for h in ("web-1", "web-2", "web-3"):
+        assert re.search(rf"^    server {h} 127\.0\.0\.1:\d+$", part, re.M), h
+    assert "--deployment-style deploymentType=IN_PLACE,deploymentOption=WITH_TRAFFIC_CONTROL" \
+        in part
+    v2 = part[part.index("== roll webapp-lb v2 out"):part.index("== deploy webapp-lb v3")]
+    lines = re.findall(r"^  \[ *[\d.]+s\] requests ok +(\d+)  failed +(\d+)   by revision: (.*)$",
+                       v2, re.M)
+    assert len(lines) >= 3, v2
+    assert all(f == "0" for _, f, _ in lines), v2  # no request failed during the rollout
+    assert "webapp-lb v1" in lines[0][2] and lines[-1][2].startswith("webapp-lb v2 "), lines
+    assert re.search(r"total: \d+ requests, \d+ ok, 0 failed", v2), v2
+    assert re.search(r"^deployment d-[A-Z0-9]{9}: Succeeded$", v2, re.M), v2
+    for ev in ("BeforeBlockTraffic", "BlockTraffic", "AllowTraffic", "AfterAllowTraffic"):
+        assert re.search(rf"^web-2\s+{ev}\s+Succeeded\s", v2, re.M), ev
+    v3 = part[part.index("== deploy webapp-lb v3"):]
+    assert "webapp-lb v3 (broken)" in v3 and re.search(r"failed +[1-9]\d*", v3), v3
+    m = re.search(r"^deployment (d-[A-Z0-9]{9}): Stopped$\n(?:.*\n)*?"
+                  r"^deployment \1: rolled back by (d-[A-Z0-9]{9})$", v3, re.M)
+    assert m, v3
+    assert re.search(rf"^rollback {m.group(2)}: Succeeded$", v3, re.M), v3
+    assert "ALARM_ACTIVE" in v3 and "Alarm updated from OK to ALARM" in v3
+    served = v3[v3.index("== what HAProxy serves after the rollback"):]
+    served = served[:served.index("\n== ")]
+    assert served.count('"revision": "webapp-lb v2"') == 3 and "broken" not in served, served
+
+
 def test_demo_deploys_fails_and_rolls_back(tmp_path):
     if not AS_ROOT:
         pytest.skip("the demo's three hosts need root (one mount namespace each)")
@@ -131,6 +165,8 @@ def test_demo_deploys_fails_and_rolls_back(tmp_path):
     assert re.search(rf"^{rollback}\s+Succeeded\s+demo-web\s+prod\s.*codeDeployRollback$",
                      after, re.M)
     assert re.search(rf"^{bad}\s+Failed\s+demo-web\s+prod\s.*user$", after, re.M)
+
+    check_traffic(out)
 
     # a clean stop: slipwayd said so, nothing left running or on disk
     assert "slipwayd: stopped" in out

@@ -19,6 +19,7 @@ import json
 import os
 import time
 
+import ports
 import pytest
 from agents import (ALL_EVENTS, TRAFFIC, agent_available, events, max_in_flight, targets,
                     wait_deployment, wait_until)
@@ -80,7 +81,7 @@ def test_in_place_half_at_a_time_with_traffic_control_loses_no_request(rig):
     r.traffic_group("web", deploymentConfigName="CodeDeployDefault.HalfAtATime")
     first = r.deploy("web", "v1", deploymentConfigName="CodeDeployDefault.AllAtOnce")
     info = wait_deployment(r.cd, first)
-    assert info["status"] == "Succeeded", info
+    assert info["status"] == "Succeeded", r.why(info["deploymentId"])
     r.serving(r.apps, "v1")
 
     load = r.load()
@@ -88,7 +89,7 @@ def test_in_place_half_at_a_time_with_traffic_control_loses_no_request(rig):
     info = wait_deployment(r.cd, did)
     time.sleep(1)
     load.stop()
-    assert info["status"] == "Succeeded", info
+    assert info["status"] == "Succeeded", r.why(info["deploymentId"])
     s = report("in-place HalfAtATime", load)
     assert s["failed"] == 0, s
     assert set(s["by_revision"]) == {"v1", "v2"}, s  # the load ran through the rollout
@@ -108,8 +109,12 @@ def test_in_place_half_at_a_time_with_traffic_control_loses_no_request(rig):
         blocked, allowed = ts(ev["BlockTraffic"], "endTime"), ts(ev["AllowTraffic"], "startTime")
         reqs = r.apps[name].requests()
         inside = [t for t, _ in reqs if blocked < t < allowed]
+        sent = [(t, x) for t, _, srv, _, x in r.lb.requests()
+                if srv == name and x is not None and blocked - 0.05 < x < allowed]
         assert not inside, (f"{name} got {len(inside)} requests while out of traffic "
-                            f"({blocked:.3f} .. {allowed:.3f}): {inside[:5]}")
+                            f"({blocked:.3f} .. {allowed:.3f}): {inside[:5]}; HAProxy's log "
+                            f"of those sent to it from 50 ms before: {sent[:5]}; "
+                            f"BlockTraffic {ev['BlockTraffic']}")
         # ... and it did get requests before and after (the check above is not empty)
         assert any(t < ts(ev["BlockTraffic"], "startTime") for t, _ in reqs), name
         assert any(t > ts(ev["AllowTraffic"], "endTime") for t, _ in reqs), name
@@ -146,7 +151,7 @@ def seed_blue(r):
     is in maintenance and blue has no server running yet)."""
     r.group("seed", tag=("fleet", "blue"), deploymentConfigName="CodeDeployDefault.AllAtOnce")
     info = wait_deployment(r.cd, r.deploy("seed", "v1"))
-    assert info["status"] == "Succeeded", info
+    assert info["status"] == "Succeeded", r.why(info["deploymentId"])
     r.serving(BLUE, "v1")
     rows = r.lb.servers(TG)
     assert all(rows[n]["status"] == "MAINT" for n in GREEN), rows
@@ -164,7 +169,7 @@ def test_blue_green_with_a_ready_wait_loses_no_request(rig, action):
     load = r.load()
     did = r.deploy("web", "v2", targetInstances={"tagFilters": GREEN_FILTER})
     info = wait_deployment(r.cd, did, statuses=("Ready", "Succeeded", "Failed", "Stopped"))
-    assert info["status"] == "Ready", info
+    assert info["status"] == "Ready", r.why(info["deploymentId"])
     # green is installed and healthy but out of traffic: everything is still blue's
     for n in GREEN:
         st, body = get(r.apps[n].port)
@@ -177,7 +182,7 @@ def test_blue_green_with_a_ready_wait_loses_no_request(rig, action):
     r.cd.continue_deployment(deploymentId=did, deploymentWaitType="READY_WAIT")
     info = wait_deployment(r.cd, did)
     time.sleep(1)
-    assert info["status"] == "Succeeded", info
+    assert info["status"] == "Succeeded", r.why(info["deploymentId"])
     end = ts(info, "completeTime")
 
     ts_ = targets(r.cd, did)
@@ -226,7 +231,7 @@ def test_blue_green_with_a_ready_wait_loses_no_request(rig, action):
             deploymentConfigName="CodeDeployDefault.OneAtATime")
         nxt = r.deploy("web", "v3")
         info3 = wait_deployment(r.cd, nxt)
-        assert info3["status"] == "Succeeded", info3
+        assert info3["status"] == "Succeeded", r.why(info3["deploymentId"])
         assert set(targets(r.cd, nxt)) == set(GREEN)
         time.sleep(1)
         end = ts(info3, "completeTime")
@@ -239,10 +244,12 @@ def test_blue_green_with_a_ready_wait_loses_no_request(rig, action):
 
 # Each step's window is the time HAProxy's weights said that percentage (sampled every 50 ms),
 # less 0.3 s at each end (a request sent just before a weight change may be answered after it).
-# The tolerance, ±12 percentage points: a window of ~1.4 s holds about 150-300 answers here, for
-# which the binomial standard deviation at 50 % is 3-4 points; HAProxy's weighted round robin
-# is smooth over a handful of requests; the rest is margin for a busy machine.
-TOLERANCE = 12
+# The tolerance, ±5 percentage points over at least 100 answers: HAProxy's weighted round robin
+# is deterministic, not a lottery — over n consecutive picks a server's share is off its weight's
+# by about (servers / n), ≤ 4 points at n = 100 — and its two threads interleave a little; the
+# shares measured here are within 0.5 point (a 2 s step holds ~600 answers).  The rest is margin
+# for a busy machine.
+TOLERANCE = 5
 
 
 @pytest.mark.slow
@@ -264,7 +271,7 @@ def test_blue_green_shifts_traffic_by_weights_on_schedule(rig):
         time.sleep(1)
         load.stop()
         watch.stop()
-    assert info["status"] == "Succeeded", info
+    assert info["status"] == "Succeeded", r.why(info["deploymentId"])
     s = report("blue/green Linear10", load)
     assert s["failed"] == 0, s
 
@@ -284,7 +291,7 @@ def test_blue_green_shifts_traffic_by_weights_on_schedule(rig):
     checked = 0
     for p, a, b in held:
         share, n = load.share(set(GREEN), a + 0.3, b - 0.3)
-        if share is None or n < 30:
+        if share is None or n < 100:
             print(f"step {p}%: {n} answers in {b - a:.1f}s, not judged")
             continue
         checked += 1
@@ -314,17 +321,21 @@ def test_a_revision_answering_500_trips_the_alarm_and_rolls_back(rig):
     assert wait_deployment(r.cd, good)["status"] == "Succeeded"
     r.serving(r.apps, "v1")
     load = r.load()
+    t0 = time.time()
     bad = r.deploy("web", "v2-broken", broken=True)
     info = wait_deployment(r.cd, bad)
-    assert info["status"] == "Stopped", info
+    assert info["status"] == "Stopped", r.why(info["deploymentId"])
     assert info["errorInformation"]["code"] == "ALARM_ACTIVE", info
     assert "web-5xx" in info["errorInformation"]["message"], info
     rb = info["rollbackInfo"]["rollbackDeploymentId"]
     rbi = wait_deployment(r.cd, rb)
-    assert rbi["status"] == "Succeeded", rbi
+    assert rbi["status"] == "Succeeded", r.why(rbi["deploymentId"])
     assert rbi["creator"] == "codeDeployRollback"
     time.sleep(1)
     load.stop()
+    for d, i in (("bad", info), ("rollback", rbi)):
+        print(f"{d} {i['deploymentId']}: created {ts(i, 'createTime') - t0:.1f}s, "
+              f"completed {ts(i, 'completeTime') - t0:.1f}s")
     hist = cw.describe_alarm_history(AlarmName="web-5xx", HistoryItemType="StateUpdate")
     assert any(json.loads(h["HistoryData"])["newState"]["stateValue"] == "ALARM"
                for h in hist["AlarmHistoryItems"]), hist
@@ -339,6 +350,29 @@ def test_a_revision_answering_500_trips_the_alarm_and_rolls_back(rig):
     assert late["total"] > 0 and late["failed"] == 0 and set(late["by_revision"]) == {"v1"}, late
 
 
+# ---- health checks and an unreachable balancer ------------------------------------------
+
+def test_allow_traffic_fails_when_the_health_check_never_passes(rig):
+    """web-1's HAProxy health check goes to a port where nothing listens, so HAProxy never
+    finds it UP even though its server runs: AllowTraffic must fail after
+    --allow-traffic-timeout, saying so, rather than admit a host the balancer thinks is down."""
+    r = rig(("--allow-traffic-timeout", "3"), names=("web-1",),
+            check_ports={"web-1": ports.dead_port()})
+    r.traffic_group("web")
+    did = r.deploy("web", "v1")
+    info = wait_deployment(r.cd, did, timeout=90)  # a guard against a hang, not a measure
+    assert info["status"] == "Failed", r.why(did)
+    ev = events(targets(r.cd, did)["web-1"])
+    assert ev["ValidateService"]["status"] == "Succeeded", ev["ValidateService"]  # it runs
+    allow = ev["AllowTraffic"]
+    print(f"AllowTraffic: {allow}")
+    assert allow["status"] == "Failed", allow
+    msg = allow["diagnostics"]["message"]
+    assert "health check" in msg and "web-1" in msg, msg
+    assert ts(allow, "endTime") - ts(allow, "startTime") >= 2.9, allow  # it waited its time
+    assert not r.lb.server(TG, "web-1")["status"].startswith("UP")
+
+
 # ---- an unreachable balancer --------------------------------------------------------------
 
 def test_an_unreachable_haproxy_fails_the_deployment_naming_it(rig):
@@ -350,7 +384,7 @@ def test_an_unreachable_haproxy_fails_the_deployment_naming_it(rig):
     info = wait_deployment(r.cd, did, timeout=90)  # a guard against a hang, not a measure
     took = time.time() - t0
     print(f"failed after {took:.1f}s: {info.get('errorInformation')}")
-    assert info["status"] == "Failed", info
+    assert info["status"] == "Failed", r.why(info["deploymentId"])
     ts_ = targets(r.cd, did)
     failed = [t for t in ts_.values() if events(t)["BlockTraffic"]["status"] == "Failed"]
     assert failed, ts_

@@ -35,24 +35,24 @@ class Rig:
     web-3, web-4 fleet=green; all role=web) with their agents, and a bucket of bundles."""
 
     def __init__(self, tmp_path, args=(), maint=(), names=BLUE + GREEN, store_args=(),
-                 log_level=None):
+                 log_level=None, check_ports=None):
         self.tmp = tmp_path
         self.lb = self.server = self.agents = None
         self.apps, self.hosts, self.loads = {}, {}, []
         self.n = 0
         try:
-            self._start(args, maint, names, store_args, log_level)
+            self._start(args, maint, names, store_args, log_level, check_ports or {})
         except BaseException:
             self.close(True, check=False)
             raise
 
-    def _start(self, args, maint, names, store_args, log_level):
+    def _start(self, args, maint, names, store_args, log_level, check_ports):
         tmp_path = self.tmp
         self.apps = {n: webapp.Host(n, os.path.join(tmp_path, "hosts", n, "opt"),
                                     webapp.free_port()).prepare() for n in names}
-        self.lb = haproxy.HAProxy(tmp_path, {TG: [haproxy.Server(n, self.apps[n].port,
-                                                                 maint=n in maint)
-                                                  for n in names]})
+        self.lb = haproxy.HAProxy(tmp_path, {TG: [
+            haproxy.Server(n, self.apps[n].port, maint=n in maint, check_port=check_ports.get(n))
+            for n in names]})
         self.lb.start()
         a = SLIPWAYD_ARGS + ["--load-balancer", f"{LB}={self.lb.socket}"] + list(args)
         if log_level:
@@ -99,6 +99,18 @@ class Rig:
                                                            "bundleType": "zip"}},
             **kw)["deploymentId"]
 
+    def why(self, did):
+        """A deployment's error and the failed lifecycle events with their diagnostics (for
+        assertion messages)."""
+        from agents import targets
+        info = self.cd.get_deployment(deploymentId=did)["deploymentInfo"]
+        out = [f"{did} {info['status']}: {info.get('errorInformation')}"]
+        for name, t in sorted(targets(self.cd, did).items()):
+            for e in t["lifecycleEvents"]:
+                if e["status"] == "Failed":
+                    out.append(f"  {name} {e['lifecycleEventName']}: {e.get('diagnostics')}")
+        return "\n".join(out)
+
     def load(self, **kw):
         kw.setdefault("threads", 3)
         kw.setdefault("pause", 0.01)
@@ -136,7 +148,9 @@ class Rig:
         if failed or rc != 0:
             print(f"\n----- slipwayd log -----\n{log[-20000:]}")
             if self.lb:
-                print(f"\n----- haproxy -----\n{self.lb.output()[-8000:]}")
+                text = "\n".join(x for x in self.lb.output().splitlines()
+                                 if not x.startswith("REQ "))
+                print(f"\n----- haproxy -----\n{text[-8000:]}")
             for h in self.hosts.values():
                 print(f"----- agent {h.name} -----\n{self.agents.output(h)[-3000:]}")
                 out = os.path.join(self.apps[h.name].dir, "server.out")

@@ -6,10 +6,10 @@ set -eu
 . "$(dirname "$0")/common.sh"
 mkdir -p "$D"
 rm -f "$PID_FILE"
-SLIPWAY_WEB_PORT=$PORT setsid python3 "$D/app/server.py" serve --dir "$D" \
+SLIPWAY_WEB_PORT=$PORT setsid "$PYTHON" "$D/app/server.py" serve --dir "$D" \
   </dev/null >>"$D/server.out" 2>&1 &
 i=0
-until python3 "$D/app/server.py" check "$PORT" /health 2>/dev/null; do
+until "$PYTHON" "$D/app/server.py" check "$PORT" /health 2>/dev/null; do
   i=$((i + 1))
   if [ "$i" -ge 100 ]; then  # 10 s
     echo "the server did not answer on port $PORT:" >&2

@@ -4,14 +4,16 @@
 # shellcheck source=examples/webapp-lb/scripts/common.sh
 . "$(dirname "$0")/common.sh"
 pid=$(cat "$PID_FILE" 2>/dev/null || true)
-if [ -z "$pid" ] || ! grep -q server.py "/proc/$pid/cmdline" 2>/dev/null; then
+# Running = that pid is our server (a zombie's cmdline is empty: it has exited, whoever reaps it).
+running() { grep -q server.py "/proc/$pid/cmdline" 2>/dev/null; }
+if [ -z "$pid" ] || ! running; then
   rm -f "$PID_FILE"
   echo "the server is not running"
   exit 0
 fi
 kill -TERM "$pid"
 i=0
-while kill -0 "$pid" 2>/dev/null; do
+while running; do
   i=$((i + 1))
   if [ "$i" -ge 100 ]; then  # 10 s
     echo "pid $pid did not stop on SIGTERM: SIGKILL" >&2

@@ -4,5 +4,5 @@ set -eu
 # shellcheck source=examples/webapp-lb/scripts/common.sh
 . "$(dirname "$0")/common.sh"
 test -s "$PID_FILE" || { echo "no pid file: the server is not running" >&2; exit 1; }
-python3 "$D/app/server.py" check "$PORT" /health
+"$PYTHON" "$D/app/server.py" check "$PORT" /health
 echo "healthy: $(cat "$D/app/REVISION") on port $PORT"
