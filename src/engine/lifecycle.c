@@ -51,9 +51,7 @@ static int lifecycle__service(struct store_conn *sc, struct deploy_run *run, con
 
 	*wait = false;
 	if (cmd->status == INPLACE_PENDING) {
-		int weight = allow && w->hold_allow ? 0 : TEV_WEIGHT_CONFIGURED;
-
-		res = tev_start(opt, run->d.doc, instance, cmd->name, weight, msg, sizeof(msg));
+		res = tev_start(opt, run->d.doc, instance, cmd->name, msg, sizeof(msg));
 		if (res == TEV_WAIT) {
 			r = model_command_begin(sc, row->id, now, e);
 			if (r)

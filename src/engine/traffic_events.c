@@ -9,6 +9,9 @@
 #include <string.h>
 
 #define TEV_LOOK_MS 200 /* how often a drain or a health check is looked at */
+/* A drained server's sessions count only this long after the drain: a request HAProxy had
+ * already dispatched may not show as a session yet when the drain begins. */
+#define TEV_DRAIN_SETTLE_MS 500
 
 static void tev__list(const json_t *lbi, const char *key, struct tev_groups *out)
 {
@@ -91,7 +94,7 @@ static void tev__fail_msg(char *msg, size_t size, const char *why, struct buf *c
 }
 
 enum tev_result tev_start(const struct engine_options *opt, const json_t *doc, const char *instance,
-			  const char *event, int weight, char *msg, size_t size)
+			  const char *event, char *msg, size_t size)
 {
 	bool block = str_eq(event, "BlockTraffic");
 	struct tev_groups g;
@@ -110,14 +113,21 @@ enum tev_result tev_start(const struct engine_options *opt, const json_t *doc, c
 			res = TEV_FAILED;
 			break;
 		}
-		if (block)
+		if (block) {
 			r = traffic_set_state(opt->traffic, lb, g.name[i], instance, TRAFFIC_DRAIN,
 					      &e);
-		else {
-			r = traffic_set_weight(opt->traffic, lb, g.name[i], instance, weight, &e);
+		} else {
+			/* HAProxy reports a server leaving maintenance UP at once, before any
+			 * check: it is made ready at weight 0 (no traffic) with its health forced
+			 * down, so that only its check passing (`rise` times) brings it UP; then
+			 * tev_check gives it its weight.  A server without a check is UP at once.
+			 */
+			r = traffic_set_weight(opt->traffic, lb, g.name[i], instance, 0, &e);
 			if (!r)
 				r = traffic_set_state(opt->traffic, lb, g.name[i], instance,
 						      TRAFFIC_READY, &e);
+			if (!r)
+				r = traffic_recheck(opt->traffic, lb, g.name[i], instance, &e);
 		}
 		if (r) {
 			str_fmt(why, sizeof(why), "%s: %s", event, err_message(&e));
@@ -172,6 +182,10 @@ enum tev_result tev_check(const struct engine_options *opt, const json_t *doc, c
 			where = g.name[i];
 		}
 	}
+	if (block && sessions == 0 && now - since < TEV_DRAIN_SETTLE_MS && now - since < limit) {
+		*timer = since + TEV_DRAIN_SETTLE_MS;
+		return TEV_WAIT;
+	}
 	if (block && (sessions == 0 || now - since >= limit)) {
 		struct buf changed;
 		enum tev_result res = TEV_DONE;
@@ -211,6 +225,8 @@ enum tev_result tev_check(const struct engine_options *opt, const json_t *doc, c
 	if (!block && all) {
 		*up = true;
 		if (!hold) {
+			if (tev_set_weight(opt, doc, instance, TEV_WEIGHT_CONFIGURED, msg, size))
+				return TEV_FAILED;
 			str_fmt(msg, size, "in traffic: the health check passed after %.1f s",
 				(double)(now - since) / 1000.0);
 			return TEV_DONE;

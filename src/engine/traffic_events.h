@@ -48,9 +48,11 @@ enum tev_result {
 
 /* Starts event (BlockTraffic or AllowTraffic) for instance on every target group of doc:
  * TEV_WAIT, or TEV_FAILED with msg (a target group changed before the failure is named in
- * it).  AllowTraffic sets weight (TEV_WEIGHT_CONFIGURED, or 0..256). */
+ * it).  AllowTraffic makes the server ready at weight 0 with its health forced down, so that
+ * only its own health check brings it up (HAProxy reports a server leaving maintenance UP
+ * before any check); tev_check then gives it its configured weight (held: it stays at 0). */
 enum tev_result tev_start(const struct engine_options *opt, const json_t *doc, const char *instance,
-			  const char *event, int weight, char *msg, size_t size);
+			  const char *event, char *msg, size_t size);
 
 /* One look at event in progress since since (ms) at now: TEV_WAIT with *timer, TEV_DONE (a
  * drained server is put into maintenance first), or TEV_FAILED.  hold: an AllowTraffic whose

@@ -273,6 +273,18 @@ static int haproxy_set_weight(const char *sock, int timeout_ms, const char *back
 	return haproxy__set(sock, timeout_ms, cmd, e);
 }
 
+static int haproxy_recheck(const char *sock, int timeout_ms, const char *backend,
+			   const char *server, struct err *e)
+{
+	char cmd[2 * TRAFFIC_PROXY_MAX + 64];
+	int r;
+
+	if ((r = haproxy__name("backend", backend, e)) || (r = haproxy__name("server", server, e)))
+		return r;
+	str_fmt(cmd, sizeof(cmd), "set server %s/%s health down", backend, server);
+	return haproxy__set(sock, timeout_ms, cmd, e);
+}
+
 static int haproxy_backends(const char *sock, int timeout_ms, const char *lb_name,
 			    struct traffic_backend **out, size_t *n, struct err *e)
 {
@@ -304,5 +316,6 @@ const struct traffic_ops traffic_haproxy = {
 	.name = "haproxy",
 	.set_state = haproxy_set_state,
 	.set_weight = haproxy_set_weight,
+	.recheck = haproxy_recheck,
 	.backends = haproxy_backends,
 };

@@ -306,6 +306,21 @@ int traffic_set_state(struct traffic *t, const char *lb, const char *backend, co
 	return traffic__blame(l, r, e);
 }
 
+int traffic_recheck(struct traffic *t, const char *lb, const char *backend, const char *server,
+		    struct err *e)
+{
+	size_t index = 0;
+	struct traffic_lb *l = traffic__lb(t, lb, &index, e);
+
+	if (!l)
+		return -e->code;
+	int r = l->ops->recheck(l->decl.socket, t->timeout_ms, backend, server, e);
+
+	if (r == -SW_E_NOT_FOUND)
+		traffic__forget(t, index, backend);
+	return traffic__blame(l, r, e);
+}
+
 int traffic_set_weight(struct traffic *t, const char *lb, const char *backend, const char *server,
 		       int weight, struct err *e)
 {

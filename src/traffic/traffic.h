@@ -80,6 +80,11 @@ struct traffic_ops {
 			 const char *server, enum traffic_state state, struct err *e);
 	int (*set_weight)(const char *socket, int timeout_ms, const char *backend,
 			  const char *server, int weight, struct err *e);
+	/* The server must pass its health check again before it takes traffic (HAProxy: its
+	 * health forced down, so that `rise` good checks bring it up).  For a server with a
+	 * check only. */
+	int (*recheck)(const char *socket, int timeout_ms, const char *backend, const char *server,
+		       struct err *e);
 	/* Every backend the balancer has (frontends left out), with their servers: *out owned by
 	 * the caller (traffic_backends_free). */
 	int (*backends)(const char *socket, int timeout_ms, const char *lb_name,
@@ -137,6 +142,10 @@ int traffic_set_state(struct traffic *t, const char *lb, const char *backend, co
 		      enum traffic_state state, struct err *e);
 int traffic_set_weight(struct traffic *t, const char *lb, const char *backend, const char *server,
 		       int weight, struct err *e);
+
+/* Server must pass its health check again before it takes traffic (traffic_ops.recheck). */
+int traffic_recheck(struct traffic *t, const char *lb, const char *backend, const char *server,
+		    struct err *e);
 
 /* Every backend of balancer lb (see traffic_ops.backends). */
 int traffic_backends(struct traffic *t, const char *lb, struct traffic_backend **out, size_t *n,
