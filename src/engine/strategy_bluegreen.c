@@ -309,6 +309,21 @@ static void bg__count(struct fleet_counts *c, const char *state, const char *don
 		c->failed++;
 }
 
+/* Moves one target through window w; when the window is done, the target is Ready
+ * (done_as "Ready": installed, waiting for traffic) or ends. */
+static int bg__step_one(struct store_conn *sc, struct deploy_run *run, const char *name,
+			const struct lifecycle_window *w, const char *done_as, char *state,
+			size_t size, struct err *e)
+{
+	int r = lifecycle_step(sc, run, name, w, state, size, NULL, e);
+
+	if (r || str_eq(state, "InProgress"))
+		return r;
+	if (str_eq(state, "Succeeded") && str_eq(done_as, "Ready"))
+		return model_target_set_status(sc, run->id, name, "Ready", run->job->now, e);
+	return model_target_end(sc, run->id, name, state, run->job->now, e);
+}
+
 /* One step of a batched part (install: Pending → Ready; reroute: Ready → Succeeded) over the
  * targets labelled label: moves those in flight, starts more as the minimum allows.  *verdict
  * as fleet_step's. */
@@ -339,12 +354,7 @@ static int bg__batched(struct store_conn *sc, struct deploy_run *run, json_t *ta
 			bg__count(&c, status, done_as);
 			continue;
 		}
-		r = lifecycle_step(sc, run, name, w, state, sizeof(state), NULL, e);
-		if (!r && !str_eq(state, "InProgress"))
-			r = str_eq(state, "Succeeded") && str_eq(done_as, "Ready")
-				? model_target_set_status(sc, run->id, name, "Ready", run->job->now,
-							  e)
-				: model_target_end(sc, run->id, name, state, run->job->now, e);
+		r = bg__step_one(sc, run, name, w, done_as, state, sizeof(state), e);
 		if (r)
 			goto out;
 		bg__count(&c, str_eq(state, "Succeeded") ? done_as : state, done_as);
@@ -366,13 +376,8 @@ static int bg__batched(struct store_conn *sc, struct deploy_run *run, json_t *ta
 
 			r = model_target_start(sc, run->id, name, run->job->now, e);
 			if (!r)
-				r = lifecycle_step(sc, run, name, w, state, sizeof(state), NULL, e);
-			if (!r && !str_eq(state, "InProgress"))
-				r = str_eq(state, "Succeeded") && str_eq(done_as, "Ready")
-					? model_target_set_status(sc, run->id, name, "Ready",
-								  run->job->now, e)
-					: model_target_end(sc, run->id, name, state, run->job->now,
-							   e);
+				r = bg__step_one(sc, run, name, w, done_as, state, sizeof(state),
+						 e);
 			if (r)
 				goto out;
 			c.remaining--;
