@@ -36,3 +36,6 @@ SLIPWAY_TEST_STORE=postgres "$PYTHON" -m pytest -q -p no:cacheprovider -n "$WORK
   tests/e2e/test_revisions.py tests/e2e/test_deployments_api.py \
   tests/e2e/test_cloudwatch_metrics.py tests/e2e/test_cloudwatch_alarms.py tests/e2e/test_logs.py \
   tests/e2e/test_lambda_control.py tests/e2e/test_lambda_invoke.py
+# blue/green keeps its phases in the store: its deployments once more on PostgreSQL
+SLIPWAY_TEST_STORE=postgres "$PYTHON" -m pytest -q -p no:cacheprovider -n "$WORKERS" \
+  tests/e2e/test_traffic_deploy.py -k "ready_wait or shifts"
