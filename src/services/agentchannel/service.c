@@ -214,6 +214,10 @@ static int cmd__spec(struct store_conn *sc, void *arg, struct err *e)
 	in.revision = rev;
 	in.etag = store_col_text(st, 5);
 	in.file_exists_behavior = json_string_value(json_object_get(doc, "fileExistsBehavior"));
+	/* the agent takes a blue/green rollback's block-traffic scripts from its most recent
+	 * install (codedeploy.md §2.3) */
+	in.deployment_type = json_string_value(
+	    json_object_get(json_object_get(doc, "deploymentStyle"), "deploymentType"));
 	s->spec = agentchannel_spec_json(&in);
 	json_decref(rev);
 	json_decref(doc);

@@ -35,11 +35,12 @@ static json_t *spec__revision(const json_t *rev, const char *etag)
 json_t *agentchannel_spec_json(const struct agentchannel_spec_input *in)
 {
 	const char *feb = in->file_exists_behavior;
+	const char *type = str_eq(in->deployment_type, "BLUE_GREEN") ? "BLUE_GREEN" : "IN_PLACE";
 
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:{s:{s:s}}}", "DeploymentId",
 			 in->deployment_arn, "DeploymentGroupId", in->group_id,
 			 "DeploymentGroupName", in->group_name, "ApplicationName", in->application,
-			 "DeploymentCreator", in->creator, "DeploymentType", "IN_PLACE", "Revision",
+			 "DeploymentCreator", in->creator, "DeploymentType", type, "Revision",
 			 spec__revision(in->revision, in->etag), "AgentActionOverrides",
 			 "AgentOverrides", "FileExistsBehavior", feb && *feb ? feb : "DISALLOW");
 }

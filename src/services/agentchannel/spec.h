@@ -22,6 +22,7 @@ struct agentchannel_spec_input {
 	const json_t *revision;		  /* the stored RevisionLocation (camelCase) */
 	const char *etag;		  /* S3: the object's ETag pinned at creation, or NULL */
 	const char *file_exists_behavior; /* NULL: DISALLOW */
+	const char *deployment_type;	  /* IN_PLACE or BLUE_GREEN; NULL: IN_PLACE */
 };
 
 /* The specification JSON (a new reference), or NULL when out of memory.  S3 revisions become

@@ -171,11 +171,41 @@ static void test_values(void **state)
 	json_decref(spec);
 }
 
+/* A blue/green deployment says so: the agent takes a blue/green rollback's block-traffic
+ * scripts from its most recent install, not its last successful one. */
+static void test_blue_green_type(void **state)
+{
+	json_t *rev = json_loads("{\"revisionType\":\"S3\",\"s3Location\":{\"bucket\":\"b\","
+				 "\"key\":\"k\",\"bundleType\":\"zip\"}}",
+				 0, NULL);
+	struct agentchannel_spec_input in = {
+		.deployment_arn = "arn:aws:sds:us-east-1:123456789012:deployment/d-ABCDEFGHI",
+		.group_id = "g",
+		.group_name = "web",
+		.application = "shop",
+		.creator = "codeDeployRollback",
+		.revision = rev,
+		.deployment_type = "BLUE_GREEN",
+	};
+	json_t *spec = agentchannel_spec_json(&in);
+
+	(void)state;
+	assert_string_equal(json_string_value(json_object_get(spec, "DeploymentType")),
+			    "BLUE_GREEN");
+	json_decref(spec);
+	in.deployment_type = "NONSENSE"; /* anything else is in place */
+	spec = agentchannel_spec_json(&in);
+	assert_string_equal(json_string_value(json_object_get(spec, "DeploymentType")), "IN_PLACE");
+	json_decref(spec);
+	json_decref(rev);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_members_are_the_documented_ones),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_blue_green_type),
 	};
 
 	if (argc != 2) {
