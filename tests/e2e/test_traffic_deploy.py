@@ -179,6 +179,16 @@ def test_blue_green_with_a_ready_wait_loses_no_request(rig, action):
     t_ready = time.time()
     time.sleep(0.5)
     assert set(load.summary(since=t_ready)["by_host"]) <= set(BLUE)
+    # Ready is a status of its own to ListDeployments too; its green targets are Ready
+    listed = r.cd.list_deployments(applicationName="app", deploymentGroupName="web",
+                                   includeOnlyStatuses=["Ready"])["deployments"]
+    assert listed == [did], listed
+    assert did not in r.cd.list_deployments(applicationName="app", deploymentGroupName="web",
+                                            includeOnlyStatuses=["InProgress"])["deployments"]
+    assert {n: t["status"] for n, t in targets(r.cd, did).items() if n in GREEN} == \
+        {n: "Ready" for n in GREEN}
+    with pytest.raises(r.cd.exceptions.DeploymentDoesNotExistException):
+        r.cd.continue_deployment(deploymentId="d-ABCDEFGH1", deploymentWaitType="READY_WAIT")
     r.cd.continue_deployment(deploymentId=did, deploymentWaitType="READY_WAIT")
     info = wait_deployment(r.cd, did)
     time.sleep(1)

@@ -650,22 +650,30 @@ static int deploy__list(struct store_conn *sc, void *arg, struct err *e)
 	}
 	/* newest first; the token is the (created, id) of the last one returned */
 	if (group_id)
-		r = store_exec(sc, &st,
-			       "SELECT id, status, created FROM deployments WHERE group_id = ? AND "
-			       "(created < ? OR (created = ? AND id < ?)) AND created >= ? AND "
-			       "created <= ? ORDER BY created DESC, id DESC",
-			       "tiitii", e, group_id, l->after_created, l->after_created,
-			       l->after_id, l->from, l->to);
+		r = store_exec(
+		    sc, &st,
+		    "SELECT id, status, created, phase FROM deployments WHERE group_id = ? "
+		    "AND "
+		    "(created < ? OR (created = ? AND id < ?)) AND created >= ? AND "
+		    "created <= ? ORDER BY created DESC, id DESC",
+		    "tiitii", e, group_id, l->after_created, l->after_created, l->after_id, l->from,
+		    l->to);
 	else
 		r = store_exec(
 		    sc, &st,
-		    "SELECT id, status, created FROM deployments WHERE (created < ? OR "
+		    "SELECT id, status, created, phase FROM deployments WHERE (created < ? OR "
 		    "(created = ? AND id < ?)) AND created >= ? AND created <= ? ORDER BY "
 		    "created DESC, id DESC",
 		    "iitii", e, l->after_created, l->after_created, l->after_id, l->from, l->to);
 	json_decref(group);
 	while (r == 1) {
-		if (deploy__status_wanted(l, store_col_text(st, 1))) {
+		/* a blue/green deployment waiting for ContinueDeployment is Ready */
+		const char *status = str_eq(store_col_text(st, 1), "InProgress") &&
+					     str_eq(store_col_text(st, 3), "ready")
+					 ? "Ready"
+					 : store_col_text(st, 1);
+
+		if (deploy__status_wanted(l, status)) {
 			char key[64];
 
 			if (++n > CD_PAGE_SIZE) {
