@@ -536,10 +536,12 @@ static int bg__shift(struct store_conn *sc, struct deploy_run *run, json_t *targ
 			return bg__stopped(sc, run, e);
 		return deploy_finish(sc, run, DEPLOY_FAILED, "HEALTH_CONSTRAINTS", msg, e);
 	}
-	if (!all_up || !in_flight) {
-		*done = !in_flight && ngreen == 0;
+	if (!in_flight) {
+		*done = true; /* every replacement instance has run AfterAllowTraffic */
 		return 0;
 	}
+	if (!all_up)
+		return 0; /* a hook or a health check is under way: its own timer is set */
 	/* each step's wait follows it, the last one's too (the linear end rule, shift.h) */
 	if (run->d.shift_step > 0 && now < run->d.shift_at + steps[run->d.shift_step - 1].wait_ms) {
 		deploy_timer(run, run->d.shift_at + steps[run->d.shift_step - 1].wait_ms);
