@@ -42,7 +42,7 @@ static int lifecycle__service(struct store_conn *sc, struct deploy_run *run, con
 			      struct inplace_cmd *cmd, bool *held_up, bool *wait, struct err *e)
 {
 	const struct engine_options *opt = run->job->ctx->opt;
-	int64_t now = run->job->now, timer = INT64_MAX;
+	int64_t now = time_now_ms(), timer = INT64_MAX; /* the balancer is asked now */
 	bool allow = str_eq(cmd->name, "AllowTraffic");
 	enum tev_result res = TEV_WAIT;
 	char msg[1024] = "";
@@ -51,14 +51,18 @@ static int lifecycle__service(struct store_conn *sc, struct deploy_run *run, con
 
 	*wait = false;
 	if (cmd->status == INPLACE_PENDING) {
+		/* the clock now, not the pass's: the event before it may have been recorded after
+		 * the pass began (its start must not precede that one's end) */
+		int64_t started = now;
+
 		res = tev_start(opt, run->d.doc, instance, cmd->name, msg, sizeof(msg));
 		if (res == TEV_WAIT) {
-			r = model_command_begin(sc, row->id, now, e);
+			r = model_command_begin(sc, row->id, started, e);
 			if (r)
 				return r;
 			cmd->status = INPLACE_IN_PROGRESS;
-			cmd->queued = cmd->delivered = cmd->acked = now;
-			row->acked = now;
+			cmd->queued = cmd->delivered = cmd->acked = started;
+			row->acked = started;
 			log_info("engine", "deployment %s: %s of '%s' started", run->id, cmd->name,
 				 instance);
 		}

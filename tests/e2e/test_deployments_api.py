@@ -140,6 +140,7 @@ def test_blue_green_deployments_need_a_replacement_fleet_that_slipway_can_have(f
     fleet.group(group="asg", deploymentStyle={"deploymentType": "BLUE_GREEN",
                                               "deploymentOption": "WITH_TRAFFIC_CONTROL"},
                 loadBalancerInfo={"targetGroupInfoList": [{"name": "tg"}]},
+                autoScalingGroups=["asg-1"],
                 blueGreenDeploymentConfiguration={
                     "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"}})
     code, msg = error_of(cd.create_deployment, applicationName="app",
@@ -147,24 +148,6 @@ def test_blue_green_deployments_need_a_replacement_fleet_that_slipway_can_have(f
                          targetInstances={"tagFilters": [{"Key": "role", "Value": "web",
                                                           "Type": "KEY_AND_VALUE"}]})
     assert code == "OperationNotSupportedException" and "DISCOVER_EXISTING" in msg
-
-
-def test_a_blue_green_deployment_without_a_balancer_fails_naming_what_is_missing(fleet, cd):
-    fleet.add("host-1", {"role": "web"})
-    fleet.add("host-2", {"role": "green"})
-    fleet.group(group="bg", deploymentStyle={"deploymentType": "BLUE_GREEN",
-                                             "deploymentOption": "WITH_TRAFFIC_CONTROL"},
-                blueGreenDeploymentConfiguration={
-                    "greenFleetProvisioningOption": {"action": "DISCOVER_EXISTING"}})
-    did = cd.create_deployment(applicationName="app", deploymentGroupName="bg",
-                               revision=appspec(),
-                               targetInstances={"tagFilters": [{"Key": "role", "Value": "green",
-                                                                "Type": "KEY_AND_VALUE"}]}
-                               )["deploymentId"]
-    info = wait_deployment(cd, did)
-    assert info["status"] == "Failed", info
-    assert info["errorInformation"]["code"] == "MISSING_ELB_INFORMATION", info
-    assert info["targetInstances"]["tagFilters"][0]["Value"] == "green"
 
 
 def test_reads_of_missing_and_malformed_ids(cd, raw_cd):
