@@ -172,6 +172,7 @@ int deploy_finish(struct store_conn *sc, struct deploy_run *run, enum deploy_sta
 			rb.stop_rollback = run->d.stop_rollback;
 			rb.stop_on_alarm = strcmp(code ? code : "", "ALARM_ACTIVE") == 0;
 			rb.group_doc = group_doc;
+			rb.revision = run->d.revision;
 			rb.now = now;
 			r = rollback_after(sc, &rb, e);
 		}

@@ -82,6 +82,11 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 
 	if (!rollback_wanted(in))
 		return 0;
+	if (!json_is_object(target) &&
+	    str_eq(json_string_value(json_object_get(json_object_get(in->doc, "deploymentStyle"),
+						     "deploymentType")),
+		   "BLUE_GREEN"))
+		target = in->revision;
 	if (!json_is_object(target) || model_revision_key(target, rkey, sizeof(rkey), &bad)) {
 		str_fmt(msg, sizeof(msg),
 			"Automatic rollback (%s) was not possible: deployment group '%s' has no "
@@ -128,7 +133,9 @@ int rollback_after(struct store_conn *c, const struct rollback_input *in, struct
 	n.config = in->config;
 	n.revision = target;
 	n.rkey = rkey;
-	n.previous_revision = target;
+	n.previous_revision = json_is_object(json_object_get(in->group_doc, "targetRevision"))
+				  ? json_object_get(in->group_doc, "targetRevision")
+				  : NULL;
 	n.rollback_of = in->id;
 	n.doc = doc;
 	n.now = in->now;

@@ -25,6 +25,7 @@ struct rollback_input {
 	int stop_rollback;	 /* StopDeployment's autoRollbackEnabled: -1 absent, 0, 1 */
 	bool stop_on_alarm;	 /* an alarm stopped it (ALARM_ACTIVE) */
 	const json_t *group_doc; /* the group's document (targetRevision…); may be NULL */
+	const json_t *revision;	 /* its own revision (a blue/green rollback's fallback) */
 	bool attempted;		 /* at least one instance was started */
 	int64_t now;
 };
@@ -34,7 +35,9 @@ struct rollback_input {
  * codeDeployRollback) of the group's targetRevision with the triggering deployment's
  * configuration and the fileExistsBehavior of the last successful deployment, and links the two
  * (rollbackDeploymentId / rollbackTriggeringDeploymentId, rollbackMessage on both).  When the
- * group has no successful revision, only a rollbackMessage saying so is recorded.  Store errors
+ * group has no successful revision, only a rollbackMessage saying so is recorded — except for a
+ * blue/green deployment, whose rollback moves traffic back to the original fleet whatever it
+ * runs: it names the deployment's own revision (the hooks come from each host's installs).  Store errors
  * only; runs in the engine's transaction.
  */
 int rollback_after(struct store_conn *c, const struct rollback_input *in, struct err *e);

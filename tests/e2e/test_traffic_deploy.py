@@ -310,6 +310,66 @@ def test_blue_green_shifts_traffic_by_weights_on_schedule(rig):
     assert checked >= len(steps) - 2, "too few steps had enough answers to judge"
 
 
+@pytest.mark.slow
+def test_a_blue_green_shift_stopped_midway_rolls_back_to_blue_in_aws_order(rig):
+    """StopDeployment (autoRollbackEnabled) while green already takes part of the traffic: the
+    rollback re-admits the original fleet at its configured weight, then blocks the
+    replacement one (codedeploy.md §2.2), and no request fails.  The group has no successful
+    revision yet (blue was seeded by another group): a blue/green rollback still moves the
+    traffic back."""
+    r = rig(("--time-scale", "30"), maint=GREEN)
+    seed_blue(r)
+    r.cd.create_deployment_config(
+        deploymentConfigName="Linear10", computePlatform="Server",
+        minimumHealthyHosts={"type": "HOST_COUNT", "value": 0},
+        trafficRoutingConfig={"type": "TimeBasedLinear",
+                              "timeBasedLinear": {"linearPercentage": 10, "linearInterval": 1}})
+    blue_green_group(r, "KEEP_ALIVE", ready="CONTINUE_DEPLOYMENT", config="Linear10")
+    load = r.load(threads=3, pause=0.005)
+    did = r.deploy("web", "v2", targetInstances={"tagFilters": GREEN_FILTER})
+    try:
+        # green has a share of at least 30 %: stop there
+        wait_until(lambda: haproxy.serving_share(r.lb.servers(TG), GREEN) >= 0.3,
+                   "green takes 30 % of the traffic", timeout=120)
+        r.cd.stop_deployment(deploymentId=did, autoRollbackEnabled=True)
+        info = wait_deployment(r.cd, did)
+        assert info["status"] == "Stopped", r.why(did)
+        rb = info["rollbackInfo"]["rollbackDeploymentId"]
+        back = wait_deployment(r.cd, rb)
+        assert back["status"] == "Succeeded", r.why(rb)
+        assert back["creator"] == "codeDeployRollback"
+        assert back["deploymentStyle"]["deploymentType"] == "BLUE_GREEN"
+        t_back = ts(back, "completeTime")
+        time.sleep(1)
+    finally:
+        load.stop()
+    s = report("blue/green stopped mid-shift, rolled back", load)
+    assert s["failed"] == 0, s
+    # after the rollback only blue answers, at its configured weight; green is out
+    after = load.summary(since=t_back)
+    assert after["total"] > 0 and set(after["by_host"]) <= set(BLUE), after
+    rows = r.lb.servers(TG)
+    assert all(rows[n]["status"] == "UP" and int(rows[n]["weight"]) > 0 for n in BLUE), rows
+    assert all(rows[n]["status"] == "MAINT" for n in GREEN), rows
+    # AWS's order: the original instances re-admitted (their three allow events), then the
+    # replacement ones blocked (their three block events)
+    ts_ = targets(r.cd, rb)
+    assert set(ts_) == set(BLUE + GREEN), ts_.keys()
+    readmitted, blocked = [], []
+    for n, t in ts_.items():
+        names = [e["lifecycleEventName"] for e in t["lifecycleEvents"]]
+        assert all(e["status"] == "Succeeded" for e in t["lifecycleEvents"]), t
+        if n in BLUE:
+            assert t["instanceLabel"] == "Blue" and names == [
+                "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"], t
+            readmitted.append(ts(events(t)["AfterAllowTraffic"], "endTime"))
+        else:
+            assert t["instanceLabel"] == "Green" and names == [
+                "BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"], t
+            blocked.append(ts(events(t)["BeforeBlockTraffic"], "startTime"))
+    assert max(readmitted) <= min(blocked) + 0.001, (readmitted, blocked)
+
+
 # ---- alarms -------------------------------------------------------------------------------
 
 @pytest.mark.slow
