@@ -37,8 +37,8 @@ struct rollback_input {
  * (rollbackDeploymentId / rollbackTriggeringDeploymentId, rollbackMessage on both).  When the
  * group has no successful revision, only a rollbackMessage saying so is recorded — except for a
  * blue/green deployment, whose rollback moves traffic back to the original fleet whatever it
- * runs: it names the deployment's own revision (the hooks come from each host's installs).  Store errors
- * only; runs in the engine's transaction.
+ * runs: it names the deployment's own revision (the hooks come from each host's installs).  Store
+ * errors only; runs in the engine's transaction.
  */
 int rollback_after(struct store_conn *c, const struct rollback_input *in, struct err *e);
 
