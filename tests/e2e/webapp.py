@@ -36,13 +36,19 @@ def bundle(revision, broken=False, src=EXAMPLE):
     return buf.getvalue()
 
 
+_held = []  # free_port()'s reservations: they stay bound as long as the test process runs
+
+
 def free_port():
-    """A loopback port free now (the host's server binds it when its revision starts)."""
+    """A loopback port for a host's server, which binds it only when its revision starts,
+    seconds later.  It stays reserved meanwhile (tests/e2e/ports.py, hold): bound here with
+    SO_REUSEPORT and never listening, so no other process's bind(0) or outgoing connection
+    takes it, while the app (which sets SO_REUSEPORT) still binds it."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    _held.append(s)
+    return s.getsockname()[1]
 
 
 class Host:

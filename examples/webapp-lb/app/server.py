@@ -69,6 +69,12 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128  # a balancer opens connections in bursts
     daemon_threads = True
 
+    def server_bind(self):
+        # SO_REUSEPORT: a test (or an operator) may keep the port reserved for this server with
+        # a bound, never-listening socket of its own, so that nobody else takes it meanwhile
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().server_bind()
+
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], OSError):  # a peer resetting its connection is not
             super().handle_error(request, client_address)  # worth a traceback
