@@ -19,24 +19,43 @@ struct env;
 struct service;
 struct park_entry;
 
-/* What a signer may do, as recorded in users.kind.  The zero value grants nothing, so a
- * principal that was never filled in (or a kind this build does not know) is refused
- * everywhere. */
+/* What a signer is, as recorded in users.kind or by its session.  The zero value is nothing,
+ * so a principal that was never filled in (or a kind this build does not know) is refused
+ * everywhere.  What it may do is decided by the policies that apply to it (contract/authz.h). */
 enum principal_kind {
 	PRINCIPAL_NONE = 0, /* nothing: unknown kind, or an instance user whose host is gone */
-	PRINCIPAL_ADMIN,    /* users.kind 'admin' */
+	PRINCIPAL_ADMIN,    /* users.kind 'admin' (before migration 0013; none after) */
 	PRINCIPAL_INSTANCE, /* users.kind 'instance': the agent channel of its one host */
-	PRINCIPAL_USER,	    /* users.kind 'user': an ordinary user, granted nothing yet */
+	PRINCIPAL_USER,	    /* users.kind 'user': an IAM user, with its policies */
+	PRINCIPAL_ROLE,	    /* an STS session of a role (an ASIA… key with its token) */
 };
 
-/* Who signed the request. */
+struct principal_policies; /* the caller's compiled policy set (server/authz.c) */
+
 struct principal {
 	char access_key[129];
-	char user[129];
-	char user_arn[300];
+	char user[129];	    /* the IAM user's name; "" for a role session */
+	char user_arn[300]; /* the caller's ARN: a user's, or arn:aws:sts::A:assumed-role/R/S */
+	char user_id[160];  /* aws:userid: AIDA… for a user, AROA…:session for a session */
+	char role[129];	    /* a role session's role name, else "" */
+	char role_arn[300];
+	char session[65];	/* a role session's name */
+	int64_t session_issued; /* ms, a role session's aws:TokenIssueTime */
+	int64_t session_expires;
 	char instance[129]; /* the on-premises instance of a PRINCIPAL_INSTANCE, else "" */
 	char instance_arn[300];
 	enum principal_kind kind;
+	const struct principal_policies *policies; /* set by auth.c; NULL grants nothing */
+};
+
+/* The decision authz_check recorded for this request (the audit trail reads it). */
+enum authz_outcome { AUTHZ_NOT_CHECKED = 0, AUTHZ_ALLOWED, AUTHZ_DENIED };
+struct authz_record {
+	char op[64];
+	char action[128];
+	char resource[512];
+	enum authz_outcome outcome;
+	unsigned flags; /* the rule's AUTHZ_* flags */
 };
 
 /* "administrator", "on-premises instance 'NAME'", "ordinary user" …: for denial messages. */
@@ -72,6 +91,8 @@ struct http_req {
 	bool signed_request;
 	bool authenticated;
 	struct principal who;
+	struct authz_record authz;
+	bool secure; /* it came over TLS (aws:SecureTransport) */
 	char request_id[37];
 	char peer[48]; /* the client's address ("" when unknown) */
 	struct err err;
