@@ -2,6 +2,7 @@
 #ifndef SW_SERVICE_H
 #define SW_SERVICE_H
 
+#include "contract/authz.h"
 #include "contract/http.h"
 
 #include <jansson.h>
@@ -23,6 +24,15 @@ struct service {
 	void (*handle)(struct http_req *req, struct http_resp *resp);
 	/* Writes e in the protocol's error shape. */
 	void (*error)(struct http_req *req, struct http_resp *resp, const struct err *e);
+	/* Authorisation (contract/authz.h): the rule of each operation it lists, ended by a row
+	 * with op NULL.  NULL only for a service whose callers are not AWS principals (health,
+	 * metrics, function URLs). */
+	const struct authz_rule *authz;
+	/* Optional: the value of a template parameter that the request does not carry as such
+	 * (a deployment id's group, GetUser's caller …); in is the JSON body for JSON fronts, else
+	 * NULL.  Returns as authz_param_fn does; 0 lets the front look in the request itself. */
+	int (*authz_param)(struct http_req *req, json_t *in, const char *op, const char *name,
+			   char *out, size_t size, struct err *e);
 	/* Lists the operations for documentation: calls fn for each (implemented or not). */
 	void (*list_ops)(void (*fn)(const char *service, const char *op, bool implemented,
 				    void *arg),
